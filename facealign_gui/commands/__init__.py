@@ -1,0 +1,1 @@
+"""Headless sub-commands of the `facealign-gui` entry point (no Qt)."""

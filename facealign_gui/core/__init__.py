@@ -1,0 +1,1 @@
+"""Landmark schemes, geometry and metrics. numpy only: no Qt, no I/O."""

@@ -1,0 +1,1 @@
+"""Model cards, onnxruntime sessions, pre-processing, decoders, detection. No Qt."""

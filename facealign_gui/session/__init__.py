@@ -1,0 +1,1 @@
+"""The labelling session, persisted in SQLite. No Qt."""
