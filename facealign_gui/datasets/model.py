@@ -6,7 +6,7 @@ fills arrays instead of building 10,000 objects. ``dataset[i]`` gives a light `S
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -76,6 +76,12 @@ class Dataset:
     sources : N strings ``"file:line"`` naming where each sample was read from.
     problems : everything wrong that was found while reading.
     skipped : how many rows were rejected.
+    occluded : (N, K) bool per-point occlusion flag (COFW), or None. An occluded point is
+        still annotated (and scored); a missing point is ``visible == False``.
+    image_loader : optional ``f(i) -> BGR uint8 image`` for images stored inside the
+        annotation file (COFW .mat, Kaggle pixel strings); use `datasets.images.load_image`,
+        which falls back to reading `image_path` from disk.
+    meta : format details a writer needs to reproduce the file (e.g. ``newline``).
     """
 
     format: str
@@ -92,6 +98,9 @@ class Dataset:
     sources: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     skipped: int = 0
+    occluded: np.ndarray | None = None
+    image_loader: Callable[[int], np.ndarray] | None = field(default=None, repr=False)
+    meta: dict[str, object] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.images)
