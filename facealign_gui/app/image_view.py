@@ -1,0 +1,366 @@
+"""The image with its landmarks: ground truth, prediction, error vectors, edges, heatmap.
+
+Public editing API (used by the labelling dock):
+
+- `set_editable`, `set_annotation`, `set_prediction`, `selected_points`, `set_selection`;
+- signals `pointsMoved(indices, old_xy, new_xy)` once per drag or nudge,
+  `pointsDragging(indices, xy)` during a drag, `selectionChanged(indices)`,
+  `pointClicked(int)`.
+
+Coordinates are image pixels with the centre of the top-left pixel at (0, 0): the image
+item sits at (-0.5, -0.5).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtGui import QKeyEvent
+
+from facealign_gui.app import style
+from facealign_gui.app.landmark_viewbox import LandmarkViewBox
+from facealign_gui.app.overlays import (
+    ErrorVectors,
+    PointLabelsItem,
+    SegmentsItem,
+    build_legend,
+    edge_segments,
+    fallback_error_norm,
+)
+
+LAYERS: tuple[str, ...] = ("truth", "prediction", "errors", "edges", "numbers", "heatmap")
+EMPTY = np.zeros((0, 2))
+
+
+class ImageView(pg.GraphicsLayoutWidget):
+    """One image and its landmark layers in a zoomable, pannable view."""
+
+    pointsMoved = Signal(object, object, object)
+    pointsDragging = Signal(object, object)
+    selectionChanged = Signal(object)
+    pointClicked = Signal(int)
+
+    def __init__(self, parent: object = None) -> None:
+        super().__init__(parent)
+        self.setBackground(style.BACKGROUND)
+        self.ci.layout.setContentsMargins(0, 0, 0, 0)
+        self.vb = LandmarkViewBox(self)
+        self.addItem(self.vb)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+
+        self.image_item = pg.ImageItem(axisOrder="row-major")
+        self.image_item.setPos(-0.5, -0.5)
+        self.heat_item = pg.ImageItem(axisOrder="row-major")
+        self.heat_item.setZValue(1)
+        self.edges_truth = SegmentsItem(style.COLORS["edges_truth"], 1.0)
+        self.edges_pred = SegmentsItem(style.COLORS["edges_prediction"], 1.0)
+        self.errors = ErrorVectors()
+        outline = pg.mkPen("#000000", width=0.8)
+        self.truth_item = pg.ScatterPlotItem(
+            symbol="o", size=7, pen=outline, brush=style.brush("truth"), pxMode=True
+        )
+        self.pred_item = pg.ScatterPlotItem(
+            symbol="x", size=9, pen=None, brush=style.brush("prediction"), pxMode=True
+        )
+        self.sel_item = pg.ScatterPlotItem(
+            symbol="o", size=15, pen=style.pen("selected", 2), brush=None, pxMode=True
+        )
+        self.labels = PointLabelsItem()
+        self.hover = pg.TextItem(
+            color=style.COLORS["text"], fill=pg.mkBrush(20, 20, 24, 220), anchor=(0, 1)
+        )
+        z = 2
+        for item in (
+            self.edges_truth.item,
+            self.edges_pred.item,
+            *self.errors.items,
+            self.truth_item,
+            self.pred_item,
+            self.sel_item,
+            self.labels,
+            self.hover,
+        ):
+            item.setZValue(z)
+            z += 1
+        for item in (
+            self.image_item,
+            self.heat_item,
+            self.edges_truth.item,
+            self.edges_pred.item,
+            *self.errors.items,
+            self.truth_item,
+            self.pred_item,
+            self.sel_item,
+            self.labels,
+            self.hover,
+        ):
+            self.vb.addItem(item, ignoreBounds=item is not self.image_item)
+        self.hover.hide()
+        self.legend = build_legend(self.vb)
+
+        self._truth: np.ndarray | None = None
+        self._visible: np.ndarray | None = None
+        self._pred: np.ndarray | None = None
+        self._conf: np.ndarray | None = None
+        self._edges = np.zeros((0, 2), dtype=np.int64)
+        self._names: list[str] = []
+        self._selection = np.zeros(0, dtype=np.int64)
+        self._editable = False
+        self._error_norm: float | None = None
+        self._layers = dict.fromkeys(LAYERS, True)
+        self._layers["numbers"] = False
+        self._image_shape: tuple[int, ...] | None = None
+        self.auto_fit = True
+        self.nudge_step = 1.0
+        self.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self._apply_layer_visibility()
+
+    # -- content ---------------------------------------------------------------------------
+    def set_image(self, image: np.ndarray | None) -> None:
+        """Show an RGB (H, W, 3) or grey (H, W) uint8 image with fixed levels (no flicker)."""
+        if image is None:
+            self.image_item.clear()
+            self._image_shape = None
+            return
+        new_shape = image.shape[:2] != (self._image_shape or (None, None))[:2]
+        self.image_item.setImage(image, autoLevels=False, levels=(0, 255))
+        self._image_shape = image.shape
+        if self.auto_fit or new_shape:
+            self.fit()
+
+    def set_scheme(self, edges: np.ndarray | None, names: list[str] | None) -> None:
+        """The scheme's edges (E, 2) and point names, used for lines and hover text."""
+        self._edges = np.zeros((0, 2), np.int64) if edges is None else np.asarray(edges)
+        self._names = list(names or [])
+        self._refresh_points()
+
+    def set_annotation(self, points: np.ndarray | None, visible: np.ndarray | None = None) -> None:
+        """Ground truth / the annotation being edited: (K, 2) float, ``visible`` (K,) bool."""
+        if points is None:
+            self._truth, self._visible = None, None
+        else:
+            self._truth = np.array(points, dtype=float, copy=True)
+            self._visible = (
+                np.ones(len(points), bool) if visible is None else np.asarray(visible, bool)
+            )
+        keep = self._selection[self._selection < self._count()]
+        if len(keep) != len(self._selection):
+            self.set_selection(keep)
+        self._refresh_points()
+
+    def set_prediction(
+        self, points: np.ndarray | None, confidence: np.ndarray | None = None
+    ) -> None:
+        """A model's points (K, 2) and per-point confidence (K,), or None to clear."""
+        self._pred = None if points is None else np.asarray(points, dtype=float)
+        self._conf = None if confidence is None else np.asarray(confidence, dtype=float)
+        self._refresh_points()
+
+    def set_error_normaliser(self, distance: float | None) -> None:
+        """The NME normaliser of this image (pixels); colours the error vectors."""
+        self._error_norm = distance
+        self._refresh_points()
+
+    def set_heatmap(
+        self,
+        image: np.ndarray | None,
+        x0: float = 0.0,
+        y0: float = 0.0,
+        lut: np.ndarray | None = None,
+    ) -> None:
+        """A heatmap already warped into image space, values in [0, 1], top-left at (x0, y0)."""
+        if image is None:
+            self.heat_item.clear()
+            return
+        self.heat_item.setImage(image, autoLevels=False, levels=(0.0, 1.0), lut=lut)
+        self.heat_item.setPos(x0 - 0.5, y0 - 0.5)
+
+    def clear(self) -> None:  # type: ignore[override]
+        """Remove image, points and heatmap."""
+        self.set_image(None)
+        self.set_heatmap(None)
+        self._truth = self._visible = self._pred = self._conf = None
+        self.set_selection(np.zeros(0, np.int64))
+        self._refresh_points()
+
+    # -- layers ----------------------------------------------------------------------------
+    def set_layer_visible(self, name: str, visible: bool) -> None:
+        """Show or hide one of `LAYERS`."""
+        self._layers[name] = bool(visible)
+        self._apply_layer_visibility()
+
+    def layer_visible(self, name: str) -> bool:
+        return self._layers[name]
+
+    def _apply_layer_visibility(self) -> None:
+        L = self._layers
+        self.truth_item.setVisible(L["truth"])
+        self.pred_item.setVisible(L["prediction"])
+        self.edges_truth.item.setVisible(L["edges"] and L["truth"])
+        self.edges_pred.item.setVisible(L["edges"] and L["prediction"])
+        for item in self.errors.items:
+            item.setVisible(L["errors"])
+        self.labels.setVisible(L["numbers"])
+        self.heat_item.setVisible(L["heatmap"])
+
+    def fit(self) -> None:
+        """Fit the whole image (or the points, without an image) into the view."""
+        if self._image_shape is not None:
+            h, w = self._image_shape[:2]
+            self.vb.setRange(QRectF(-0.5, -0.5, w, h), padding=0.02)
+        else:
+            self.vb.autoRange()
+
+    # -- drawing ---------------------------------------------------------------------------
+    def _count(self) -> int:
+        return 0 if self._truth is None else len(self._truth)
+
+    def _shown_truth(self) -> np.ndarray | None:
+        if self._truth is None:
+            return None
+        pts = self._truth.copy()
+        if self._visible is not None:
+            pts[~self._visible] = np.nan
+        return pts
+
+    def _refresh_points(self) -> None:
+        truth = self._shown_truth()
+        self._set_scatter(self.truth_item, truth)
+        self._set_scatter(self.pred_item, self._pred)
+        self.edges_truth.set_segments(*edge_segments(truth, self._edges))
+        self.edges_pred.set_segments(*edge_segments(self._pred, self._edges))
+        norm = self._error_norm or fallback_error_norm(truth)
+        self.errors.set_vectors(truth, self._pred, norm)
+        self.labels.set_points(truth if truth is not None else self._pred)
+        self._refresh_selection()
+
+    @staticmethod
+    def _set_scatter(item: pg.ScatterPlotItem, pts: np.ndarray | None) -> None:
+        if pts is None:
+            item.setData(pos=EMPTY)
+            return
+        ok = np.isfinite(pts).all(axis=1)
+        item.setData(pos=pts[ok] if not ok.all() else pts)
+
+    def _refresh_selection(self) -> None:
+        base = self._truth if self._truth is not None else self._pred
+        if base is None or not len(self._selection):
+            self.sel_item.setData(pos=EMPTY)
+            return
+        sel = self._selection[self._selection < len(base)]
+        pts = base[sel]
+        self.sel_item.setData(pos=pts[np.isfinite(pts).all(axis=1)])
+
+    # -- selection & editing (called by LandmarkViewBox) -------------------------------------
+    def set_editable(self, editable: bool) -> None:
+        """Allow dragging and nudging the annotation points."""
+        self._editable = bool(editable)
+
+    def is_editable(self) -> bool:
+        return self._editable
+
+    def annotation_points(self) -> np.ndarray | None:
+        return self._truth
+
+    def selected_points(self) -> np.ndarray:
+        """Indices (int64) of the selected points."""
+        return self._selection.copy()
+
+    def set_selection(self, indices: object) -> None:
+        """Select these point indices and emit `selectionChanged` when it changed."""
+        sel = np.unique(np.asarray(indices, dtype=np.int64).ravel())
+        changed = not np.array_equal(sel, self._selection)
+        self._selection = sel
+        self._refresh_selection()
+        if changed:
+            self.selectionChanged.emit(sel.copy())
+
+    def handle_click(self, xy: np.ndarray, modifiers: object) -> None:
+        hit = self.vb.nearest(xy, self._truth)
+        if hit is None:
+            hit = self.vb.nearest(xy, self._pred)
+        if hit is None:
+            if not modifiers & Qt.KeyboardModifier.ShiftModifier:
+                self.set_selection([])
+            return
+        if modifiers & (Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.ControlModifier):
+            sel = set(self._selection.tolist()) ^ {hit}
+            self.set_selection(sorted(sel))
+        else:
+            self.set_selection([hit])
+        self.pointClicked.emit(hit)
+
+    def begin_drag(self, hit: int) -> np.ndarray:
+        if hit not in self._selection:
+            self.set_selection([hit])
+        return self._selection.copy()
+
+    def drag_to(self, indices: np.ndarray, xy: np.ndarray) -> None:
+        self._truth[indices] = xy
+        self._refresh_points()
+        self.pointsDragging.emit(indices, xy.copy())
+
+    def finish_drag(self, indices: np.ndarray, old: np.ndarray, new: np.ndarray) -> None:
+        self._truth[indices] = new
+        self._refresh_points()
+        self.pointsMoved.emit(indices, old, new.copy())
+
+    def select_in_rect(self, rect: QRectF, modifiers: object) -> None:
+        base = self._truth if self._truth is not None else self._pred
+        if base is None:
+            return
+        x, y = base[:, 0], base[:, 1]
+        inside = (x >= rect.left()) & (x <= rect.right()) & (y >= rect.top()) & (y <= rect.bottom())
+        idx = np.flatnonzero(inside)
+        if modifiers & Qt.KeyboardModifier.ControlModifier:
+            idx = np.union1d(self._selection, idx)
+        self.set_selection(idx)
+
+    def keyPressEvent(self, ev: QKeyEvent) -> None:
+        steps = {
+            Qt.Key.Key_Left: (-1, 0),
+            Qt.Key.Key_Right: (1, 0),
+            Qt.Key.Key_Up: (0, -1),
+            Qt.Key.Key_Down: (0, 1),
+        }
+        key = Qt.Key(ev.key())
+        if key in steps and self._editable and len(self._selection) and self._truth is not None:
+            k = 10.0 if ev.modifiers() & Qt.KeyboardModifier.ShiftModifier else 1.0
+            delta = np.array(steps[key], dtype=float) * self.nudge_step * k
+            idx = self._selection.copy()
+            old = self._truth[idx].copy()
+            self.finish_drag(idx, old, old + delta)
+            ev.accept()
+            return
+        ev.ignore()
+
+    # -- hover -----------------------------------------------------------------------------
+    def _on_mouse_moved(self, scene_pos: object) -> None:
+        if not self.vb.sceneBoundingRect().contains(scene_pos):
+            self.hover.hide()
+            return
+        p = self.vb.mapSceneToView(scene_pos)
+        xy = np.array([p.x(), p.y()])
+        hit = self.vb.nearest(xy, self._shown_truth())
+        base = self._truth
+        if hit is None:
+            hit, base = self.vb.nearest(xy, self._pred), self._pred
+        if hit is None:
+            self.hover.hide()
+            return
+        self.hover.setText(self.describe_point(hit))
+        self.hover.setPos(float(base[hit, 0]), float(base[hit, 1]))
+        self.hover.show()
+
+    def describe_point(self, i: int) -> str:
+        """Hover text: index, name, and the error / confidence when known."""
+        name = self._names[i] if i < len(self._names) else ""
+        text = f"{i} · {name}" if name else f"point {i}"
+        if self._truth is not None and self._pred is not None and i < len(self._pred):
+            err = float(np.linalg.norm(self._pred[i] - self._truth[i]))
+            if np.isfinite(err):
+                text += f"\nerror {err:.1f} px"
+        if self._conf is not None and i < len(self._conf):
+            text += f"\nconfidence {self._conf[i]:.2f}"
+        return text

@@ -1,0 +1,329 @@
+"""The window's brain without the window: dataset + model + background work -> views.
+
+`Inspector` owns the open dataset, the loaded model and the `WorkerHub`, and updates the
+dataset dock, image view and heatmap panel it is given. Every slow step (opening a dataset,
+loading a model, decoding an image, running the model) goes through the hub; every result
+comes back through a signal to a slot here, on the UI thread. Scores come from
+`core.results.EvalResult` (the functions behind ``facealign-gui eval``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal, Slot
+
+from facealign_gui.app.dataset_dock import DatasetDock
+from facealign_gui.app.errors import UserError, unreadable_rows
+from facealign_gui.app.heatmap_panel import HeatmapPanel
+from facealign_gui.app.image_view import ImageView
+from facealign_gui.app.worker import (
+    ImageResult,
+    PredictionResult,
+    RunSummary,
+    TaskResult,
+    WorkerHub,
+)
+from facealign_gui.core.annotation import Prediction
+from facealign_gui.datasets.model import Dataset
+from facealign_gui.inference.types import Predictor
+
+
+class Inspector(QObject):
+    """Keeps the views showing the current sample of the current dataset and model."""
+
+    datasetOpened = Signal(object)  # Dataset
+    modelLoaded = Signal(object)  # Predictor
+    resultsReady = Signal(object)  # EvalResult
+    runStateChanged = Signal(bool)  # True while a dataset-wide run is going
+    progress = Signal(int, int)
+    message = Signal(str)
+    problem = Signal(object)  # UserError
+    sampleShown = Signal(int)
+
+    def __init__(
+        self,
+        dock: DatasetDock,
+        view: ImageView,
+        heatmaps: HeatmapPanel,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.hub = WorkerHub(self)
+        self.dock, self.view, self.heatmaps = dock, view, heatmaps
+        self.ds: Dataset | None = None
+        self.dataset_path: str | None = None
+        self.predictor: Predictor | None = None
+        self.results: dict[str, object] = {}
+        self.current = -1
+        self.image: np.ndarray | None = None
+        self._image_index = -1
+        self._norms: np.ndarray | None = None
+        self._has_heatmaps = False
+        self.hub.imageReady.connect(self._on_image)
+        self.hub.predictionReady.connect(self._on_prediction)
+        self.hub.runChunk.connect(self._on_chunk)
+        self.hub.runProgress.connect(self.progress)
+        self.hub.runFinished.connect(self._on_run_finished)
+        self.hub.taskDone.connect(self._on_task)
+        dock.sampleActivated.connect(self.show_sample)
+        view.pointClicked.connect(self.select_landmark)
+        heatmaps.landmarkSelected.connect(self.select_landmark)
+        heatmaps.overlayChanged.connect(self._on_overlay)
+
+    @property
+    def model_id(self) -> str:
+        return "" if self.predictor is None else self.predictor.model_id
+
+    # -- opening things --------------------------------------------------------------------
+    def open_dataset(self, path: str | Path, format: str | None = None) -> None:
+        """Read a dataset off the UI thread; `datasetOpened` follows."""
+        from facealign_gui.datasets.io import open_dataset
+
+        path = str(path)
+        self.message.emit(f"Opening {path} …")
+        self.hub.run_task(("dataset", path), lambda: open_dataset(path, format=format))
+
+    def open_model(self, path: str | Path) -> None:
+        """Load a model card or .onnx off the UI thread; `modelLoaded` follows."""
+        from facealign_gui.inference.registry import load_predictor
+
+        path = str(path)
+        self.message.emit(f"Loading model {path} …")
+        self.hub.run_task(("model", path), lambda: load_predictor(path))
+
+    @Slot(object)
+    def _on_task(self, res: TaskResult) -> None:
+        kind, path = res.tag  # type: ignore[misc]
+        if res.error is not None:
+            what = "dataset" if kind == "dataset" else "model"
+            self.problem.emit(
+                UserError(
+                    title=f"Could not open the {what}",
+                    what=f"{path}: {res.error}",
+                    next_step=f"Check the file, or open another {what}.",
+                    fatal=True,
+                )
+            )
+            self.message.emit(f"Could not open {path}")
+            return
+        if kind == "dataset":
+            self.dataset_path = path
+            self.set_dataset(res.value)  # type: ignore[arg-type]
+        else:
+            self.set_predictor(res.value)  # type: ignore[arg-type]
+
+    def set_dataset(self, ds: Dataset) -> None:
+        """Show ``ds``: its table, its scheme, its first sample."""
+        from facealign_gui.core.schemes import get_scheme, scheme_for_num_points
+
+        self.hub.cancel_run(wait=True)
+        self.hub.cache.clear()
+        self.hub.clear_images()
+        self.results.clear()
+        self.ds, self.current, self._image_index, self.image = ds, -1, -1, None
+        scheme = None
+        try:
+            if ds.scheme:
+                scheme = get_scheme(ds.scheme)
+            elif ds.num_points:
+                scheme = scheme_for_num_points(ds.num_points)
+        except (KeyError, ValueError):
+            scheme = None
+        self.view.clear()
+        self.view.set_scheme(
+            None if scheme is None else np.array(scheme.edges, np.int64).reshape(-1, 2),
+            None if scheme is None else list(scheme.point_names),
+        )
+        self.heatmaps.set_names(None if scheme is None else list(scheme.point_names))
+        self._norms = self._normalisers(ds, scheme)
+        self.dock.set_dataset(ds)
+        if ds.problems:
+            self.problem.emit(unreadable_rows(self.dataset_path or ds.root, ds.problems, len(ds)))
+        self.datasetOpened.emit(ds)
+        self.message.emit(f"{len(ds):,} samples · {ds.format} · {ds.scheme or 'no landmarks'}")
+        if len(ds):
+            self.dock.go_to_row(0)
+
+    @staticmethod
+    def _normalisers(ds: Dataset, scheme: object) -> np.ndarray | None:
+        if ds.points is None or scheme is None:
+            return None
+        from facealign_gui.core import metrics
+        from facealign_gui.core.results import _box_sizes
+
+        try:
+            return metrics.normalisers(ds.points, scheme, _box_sizes(ds))  # type: ignore[arg-type]
+        except ValueError:
+            return None
+
+    def set_predictor(self, predictor: Predictor) -> None:
+        self.hub.cancel_run(wait=True)
+        self.predictor = predictor
+        self._has_heatmaps = False
+        self.modelLoaded.emit(predictor)
+        self.message.emit(f"Model {predictor.model_id} · {predictor.num_points} points")
+        if self.current >= 0:
+            self._show_prediction(request=True)
+
+    # -- the shown sample ------------------------------------------------------------------
+    @Slot(int)
+    def show_sample(self, i: int) -> None:
+        """Show sample ``i``: points now, image and prediction when the workers deliver."""
+        ds = self.ds
+        if ds is None or not 0 <= i < len(ds):
+            return
+        self.current = i
+        self.hub.set_shown(i)
+        rows = self.dock.model
+        r = rows.row_of(i)
+        near = tuple(rows.sample_at(j) for j in (r + 1, r - 1) if 0 <= j < rows.rowCount())
+        self.hub.request_image(ds, i, prefetch=near)
+        if ds.points is not None:
+            self.view.set_annotation(ds.points[i], None if ds.visible is None else ds.visible[i])
+        else:
+            self.view.set_annotation(None)
+        norm = None if self._norms is None else float(self._norms[i])
+        self.view.set_error_normaliser(norm if norm and np.isfinite(norm) else None)
+        self._show_prediction(request=True)
+        self.sampleShown.emit(i)
+
+    def current_prediction(self) -> Prediction | None:
+        if self.predictor is None or self.current < 0:
+            return None
+        return self.hub.cache.get(self.model_id, self.current)
+
+    def _show_prediction(self, request: bool) -> None:
+        pred = self.current_prediction()
+        if pred is None:
+            self.view.set_prediction(None)
+        else:
+            self.view.set_prediction(pred.points, pred.confidence)
+        img = self.image if self._image_index == self.current else None
+        self.heatmaps.set_data(img, pred)
+        missing = pred is None or (self._has_heatmaps and pred.heatmaps is None)
+        failed = self.hub.cache.failure(self.model_id, self.current) is not None
+        if request and missing and not failed and self.predictor is not None and self.ds:
+            self.hub.request_prediction(self.predictor, self.ds, self.current)
+
+    @Slot(object)
+    def _on_image(self, res: ImageResult) -> None:
+        if res.token != self.hub.latest_image_token() or res.index != self.current:
+            return  # stale: the user has moved on
+        if res.image is None:
+            self.view.set_image(None)
+            self.message.emit(f"Cannot show image: {res.error}")
+            return
+        self.image, self._image_index = res.image, res.index
+        self.view.set_image(res.image)
+        self.heatmaps.set_data(res.image, self.current_prediction())
+
+    @Slot(object)
+    def _on_prediction(self, res: PredictionResult) -> None:
+        if res.prediction is not None:
+            self.hub.cache.put(res.model_id, res.index, res.prediction)
+            self._has_heatmaps |= res.prediction.heatmaps is not None
+        else:
+            self.hub.cache.put_failure(res.model_id, res.index, res.error)
+        if res.index == self.current and res.model_id == self.model_id:
+            if res.prediction is None:
+                self.message.emit(f"No prediction for sample {res.index}: {res.error}")
+            self._show_prediction(request=False)
+
+    # -- landmarks and heatmaps ------------------------------------------------------------
+    @Slot(int)
+    def select_landmark(self, k: int) -> None:
+        self.heatmaps.set_landmark(k)
+        if not np.array_equal(self.view.selected_points(), [k]):
+            self.view.set_selection([k])
+
+    @Slot(object)
+    def _on_overlay(self, overlay: object) -> None:
+        if overlay is None:
+            self.view.set_heatmap(None)
+        else:
+            warped, x0, y0, lut = overlay  # type: ignore[misc]
+            self.view.set_heatmap(warped, x0, y0, lut)
+
+    # -- dataset-wide run ------------------------------------------------------------------
+    def run_dataset(self) -> bool:
+        """Run the model over every sample: the shown one first, then in table order."""
+        if self.ds is None or self.predictor is None or not len(self.ds):
+            self.message.emit("Open a dataset and a model first.")
+            return False
+        n = len(self.ds)
+        first = [self.current] if self.current >= 0 else []
+        order = np.concatenate([first, self.dock.model.rows(), np.arange(n)]).astype(np.int64)
+        _, keep = np.unique(order, return_index=True)
+        order = order[np.sort(keep)]
+        self.hub.start_run(self.predictor, self.ds, order.tolist())
+        self.hub.set_shown(self.current)
+        self.runStateChanged.emit(True)
+        self.message.emit(f"Running {self.model_id} over {n:,} samples …")
+        return True
+
+    def cancel_run(self) -> None:
+        if self.hub.running():
+            self.hub.cancel_run()
+            self.message.emit("Cancelling …")
+
+    @Slot(object)
+    def _on_chunk(self, items: list[tuple[int, object]]) -> None:
+        mid, cache = self.model_id, self.hub.cache
+        touched = False
+        for i, r in items:
+            if isinstance(r, Prediction):
+                cache.put(mid, i, r)
+                self._has_heatmaps |= r.heatmaps is not None
+            else:
+                cache.put_failure(mid, i, str(r))
+            touched |= i == self.current
+        if touched:
+            self._show_prediction(request=False)
+
+    @Slot(object)
+    def _on_run_finished(self, s: RunSummary) -> None:
+        self.runStateChanged.emit(False)
+        if s.error:
+            self.problem.emit(
+                UserError(
+                    title="The run stopped",
+                    what=s.error,
+                    next_step="Check the model card and the dataset.",
+                    fatal=True,
+                )
+            )
+        state = "cancelled" if s.cancelled else "done"
+        text = f"Run {state}: {s.done:,} of {s.total:,} samples in {s.seconds:.1f} s"
+        result = self.score()
+        if result is not None:
+            summ = result.summary
+            text += (
+                f" · NME {100 * summ['nme']:.2f}% · FR {100 * summ['fr']:.2f}%"
+                f" · AUC {summ['auc']:.4f}"
+            )
+        self.message.emit(text)
+
+    def score(self) -> object | None:
+        """Score the cached predictions with `EvalResult` and update table and metrics."""
+        ds = self.ds
+        if ds is None or ds.points is None or self.predictor is None:
+            return None
+        from facealign_gui.core.results import EvalResult
+
+        n, k = ds.points.shape[:2]
+        pts = self.hub.cache.points(self.model_id, n, k)
+        try:
+            result = EvalResult.from_points(ds, pts, self.model_id)
+        except ValueError as exc:
+            self.message.emit(f"Cannot score: {exc}")
+            return None
+        result.dataset = self.dataset_path or result.dataset
+        self.results[self.model_id] = result
+        self.dock.set_nme(result.nme, result.threshold)
+        self.resultsReady.emit(result)
+        return result
+
+    def shutdown(self) -> None:
+        self.hub.shutdown()

@@ -1,0 +1,396 @@
+"""The labelling dock: review queue, counters and the few keys a labelling pass needs.
+
+It owns an `EditController` (edits, undo, navigation) for one open `Session` and the
+"predict all" worker. The main window adds it with ``addDockWidget`` and gives it a model
+with `set_predictor`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtGui import QAction, QColor, QKeySequence
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDockWidget,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from facealign_gui.app import labelling_keys as keys
+from facealign_gui.app.editing import EditController
+from facealign_gui.app.labelling_workers import ImageLoader, PredictAllWorker, start_worker
+from facealign_gui.core.annotation import Prediction
+from facealign_gui.inference.types import Predictor
+from facealign_gui.session.store import Session, SessionError
+
+ORDERS = [
+    ("uncertainty", "Least confident first (mean)"),
+    ("min", "Least confident point first"),
+    ("mirror", "Mirror disagreement first"),
+    ("index", "File order"),
+]
+STATUS_COLORS = {
+    "unlabelled": QColor("#8a8a8a"),
+    "predicted": QColor("#d0d0d0"),
+    "edited": QColor("#f0a030"),
+    "verified": QColor("#5cbf60"),
+}
+STATUS_MARK = {"unlabelled": "○", "predicted": "◐", "edited": "✎", "verified": "✔"}
+
+
+class QueueModel(QAbstractListModel):
+    """The review queue: one row per image, in the controller's order."""
+
+    def __init__(self, controller: EditController, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.c = controller
+        self._cache: dict[int, tuple[str, str, float | None, float]] = {}
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.c.queue)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = 0) -> object:
+        if not index.isValid():
+            return None
+        img = self.c.queue[index.row()]
+        if img not in self._cache:
+            self._cache[img] = self.c.session.summary(img)
+        name, status, conf, _secs = self._cache[img]
+        if role == Qt.ItemDataRole.DisplayRole:
+            c = "  —  " if conf is None else f"  {conf:.2f}"
+            return f"{STATUS_MARK.get(status, '?')} {Path(name).name}{c}"
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return STATUS_COLORS.get(status)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            conf_text = "no prediction" if conf is None else f"mean confidence {conf:.3f}"
+            return f"{name}\n{status}, {conf_text}"
+        if role == Qt.ItemDataRole.UserRole:
+            return img
+        return None
+
+    def reset(self) -> None:
+        self.beginResetModel()
+        self._cache.clear()
+        self.endResetModel()
+
+    def image_changed(self, img: int) -> None:
+        self._cache.pop(img, None)
+        row = self.c._pos.get(img)
+        if row is not None:
+            ix = self.index(row)
+            self.dataChanged.emit(ix, ix)
+
+
+class LabellingDock(QDockWidget):
+    """Review queue + counters + buttons for one session shown in ``view``."""
+
+    def __init__(self, session: Session, view: object, parent: QWidget | None = None) -> None:
+        super().__init__("Labelling", parent)
+        self.setObjectName("LabellingDock")
+        self.session = session
+        self.view = view
+        self.predictor: Predictor | None = None
+        self._thread = None
+        self._worker: PredictAllWorker | None = None
+        self.loader = ImageLoader(self)
+        self.loader.loaded.connect(self._on_image_loaded)
+        self.loader.failed.connect(lambda _i, msg: self.message.setText(msg))
+        self.controller = EditController(view, session, self, image_loader=self._request_image)
+        self.model = QueueModel(self.controller, self)
+        self._build()
+        self._bind_keys()
+        c = self.controller
+        c.changed.connect(self._on_changed)
+        c.currentChanged.connect(self._on_current)
+        c.queueChanged.connect(self.model.reset)
+        c.failed.connect(self.message.setText)
+        c.stack.canUndoChanged.connect(self._sync_undo_buttons)
+        c.stack.canRedoChanged.connect(self._sync_undo_buttons)
+        self._update_counts()
+        self._sync_buttons()
+        if c.current >= 0:
+            self._on_current(c.current)
+
+    # -- layout ----------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        w = QWidget(self)
+        lay = QVBoxLayout(w)
+        lay.setContentsMargins(6, 6, 6, 6)
+        self.counter = QLabel(w)
+        self.counter.setObjectName("counter")
+        f = self.counter.font()
+        f.setPointSizeF(f.pointSizeF() * 1.15)
+        f.setBold(True)
+        self.counter.setFont(f)
+        self.reviewed_bar = QProgressBar(w)
+        self.reviewed_bar.setTextVisible(False)
+        self.reviewed_bar.setMaximumHeight(6)
+        lay.addWidget(self.counter)
+        lay.addWidget(self.reviewed_bar)
+
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Order:", w))
+        self.order_box = QComboBox(w)
+        for key, text in ORDERS:
+            self.order_box.addItem(text, key)
+        self.order_box.currentIndexChanged.connect(
+            lambda _: self.controller.refresh_queue(self.order_box.currentData())
+        )
+        row.addWidget(self.order_box, 1)
+        lay.addLayout(row)
+
+        self.queue_view = QListView(w)
+        self.queue_view.setModel(self.model)
+        self.queue_view.setUniformItemSizes(True)
+        self.queue_view.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.queue_view.clicked.connect(
+            lambda ix: self.controller.show(int(ix.data(Qt.ItemDataRole.UserRole)))
+        )
+        lay.addWidget(self.queue_view, 1)
+
+        grid = QGridLayout()
+        b = self._button
+        self.predict_button = b("Predict all", keys.PREDICT_ALL, self.predict_all)
+        self.cancel_button = b("Cancel", None, self.cancel_prediction)
+        self.progress = QProgressBar(w)
+        self.progress.setFormat("%v / %m")
+        self.accept_button = b("Accept && next", keys.ACCEPT_NEXT, self.controller.accept_and_next)
+        self.accept_button.setDefault(True)
+        self.copy_sel_button = b(
+            "Copy prediction: selected", keys.COPY_SELECTED,
+            lambda: self.controller.copy_prediction(True),
+        )  # fmt: skip
+        self.copy_all_button = b(
+            "Copy prediction: all", keys.COPY_ALL, lambda: self.controller.copy_prediction(False)
+        )
+        c = self.controller
+        self.reset_button = b("Reset to prediction", keys.RESET, c.reset_to_prediction)
+        self.visibility_button = b(
+            "Toggle occluded", keys.TOGGLE_VISIBILITY, self.controller.toggle_visibility
+        )
+        self.undo_button = b("Undo", keys.UNDO, self.controller.undo)
+        self.redo_button = b("Redo", keys.REDO[0], self.controller.redo)
+        self.export_button = b("Export…", keys.EXPORT, self.open_export)
+        self.report_button = b("Correction report…", None, self.open_report)
+        grid.addWidget(self.predict_button, 0, 0)
+        grid.addWidget(self.cancel_button, 0, 1)
+        grid.addWidget(self.progress, 1, 0, 1, 2)
+        grid.addWidget(self.accept_button, 2, 0, 1, 2)
+        grid.addWidget(self.copy_sel_button, 3, 0)
+        grid.addWidget(self.copy_all_button, 3, 1)
+        grid.addWidget(self.reset_button, 4, 0)
+        grid.addWidget(self.visibility_button, 4, 1)
+        grid.addWidget(self.undo_button, 5, 0)
+        grid.addWidget(self.redo_button, 5, 1)
+        grid.addWidget(self.export_button, 6, 0)
+        grid.addWidget(self.report_button, 6, 1)
+        lay.addLayout(grid)
+        self.message = QLabel(w)
+        self.message.setWordWrap(True)
+        self.message.setObjectName("message")
+        lay.addWidget(self.message)
+        self.progress.hide()
+        self.cancel_button.hide()
+        self.setWidget(w)
+
+    def _button(self, text: str, key: str | None, slot: object) -> QPushButton:
+        btn = QPushButton(text, self)
+        btn.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Space must reach the shortcut
+        if key:
+            btn.setToolTip(f"{text.replace('&&', '&')} ({key})")
+        btn.clicked.connect(slot)
+        return btn
+
+    def _bind_keys(self) -> None:
+        c = self.controller
+        table: list[tuple[Sequence[str], object]] = [
+            ([keys.ACCEPT_NEXT], c.accept_and_next),
+            ([keys.SKIP], c.go_next),
+            ([keys.BACK], c.go_back),
+            ([keys.RESET], c.reset_to_prediction),
+            ([keys.COPY_SELECTED], lambda: c.copy_prediction(True)),
+            ([keys.COPY_ALL], lambda: c.copy_prediction(False)),
+            ([keys.TOGGLE_VISIBILITY], c.toggle_visibility),
+            ([keys.UNDO], c.undo),
+            (list(keys.REDO), c.redo),
+            ([keys.PREDICT_ALL], self.predict_all),
+            ([keys.EXPORT], self.open_export),
+        ]
+        self.actions_by_key: dict[str, QAction] = {}
+        for seqs, slot in table:
+            act = QAction(self)
+            act.setShortcuts([QKeySequence(s) for s in seqs])
+            act.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            act.triggered.connect(slot)
+            self.addAction(act)
+            self.actions_by_key[seqs[0]] = act
+
+    # -- model / predictions ---------------------------------------------------------------
+
+    def set_predictor(self, predictor: Predictor | None) -> None:
+        self.predictor = predictor
+        self._sync_buttons()
+
+    def predict_all(self) -> None:
+        """Predict every image without a prediction, in the background."""
+        if self.predictor is None:
+            self.message.setText("Open a model first (Ctrl+M), then Predict all.")
+            return
+        if self._worker is not None:
+            return
+        todo = self.session.unpredicted()
+        if not todo:
+            self.message.setText("Every image already has a prediction.")
+            return
+        pairs = None
+        try:
+            from facealign_gui.core.schemes import get_scheme
+
+            pairs = get_scheme(self.session.scheme or "").flip_pairs
+        except Exception:
+            pairs = None
+        worker = PredictAllWorker(self.predictor, self.session.face_dataset(), todo, pairs)
+        worker.results.connect(self._store_results)
+        worker.progress.connect(self._on_progress)
+        worker.failure.connect(self.message.setText)
+        worker.finished.connect(self._on_predict_finished)
+        self._worker = worker
+        self.progress.setRange(0, len(todo))
+        self.progress.setValue(0)
+        self.progress.show()
+        self.cancel_button.show()
+        self.message.setText(f"Predicting {len(todo)} images…")
+        self._thread = start_worker(worker, self)
+        self._sync_buttons()
+
+    def cancel_prediction(self) -> None:
+        if self._worker is not None:
+            self._worker.cancel.set()
+            self.message.setText("Cancelling…")
+
+    def _store_results(self, items: list[tuple[int, Prediction, str]]) -> None:
+        try:
+            self.session.set_predictions(items)
+        except SessionError as exc:
+            self.message.setText(str(exc))
+            return
+        for i, _p, _role in items:
+            self.model.image_changed(i)
+            if i == self.controller.current:
+                self.controller._refresh_view()
+        self._update_counts()
+
+    def _on_progress(self, done: int, total: int) -> None:
+        self.progress.setMaximum(total)
+        self.progress.setValue(done)
+
+    def _on_predict_finished(self, cancelled: bool) -> None:
+        if self._thread is not None:
+            self._thread.wait()
+            self._thread.deleteLater()
+        self._thread, self._worker = None, None
+        self.progress.hide()
+        self.cancel_button.hide()
+        self.message.setText("Prediction cancelled." if cancelled else "Prediction finished.")
+        self.controller.refresh_queue()
+        self.controller.show(self.controller.next_index() or 0)
+        self._sync_buttons()
+
+    # -- dialogs ---------------------------------------------------------------------------
+
+    def open_export(self) -> None:
+        from facealign_gui.app.export_dialog import ExportDialog
+
+        ExportDialog(self.session, self).exec()
+
+    def open_report(self) -> None:
+        from facealign_gui.app.correction_report import CorrectionReportDialog
+
+        CorrectionReportDialog(self.session, self).exec()
+
+    # -- view sync -------------------------------------------------------------------------
+
+    def _request_image(self, i: int) -> None:
+        if hasattr(self.view, "set_image"):
+            self.loader.request(i, self.session.image_path(i))
+
+    def _on_image_loaded(self, i: int, image: object) -> None:
+        if i == self.controller.current and hasattr(self.view, "set_image"):
+            self.view.set_image(image)  # type: ignore[attr-defined]
+            if hasattr(self.view, "fit"):
+                self.view.fit()  # type: ignore[attr-defined]
+
+    def _on_changed(self, img: int) -> None:
+        self.model.image_changed(img)
+        self._update_counts()
+
+    def _on_current(self, img: int) -> None:
+        row = self.controller._pos.get(img)
+        if row is not None:
+            ix = self.model.index(row)
+            self.queue_view.setCurrentIndex(ix)
+            self.queue_view.scrollTo(ix)
+        name, status, conf, _ = self.session.summary(img)
+        conf_text = "" if conf is None else f", confidence {conf:.2f}"
+        self.setWindowTitle(f"Labelling — {Path(name).name} ({status}{conf_text})")
+        self._sync_buttons()
+
+    def _update_counts(self) -> None:
+        n = self.session.counts()
+        self.counter.setText(
+            f"Reviewed {n['reviewed']} / {n['total']} · {n['remaining']} remaining"
+        )
+        self.counter.setToolTip(
+            f"{n['verified']} verified, {n['edited']} edited, {n['predicted']} predicted, "
+            f"{n['unlabelled']} unlabelled"
+        )
+        self.reviewed_bar.setRange(0, max(n["total"], 1))
+        self.reviewed_bar.setValue(n["reviewed"])
+        self.counts = n
+
+    def _sync_undo_buttons(self, *_: object) -> None:
+        self.undo_button.setEnabled(self.controller.stack.canUndo())
+        self.redo_button.setEnabled(self.controller.stack.canRedo())
+
+    def _sync_buttons(self) -> None:
+        busy = self._worker is not None
+        self.predict_button.setEnabled(self.predictor is not None and not busy)
+        self.predict_button.setToolTip(
+            f"Predict all images without a prediction ({keys.PREDICT_ALL})"
+            if self.predictor is not None
+            else "Open a model first (Ctrl+M)"
+        )
+        cur = self.controller.current
+        has_pred = cur >= 0 and self.session.state(cur).prediction is not None
+        has_ann = cur >= 0 and self.session.state(cur).annotated
+        self.copy_all_button.setEnabled(has_pred)
+        self.copy_sel_button.setEnabled(has_pred)
+        self.reset_button.setEnabled(has_ann)
+        self.accept_button.setEnabled(has_pred or has_ann)
+        self._sync_undo_buttons()
+
+    def shutdown(self) -> None:
+        """Stop the worker, count time, clear the undo stack (call before closing)."""
+        if self._worker is not None:
+            self._worker.cancel.set()
+        if self._thread is not None:
+            self._thread.quit()
+            self._thread.wait()
+            self._thread = None
+            self._worker = None
+        self.loader.wait()
+        self.controller.close()
+
+    def closeEvent(self, ev: object) -> None:  # type: ignore[override]
+        self.shutdown()
+        super().closeEvent(ev)  # type: ignore[arg-type]

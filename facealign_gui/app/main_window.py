@@ -1,0 +1,361 @@
+"""The main window: start page or image view in the middle, dataset / heatmap / metrics docks
+around it, layer toggles in a tool bar, progress and cancel in the status bar.
+
+The window only arranges widgets and binds actions; `Inspector` does the work.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QProgressBar,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from facealign_gui.app import errors
+from facealign_gui.app.dataset_dock import DatasetDock
+from facealign_gui.app.heatmap_dock import HeatmapDock
+from facealign_gui.app.image_view import ImageView
+from facealign_gui.app.inspector import Inspector
+from facealign_gui.app.settings import Preferences
+from facealign_gui.app.start_page import StartPage
+
+MODEL_SUFFIXES = {".toml", ".onnx"}
+VIDEO_SUFFIXES = {".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v"}
+DEFAULT_MODEL = Path(__file__).resolve().parents[1] / "models" / "mediapipe_face_landmark.toml"
+LAYER_KEYS = (
+    ("truth", "Ground truth", "1"),
+    ("prediction", "Prediction", "2"),
+    ("errors", "Error vectors", "3"),
+    ("edges", "Edges", "4"),
+    ("numbers", "Point numbers", "5"),
+    ("heatmap", "Heatmap overlay", "H"),
+)
+
+
+class MainWindow(QMainWindow):
+    """See the module docstring."""
+
+    def __init__(self, prefs: Preferences | None = None) -> None:
+        super().__init__()
+        self.setWindowTitle("facealign-gui")
+        self.setAcceptDrops(True)
+        self.resize(1500, 920)
+        self.prefs = prefs if prefs is not None else Preferences(parent=self)
+        self.view = ImageView()
+        self.start_page = StartPage()
+        self.banner = errors.ErrorBanner()
+        centre = QWidget()
+        lay = QVBoxLayout(centre)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(0)
+        lay.addWidget(self.banner)
+        lay.addWidget(self.view, 1)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.start_page)
+        self.stack.addWidget(centre)
+        self.setCentralWidget(self.stack)
+
+        self.dataset_dock = DatasetDock(self)
+        self.heatmap_dock = HeatmapDock(self)
+        self.heatmaps = self.heatmap_dock.panel
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.dataset_dock)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.heatmap_dock)
+        self.metrics_dock = self._make_metrics_dock()
+        self.inspector = Inspector(self.dataset_dock, self.view, self.heatmaps, self)
+        self.live_window: QWidget | None = None
+
+        self._build_status_bar()
+        self._build_actions()
+        self._connect()
+        self.resizeDocks(
+            [self.dataset_dock, self.heatmap_dock], [430, 440], Qt.Orientation.Horizontal
+        )
+        self.start_page.set_recent(self.prefs.recent_items())
+        self.prefs.restore_window(self)
+
+    # -- construction ----------------------------------------------------------------------
+    def _make_metrics_dock(self) -> QWidget | None:
+        try:
+            from facealign_gui.app.metrics_dock import MetricsDock
+        except ImportError:  # HOOK: the metrics helper's dock is optional
+            return None
+        dock = MetricsDock(self)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        self.splitDockWidget(self.heatmap_dock, dock, Qt.Orientation.Vertical)
+        return dock
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.status_label = QLabel("Ready")
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(260)
+        self.progress.setFormat("%v / %m")
+        self.progress.hide()
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setToolTip("Cancel the run (Esc)")
+        self.cancel_button.hide()
+        self.cancel_button.clicked.connect(self.inspector.cancel_run)
+        bar.addWidget(self.status_label, 1)
+        bar.addPermanentWidget(self.progress)
+        bar.addPermanentWidget(self.cancel_button)
+
+    def _action(
+        self, text: str, keys: str | list[str] | None, slot: object, checkable: bool = False
+    ) -> QAction:
+        a = QAction(text, self)
+        if keys:
+            seqs = [QKeySequence(k) for k in ([keys] if isinstance(keys, str) else keys)]
+            a.setShortcuts(seqs)
+            a.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        a.setCheckable(checkable)
+        (a.toggled if checkable else a.triggered).connect(slot)
+        self.addAction(a)
+        return a
+
+    def _build_actions(self) -> None:
+        ins, dock = self.inspector, self.dataset_dock
+        A = self._action
+        self.act_open = A("Open &dataset…", "Ctrl+O", self.ask_dataset)
+        self.act_folder = A("Open image &folder…", "Ctrl+Shift+O", self.ask_folder)
+        self.act_model = A("Open &model…", "Ctrl+M", self.ask_model)
+        self.act_default_model = A(
+            "Use the built-in model", None, lambda: ins.open_model(DEFAULT_MODEL)
+        )
+        self.act_camera = A("Start &camera", None, lambda: self.start_live(0))
+        self.act_video = A("Open &video…", None, self.ask_video)
+        self.act_quit = A("&Quit", "Ctrl+Q", self.close)
+        self.act_run = A("&Run on dataset", "Ctrl+R", ins.run_dataset)
+        self.act_cancel = A("&Cancel run", "Esc", ins.cancel_run)
+        self.act_next = A("Next image", ["J", "PgDown"], lambda: dock.step(1))
+        self.act_prev = A("Previous image", ["K", "PgUp"], lambda: dock.step(-1))
+        self.act_first = A("First image", "Home", lambda: dock.go_to_row(0))
+        self.act_last = A("Last image", "End", lambda: dock.go_to_row(-1))
+        self.act_fit = A("&Fit image", "F", self.view.fit)
+        self.act_next_lm = A("Next landmark", "]", lambda: self._step_landmark(1))
+        self.act_prev_lm = A("Previous landmark", "[", lambda: self._step_landmark(-1))
+        self.act_filter = A("Filter samples", "Ctrl+F", self._focus_filter)
+        self.layer_actions: dict[str, QAction] = {}
+        for name, text, key in LAYER_KEYS:
+            act = A(text, key, lambda on, n=name: self.view.set_layer_visible(n, on), True)
+            act.setChecked(self.view.layer_visible(name))
+            self.layer_actions[name] = act
+
+        mb = self.menuBar()
+        m = mb.addMenu("&File")
+        for a in (self.act_open, self.act_folder, self.act_model, self.act_default_model):
+            m.addAction(a)
+        m.addSeparator()
+        m.addAction(self.act_camera)
+        m.addAction(self.act_video)
+        self._add_export_actions(m)
+        m.addSeparator()
+        m.addAction(self.act_quit)
+        m = mb.addMenu("&View")
+        for a in (
+            self.act_fit,
+            self.act_next,
+            self.act_prev,
+            self.act_first,
+            self.act_last,
+            self.act_next_lm,
+            self.act_prev_lm,
+            self.act_filter,
+        ):
+            m.addAction(a)
+        m.addSeparator()
+        for a in self.layer_actions.values():
+            m.addAction(a)
+        m.addSeparator()
+        for d in (self.dataset_dock, self.heatmap_dock, self.metrics_dock):
+            if d is not None:
+                m.addAction(d.toggleViewAction())
+        m = mb.addMenu("&Model")
+        m.addAction(self.act_run)
+        m.addAction(self.act_cancel)
+        self._add_help_menu(mb.addMenu("&Help"))
+
+        tb = self.addToolBar("Main")
+        tb.setObjectName("MainToolBar")
+        tb.setMovable(False)
+        for a in (self.act_open, self.act_model, self.act_run, self.act_cancel):
+            tb.addAction(a)
+        tb.addSeparator()
+        for a in self.layer_actions.values():
+            tb.addAction(a)
+        tb.addAction(self.act_fit)
+        self.model_label = QLabel("  no model  ")
+        tb.addSeparator()
+        tb.addWidget(self.model_label)
+        self.act_cancel.setEnabled(False)
+
+    def _add_export_actions(self, menu: object) -> None:
+        try:
+            from facealign_gui.app import export
+        except ImportError:  # HOOK: export helpers are optional
+            return
+        menu.addSeparator()  # type: ignore[attr-defined]
+        png = QAction("Export view as PNG…", self)
+        png.triggered.connect(lambda: export.export_view_png(self, self.view))
+        menu.addAction(png)  # type: ignore[attr-defined]
+        self._export = export
+
+    def _add_help_menu(self, menu: object) -> None:
+        try:
+            from facealign_gui.app.help import HelpMenu
+        except ImportError:  # HOOK: help sheet and About are optional
+            return
+        self.help_menu = HelpMenu(menu, self)  # type: ignore[arg-type]
+
+    def _connect(self) -> None:
+        ins = self.inspector
+        ins.message.connect(self.status_label.setText)
+        ins.problem.connect(lambda e: errors.show_error(self, e))
+        ins.progress.connect(self._on_progress)
+        ins.runStateChanged.connect(self._on_run_state)
+        ins.datasetOpened.connect(self._on_dataset)
+        ins.modelLoaded.connect(self._on_model)
+        self.start_page.actionRequested.connect(self._on_start_action)
+        self.start_page.recentRequested.connect(self.open_path)
+        md = self.metrics_dock
+        if md is not None:
+            ins.resultsReady.connect(self._on_results)
+            md.landmarkSelected.connect(ins.select_landmark)
+            md.nmeRangeSelected.connect(self.dataset_dock.set_nme_range)
+            self.view.pointClicked.connect(md.select_landmark)
+
+    # -- opening ---------------------------------------------------------------------------
+    def open_path(self, path: str | Path) -> None:
+        """Open a dataset, image folder, model or video, whichever ``path`` is."""
+        p = Path(path)
+        suffix = p.suffix.lower()
+        if suffix in MODEL_SUFFIXES:
+            self.inspector.open_model(p)
+        elif suffix in VIDEO_SUFFIXES:
+            self.start_live(str(p))
+        else:
+            self.inspector.open_dataset(p)
+
+    @Slot(str)
+    def _on_start_action(self, key: str) -> None:
+        {
+            "dataset": self.ask_dataset,
+            "folder": self.ask_folder,
+            "model": self.ask_model,
+            "camera": lambda: self.start_live(0),
+            "video": self.ask_video,
+        }[key]()
+
+    def ask_dataset(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open dataset", "", "Annotations (*.csv *.txt *.mat *.pts);;All files (*)"
+        )
+        if path:
+            self.open_path(path)
+
+    def ask_folder(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Open image or .pts folder")
+        if path:
+            self.inspector.open_dataset(path)
+
+    def ask_model(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open model", "", "Model card or ONNX (*.toml *.onnx);;All files (*)"
+        )
+        if path:
+            self.inspector.open_model(path)
+
+    def ask_video(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open video", "", "Videos (*.mp4 *.avi *.mov *.mkv *.webm);;All files (*)"
+        )
+        if path:
+            self.start_live(path)
+
+    def start_live(self, source: int | str) -> None:
+        """Open the live view (camera index or video file) in its own window."""
+        try:
+            from facealign_gui.app.live_view import LiveView
+        except ImportError:  # HOOK: the live view is optional
+            self.status_label.setText("The live view is not available in this build.")
+            return
+        if self.live_window is None:
+            self.live_window = LiveView(self.inspector.predictor)
+            self.live_window.setAttribute(Qt.WidgetAttribute.WA_QuitOnClose, False)
+        self.live_window.show()
+        self.live_window.start(source)
+
+    # -- reacting --------------------------------------------------------------------------
+    @Slot(object)
+    def _on_dataset(self, ds: object) -> None:
+        self.stack.setCurrentIndex(1)
+        if self.inspector.dataset_path:
+            self.start_page.set_recent(self.prefs.add_recent(self.inspector.dataset_path))
+            self.setWindowTitle(f"{Path(self.inspector.dataset_path).name} — facealign-gui")
+        if self.metrics_dock is not None:
+            self.metrics_dock.clear_results()
+
+    @Slot(object)
+    def _on_model(self, predictor: object) -> None:
+        self.model_label.setText(f"  model: {predictor.model_id}  ")  # type: ignore[attr-defined]
+
+    @Slot(object)
+    def _on_results(self, result: object) -> None:
+        others = [
+            r
+            for m, r in self.inspector.results.items()
+            if r is not result and len(r) == len(result)
+        ]  # type: ignore[arg-type]
+        self.metrics_dock.set_results(result, others[-1] if others else None)
+
+    @Slot(int, int)
+    def _on_progress(self, done: int, total: int) -> None:
+        self.progress.setMaximum(max(total, 1))
+        self.progress.setValue(done)
+
+    @Slot(bool)
+    def _on_run_state(self, running: bool) -> None:
+        self.progress.setVisible(running)
+        self.cancel_button.setVisible(running)
+        self.act_cancel.setEnabled(running)
+        self.act_run.setEnabled(not running)
+        if running:
+            self.progress.setValue(0)
+
+    def _step_landmark(self, delta: int) -> None:
+        k = self.heatmaps.landmark() + delta
+        n = self.dataset_dock.model._ds.num_points if self.dataset_dock.model._ds else None
+        if n:
+            self.inspector.select_landmark(k % n)
+
+    def _focus_filter(self) -> None:
+        self.dataset_dock.show()
+        self.dataset_dock.text.setFocus()
+        self.dataset_dock.text.selectAll()
+
+    # -- drag and drop, closing --------------------------------------------------------------
+    def dragEnterEvent(self, ev: QDragEnterEvent) -> None:
+        if ev.mimeData().hasUrls():
+            ev.acceptProposedAction()
+
+    def dropEvent(self, ev: QDropEvent) -> None:
+        for url in ev.mimeData().urls():
+            if url.isLocalFile():
+                self.open_path(url.toLocalFile())
+        ev.acceptProposedAction()
+
+    def closeEvent(self, ev: QCloseEvent) -> None:
+        self.inspector.shutdown()
+        if self.live_window is not None:
+            self.live_window.close()
+        self.prefs.save_window(self)
+        super().closeEvent(ev)

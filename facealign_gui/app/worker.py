@@ -1,0 +1,330 @@
+"""The bridge between the UI thread and background work.
+
+- `ResultCache`: predictions per (model id, sample index); heatmaps are kept only for the
+  most recently used entries (98 heatmaps of 64x64 for 10,000 images would be 8 GB).
+- `RunThread`: a dataset-wide run through `inference.pipeline.run_predictions` (the same
+  function the CLI calls), cancelled cooperatively with a `threading.Event`.
+- `WorkerHub`: the one main-thread QObject the widgets talk to. It decodes images and
+  predicts the shown image on a `QThreadPool` (newest request wins; stale results are
+  dropped), owns the run thread, and waits for all of them in `shutdown`.
+
+Results reach widgets only through the hub's ``Signal(object)`` signals, emitted from worker
+threads and delivered (queued) to slots of main-thread objects.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6.QtCore import QObject, QThread, QThreadPool, Signal
+
+from facealign_gui.core.annotation import Prediction
+from facealign_gui.datasets.model import Dataset
+from facealign_gui.inference.types import Predictor
+
+CHUNK_SECONDS = 0.1  # a run emits its results at most ~10 times a second
+
+
+@dataclass(frozen=True)
+class ImageResult:
+    token: int
+    index: int
+    image: np.ndarray | None  # RGB uint8, None when it failed
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class PredictionResult:
+    token: int
+    model_id: str
+    index: int
+    prediction: Prediction | None
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    model_id: str
+    done: int
+    total: int
+    cancelled: bool
+    error: str = ""
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class TaskResult:
+    tag: object
+    value: object
+    error: BaseException | None = None
+
+
+class ResultCache:
+    """Predictions per (model id, index); heatmaps only for the `heatmap_slots` newest uses."""
+
+    def __init__(self, heatmap_slots: int = 64) -> None:
+        self._preds: dict[tuple[str, int], Prediction] = {}
+        self._failures: dict[tuple[str, int], str] = {}
+        self._with_heatmaps: OrderedDict[tuple[str, int], None] = OrderedDict()
+        self.heatmap_slots = heatmap_slots
+
+    def put(self, model_id: str, index: int, prediction: Prediction) -> None:
+        key = (model_id, index)
+        old = self._preds.get(key)
+        if prediction.heatmaps is None and old is not None and old.heatmaps is not None:
+            prediction = dataclasses.replace(prediction, heatmaps=old.heatmaps)
+        self._preds[key] = prediction
+        self._failures.pop(key, None)
+        if prediction.heatmaps is not None:
+            self._touch(key)
+
+    def put_failure(self, model_id: str, index: int, message: str) -> None:
+        self._failures[(model_id, index)] = message
+
+    def get(self, model_id: str, index: int) -> Prediction | None:
+        key = (model_id, index)
+        p = self._preds.get(key)
+        if p is not None and p.heatmaps is not None:
+            self._touch(key)
+        return p
+
+    def failure(self, model_id: str, index: int) -> str | None:
+        return self._failures.get((model_id, index))
+
+    def _touch(self, key: tuple[str, int]) -> None:
+        self._with_heatmaps[key] = None
+        self._with_heatmaps.move_to_end(key)
+        while len(self._with_heatmaps) > self.heatmap_slots:
+            old, _ = self._with_heatmaps.popitem(last=False)
+            p = self._preds.get(old)
+            if p is not None:
+                self._preds[old] = dataclasses.replace(p, heatmaps=None)
+
+    def count(self, model_id: str) -> int:
+        return sum(1 for m, _ in self._preds if m == model_id)
+
+    def points(self, model_id: str, n: int, k: int) -> np.ndarray:
+        """(n, k, 2) predicted points, NaN where there is no prediction."""
+        out = np.full((n, k, 2), np.nan)
+        for (m, i), p in self._preds.items():
+            if m == model_id and 0 <= i < n and p.points.shape == (k, 2):
+                out[i] = p.points
+        return out
+
+    def clear(self) -> None:
+        self._preds.clear()
+        self._failures.clear()
+        self._with_heatmaps.clear()
+
+
+class RunThread(QThread):
+    """Runs a predictor over a dataset; results in chunks, progress, and a `RunSummary`."""
+
+    chunk = Signal(object)  # list[tuple[int, Prediction | SampleFailure]]
+    progress = Signal(int, int)
+    summary = Signal(object)  # RunSummary
+
+    def __init__(
+        self, predictor: Predictor, ds: Dataset, order: list[int], parent: QObject | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.predictor = predictor
+        self.ds = ds
+        self.order = order
+        self.cancel_event = threading.Event()
+        self.keep_heatmaps_for = -1  # the shown sample: its heatmaps are kept (set by the UI)
+
+    def run(self) -> None:
+        from facealign_gui.inference.pipeline import run_predictions
+
+        model_id = self.predictor.model_id
+        t0 = time.perf_counter()
+        last = t0
+        buf: list[tuple[int, object]] = []
+        done, total, error = 0, len(self.order), ""
+        try:
+            for i, r in run_predictions(
+                self.predictor, self.ds, indices=self.order, cancel=self.cancel_event
+            ):
+                if (
+                    isinstance(r, Prediction)
+                    and r.heatmaps is not None
+                    and i != self.keep_heatmaps_for
+                ):
+                    r = dataclasses.replace(r, heatmaps=None)
+                buf.append((i, r))
+                done += 1
+                now = time.perf_counter()
+                if now - last >= CHUNK_SECONDS:
+                    self.chunk.emit(buf)
+                    self.progress.emit(done, total)
+                    buf, last = [], now
+        except Exception as exc:  # a broken model: report it, never crash the window
+            error = f"{type(exc).__name__}: {exc}"
+        if buf:
+            self.chunk.emit(buf)
+        self.progress.emit(done, total)
+        self.summary.emit(
+            RunSummary(
+                model_id, done, total, self.cancel_event.is_set(), error, time.perf_counter() - t0
+            )
+        )
+
+
+class WorkerHub(QObject):
+    """Everything that runs off the UI thread, behind signals."""
+
+    imageReady = Signal(object)  # ImageResult
+    predictionReady = Signal(object)  # PredictionResult
+    runChunk = Signal(object)
+    runProgress = Signal(int, int)
+    runFinished = Signal(object)  # RunSummary
+    taskDone = Signal(object)  # TaskResult
+
+    def __init__(self, parent: QObject | None = None, image_cache: int = 12) -> None:
+        super().__init__(parent)
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(2)
+        self.cache = ResultCache()
+        self._images: OrderedDict[tuple[int, int], np.ndarray] = OrderedDict()
+        self._image_slots = image_cache
+        self._lock = threading.Lock()
+        self._image_token = 0
+        self._pred_token = 0
+        self._run: RunThread | None = None
+        self._closed = False
+
+    # -- images ----------------------------------------------------------------------------
+    def cached_image(self, ds: Dataset, index: int) -> np.ndarray | None:
+        with self._lock:
+            img = self._images.get((id(ds), index))
+            if img is not None:
+                self._images.move_to_end((id(ds), index))
+            return img
+
+    def request_image(self, ds: Dataset, index: int, prefetch: tuple[int, ...] = ()) -> int:
+        """Decode sample ``index`` off the UI thread; returns the request token.
+
+        A cached image is delivered at once (synchronously, through the same signal).
+        Requests a newer one replaced are skipped before they start.
+        """
+        self._image_token += 1
+        token = self._image_token
+        img = self.cached_image(ds, index)
+        if img is not None:
+            self.imageReady.emit(ImageResult(token, index, img))
+        else:
+            self.pool.start(lambda: self._load(ds, index, token, True), 2)
+        for j in prefetch:
+            if 0 <= j < len(ds) and self.cached_image(ds, j) is None:
+                self.pool.start(lambda j=j: self._load(ds, j, token, False), 0)
+        return token
+
+    def _load(self, ds: Dataset, index: int, token: int, deliver: bool) -> None:
+        if self._closed or token != self._image_token:
+            return  # stale: a newer image was requested before this one started
+        from facealign_gui.datasets.images import load_image
+
+        try:
+            bgr = load_image(ds, index)
+            rgb = np.ascontiguousarray(bgr[..., ::-1])
+            err = ""
+        except Exception as exc:
+            rgb, err = None, str(exc) or type(exc).__name__
+        if rgb is not None:
+            with self._lock:
+                self._images[(id(ds), index)] = rgb
+                while len(self._images) > self._image_slots:
+                    self._images.popitem(last=False)
+        if deliver and not self._closed:
+            self.imageReady.emit(ImageResult(token, index, rgb, err))
+
+    def clear_images(self) -> None:
+        with self._lock:
+            self._images.clear()
+
+    # -- one prediction (the shown image, served before the run) -------------------------------
+    def request_prediction(self, predictor: Predictor, ds: Dataset, index: int) -> int:
+        """Predict sample ``index`` now, at high priority; returns the request token."""
+        self._pred_token += 1
+        token = self._pred_token
+        self.pool.start(lambda: self._predict(predictor, ds, index, token), 1)
+        return token
+
+    def _predict(self, predictor: Predictor, ds: Dataset, index: int, token: int) -> None:
+        if self._closed or token != self._pred_token:
+            return
+        from facealign_gui.inference.pipeline import run_predictions
+
+        pred, err = None, ""
+        try:
+            for _, r in run_predictions(predictor, ds, indices=[index], batch_size=1, workers=1):
+                pred, err = (r, "") if isinstance(r, Prediction) else (None, str(r))
+        except Exception as exc:
+            err = f"{type(exc).__name__}: {exc}"
+        if not self._closed:
+            self.predictionReady.emit(PredictionResult(token, predictor.model_id, index, pred, err))
+
+    def latest_prediction_token(self) -> int:
+        return self._pred_token
+
+    def latest_image_token(self) -> int:
+        return self._image_token
+
+    # -- any other slow call (open a dataset, load a model) ----------------------------------
+    def run_task(self, tag: object, fn: Callable[[], object]) -> None:
+        """Call ``fn()`` on the pool; `taskDone` carries its value or exception."""
+
+        def job() -> None:
+            try:
+                value, error = fn(), None
+            except Exception as exc:
+                value, error = None, exc
+            if not self._closed:
+                self.taskDone.emit(TaskResult(tag, value, error))
+
+        self.pool.start(job, 3)
+
+    # -- dataset-wide run ------------------------------------------------------------------
+    def start_run(self, predictor: Predictor, ds: Dataset, order: list[int]) -> RunThread:
+        """Start a run (cancelling any running one) over ``order``."""
+        self.cancel_run(wait=True)
+        t = RunThread(predictor, ds, order, self)
+        t.chunk.connect(self.runChunk)
+        t.progress.connect(self.runProgress)
+        t.summary.connect(self.runFinished)
+        self._run = t
+        t.start(QThread.Priority.LowPriority)
+        return t
+
+    def running(self) -> bool:
+        return self._run is not None and self._run.isRunning()
+
+    def set_shown(self, index: int) -> None:
+        """Tell the run which sample is shown (its heatmaps are kept)."""
+        if self._run is not None:
+            self._run.keep_heatmaps_for = index
+
+    def cancel_run(self, wait: bool = False, timeout_ms: int = 5000) -> None:
+        t = self._run
+        if t is None:
+            return
+        t.cancel_event.set()
+        if wait:
+            t.wait(timeout_ms)
+            self._run = None
+
+    def shutdown(self) -> None:
+        """Cancel everything and wait for every thread: nothing outlives the window."""
+        self._closed = True
+        self._image_token += 1
+        self._pred_token += 1
+        self.cancel_run(wait=True, timeout_ms=30000)
+        self.pool.clear()
+        self.pool.waitForDone(30000)

@@ -1,0 +1,47 @@
+"""Shared bits of the dataset commands (info, convert, score): JSON output, errors."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from typing import Any
+
+
+def clean(value: Any) -> Any:
+    """``value`` with NaN/inf floats replaced by None and numpy scalars made plain."""
+    if isinstance(value, dict):
+        return {str(k): clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [clean(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        try:
+            value = value.item()
+        except (ValueError, AttributeError):
+            return str(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def emit_json(obj: dict) -> None:
+    """Print exactly one JSON object on stdout."""
+    sys.stdout.write(json.dumps(clean(obj), allow_nan=False) + "\n")
+
+
+def fail(message: str, problems: list[str] | None, as_json: bool, code: int = 2) -> int:
+    """Report an error (stderr, and as a JSON object on stdout with --json); return ``code``."""
+    print(f"error: {message}", file=sys.stderr)
+    for p in problems or []:
+        print(f"  {p}", file=sys.stderr)
+    if as_json:
+        emit_json({"error": message, "problems": problems or []})
+    return code
+
+
+def print_problems(problems: list[object], limit: int = 20) -> None:
+    """The first ``limit`` problems on stderr, then how many more."""
+    for p in problems[:limit]:
+        print(f"  {p}", file=sys.stderr)
+    if len(problems) > limit:
+        print(f"  ... and {len(problems) - limit} more", file=sys.stderr)

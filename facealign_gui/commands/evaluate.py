@@ -1,0 +1,174 @@
+"""``facealign-gui eval --model CARD --dataset DATASET``: run a model and score it.
+
+Prints the same keys as ``score`` (count, nme, fr, auc, subsets, per_image) plus the model,
+how many faces failed and why, and whether the run was stopped early (Ctrl-C: ``partial``).
+A model whose landmark count differs from the dataset's is refused before any image is read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from facealign_gui.commands._dataset_cli import emit_json, fail
+from facealign_gui.commands._model_cli import Progress, add_model_arguments
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_model_arguments(parser)
+    parser.add_argument("--dataset", required=True, help="annotated dataset (any format)")
+    parser.add_argument("--format", help="dataset format (detected when omitted)")
+    parser.add_argument("--subsets", metavar="WFLW_LIST_DIR", help="folder of WFLW subset lists")
+    parser.add_argument("--threshold", type=float, default=0.1, help="failure threshold (0.1)")
+    parser.add_argument("--limit", type=int, default=None, help="only the first N faces")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def run(args: argparse.Namespace) -> int:
+    import threading
+
+    import numpy as np
+
+    from facealign_gui.core import metrics
+    from facealign_gui.core.schemes import get_scheme
+    from facealign_gui.datasets.io import open_dataset
+    from facealign_gui.datasets.model import DatasetError
+    from facealign_gui.inference.pipeline import SampleFailure, run_predictions
+    from facealign_gui.inference.registry import load_predictor
+    from facealign_gui.inference.types import InferenceError
+
+    if not 0 < args.threshold <= 1:
+        return fail(f"--threshold must be in (0, 1], got {args.threshold}", None, args.json)
+    if args.limit is not None and args.limit < 1:
+        return fail(f"--limit must be at least 1, got {args.limit}", None, args.json)
+    try:
+        ds = open_dataset(args.dataset, format=args.format)
+    except DatasetError as e:
+        return fail(f"cannot read {args.dataset}", [str(p) for p in e.problems], args.json)
+    if ds.points is None or ds.num_points is None:
+        return fail(f"{args.dataset} has no ground-truth landmarks to score", None, args.json)
+    try:
+        predictor = load_predictor(args.model, threads=args.threads, mode=args.mode)
+    except (InferenceError, ValueError) as e:
+        return fail(str(e), None, args.json)
+    if predictor.num_points != ds.num_points:
+        return fail(
+            f"landmark count mismatch: model {args.model} predicts {predictor.num_points} "
+            f"points ({predictor.scheme or 'unknown scheme'}), {args.dataset} has "
+            f"{ds.num_points} ({ds.scheme or 'unknown scheme'})",
+            None,
+            args.json,
+        )
+    scheme_name = ds.scheme or predictor.scheme
+    if scheme_name is None:
+        return fail(f"{args.dataset}: no landmark scheme has {ds.num_points} points", None,
+                    args.json)  # fmt: skip
+    scheme = get_scheme(scheme_name)
+    problems = [str(p) for p in ds.problems]
+    subsets = dict(ds.subsets)
+    if args.subsets:
+        from facealign_gui.datasets.subsets import match_wflw_subsets
+
+        try:
+            extra, sub_problems = match_wflw_subsets(args.subsets, ds)
+        except DatasetError as e:
+            return fail(f"cannot read subsets {args.subsets}", [str(p) for p in e.problems],
+                        args.json)  # fmt: skip
+        subsets.update(extra)
+        problems += [str(p) for p in sub_problems]
+
+    n = len(ds) if args.limit is None else min(args.limit, len(ds))
+    order = list(range(n))
+    pred = np.full((len(ds), ds.num_points, 2), np.nan)
+    failures: dict[int, str] = {}
+    done: set[int] = set()
+    cancel = threading.Event()
+    progress = Progress("eval", enabled=not args.quiet)
+    partial = False
+    gen = run_predictions(
+        predictor, ds, indices=order, batch_size=max(1, args.batch_size),
+        workers=max(1, args.workers), cancel=cancel, progress=progress,
+    )  # fmt: skip
+    try:
+        for i, result in gen:
+            done.add(i)
+            if isinstance(result, SampleFailure):
+                failures[i] = result.message
+            else:
+                pred[i] = result.points
+    except KeyboardInterrupt:
+        cancel.set()
+        partial = True
+        progress.finish()
+        print(f"interrupted: scoring the {len(done)} faces done so far", file=sys.stderr)
+    finally:
+        gen.close()
+
+    evaluated = np.array(sorted(done), dtype=np.int64)
+    if evaluated.size == 0:
+        return fail("no face was evaluated", None, args.json, code=130 if partial else 2)
+    g = ds.points[evaluated]
+    visible = np.isfinite(g).all(axis=2)
+    if ds.visible is not None:
+        visible &= ds.visible[evaluated]
+    box_sizes = ds.attributes.get("box_size")
+    try:
+        norm = metrics.normalisers(
+            g, scheme, box_sizes=None if box_sizes is None else np.asarray(box_sizes)[evaluated]
+        )
+    except ValueError as e:
+        return fail(f"{args.dataset}: {e}", None, args.json)
+    nme = metrics.nme_per_image(pred[evaluated], g, norm, visible)
+    position = np.full(len(ds), -1, dtype=np.int64)
+    position[evaluated] = np.arange(evaluated.size)
+    matched = {}
+    for name, idx in subsets.items():
+        pos = position[np.asarray(idx, dtype=np.int64)]
+        matched[name] = np.sort(pos[pos >= 0])
+    summary = metrics.summarize(nme, args.threshold, matched)
+    result = {
+        "model": args.model,
+        "model_id": predictor.model_id,
+        "dataset": args.dataset,
+        "scheme": scheme.name,
+        "threshold": args.threshold,
+        "mode": args.mode,
+        **summary,
+        "evaluated": int(evaluated.size),
+        "total": len(ds),
+        "partial": partial,
+        "failed": [{"image": ds.images[i], "error": failures[i]} for i in sorted(failures)],
+        "problems": problems,
+        "per_image": [
+            {"image": ds.images[i], "nme": float(v)}
+            for i, v in zip(evaluated.tolist(), nme.tolist(), strict=True)
+        ],
+    }
+    code = 130 if partial else 0
+    if args.json:
+        emit_json(result)
+        return code
+    _print_table(result)
+    return code
+
+
+def _print_table(r: dict) -> None:
+    def row(name: str, s: dict) -> str:
+        return (
+            f"{name:<18} {s['count']:>6} {100 * s['nme']:>8.3f} {100 * s['fr']:>7.2f} "
+            f"{s['auc']:>7.4f}"
+        )
+
+    state = " (PARTIAL: stopped early)" if r["partial"] else ""
+    print(f"{r['model_id']} on {r['dataset']} ({r['scheme']}, {r['mode']} mode, threshold "
+          f"{r['threshold']}): {r['evaluated']} of {r['total']} faces{state}")  # fmt: skip
+    print(f"{'subset':<18} {'faces':>6} {'NME %':>8} {'FR %':>7} {'AUC':>7}")
+    print(row("all", r))
+    for name, s in r["subsets"].items():
+        print(row(name, s))
+    if r["failed"]:
+        print(f"{len(r['failed'])} faces failed:", file=sys.stderr)
+        for f in r["failed"][:20]:
+            print(f"  {f['image']}: {f['error']}", file=sys.stderr)
+    for p in r["problems"][:20]:
+        print(f"  {p}", file=sys.stderr)

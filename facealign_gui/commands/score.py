@@ -1,0 +1,142 @@
+"""``facealign-gui score --gt A --pred B``: NME / FR / AUC of predictions, per subset."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from facealign_gui.commands._dataset_cli import emit_json, fail
+
+NORMALISERS = ("default", "inter_ocular", "inter_pupil", "box", "bbox_diag", "bbox_sqrt_area")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--gt", required=True, help="ground-truth annotations (any format)")
+    parser.add_argument("--pred", required=True, help="predicted annotations (any format)")
+    parser.add_argument("--subsets", metavar="WFLW_LIST_DIR", help="folder of WFLW subset lists")
+    parser.add_argument("--threshold", type=float, default=0.1, help="failure threshold (0.1)")
+    parser.add_argument("--normaliser", choices=NORMALISERS, default="default")
+    parser.add_argument("--gt-format", help="format of --gt (detected when omitted)")
+    parser.add_argument("--pred-format", help="format of --pred (detected when omitted)")
+    parser.add_argument("--strict", action="store_true", help="exit 1 on any problem")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def run(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from facealign_gui.core import metrics
+    from facealign_gui.core.schemes import get_scheme
+    from facealign_gui.datasets.io import open_dataset
+    from facealign_gui.datasets.matching import match_samples
+    from facealign_gui.datasets.model import DatasetError
+
+    if not 0 < args.threshold <= 1:
+        return fail(f"--threshold must be in (0, 1], got {args.threshold}", None, args.json)
+    loaded = []
+    for path, fmt in ((args.gt, args.gt_format), (args.pred, args.pred_format)):
+        try:
+            loaded.append(open_dataset(path, format=fmt, check_images=False))
+        except DatasetError as e:
+            return fail(f"cannot read {path}", [str(p) for p in e.problems], args.json)
+    gt, pred = loaded
+    if gt.points is None or pred.points is None:
+        which = args.gt if gt.points is None else args.pred
+        return fail(f"{which} has no landmarks to score", None, args.json)
+    if gt.num_points != pred.num_points:
+        return fail(
+            f"scheme mismatch: {args.pred} has {pred.num_points}-point faces "
+            f"({pred.scheme or 'unknown scheme'}), {args.gt} has {gt.num_points} "
+            f"({gt.scheme or 'unknown scheme'})",
+            None,
+            args.json,
+        )
+    if gt.scheme is None:
+        return fail(f"{args.gt}: no landmark scheme has {gt.num_points} points", None, args.json)
+    scheme = get_scheme(gt.scheme)
+    problems = [str(p) for p in gt.problems + pred.problems]
+
+    subsets = dict(gt.subsets)
+    if args.subsets:
+        from facealign_gui.datasets.subsets import match_wflw_subsets
+
+        try:
+            extra, sub_problems = match_wflw_subsets(args.subsets, gt)
+        except DatasetError as e:
+            return fail(f"cannot read subsets {args.subsets}", [str(p) for p in e.problems],
+                        args.json)  # fmt: skip
+        subsets.update(extra)
+        problems += [str(p) for p in sub_problems]
+
+    m = match_samples(gt, pred)
+    if len(m.gt_index) == 0:
+        return fail(f"no prediction in {args.pred} matches a face in {args.gt}", None, args.json)
+    g = gt.points[m.gt_index]
+    p = pred.points[m.pred_index]
+    visible = np.isfinite(g).all(axis=2)
+    if gt.visible is not None:
+        visible &= gt.visible[m.gt_index]
+    box_sizes = gt.attributes.get("box_size")
+    try:
+        norm = metrics.normalisers(
+            g,
+            scheme,
+            box_sizes=None if box_sizes is None else np.asarray(box_sizes)[m.gt_index],
+            kind=args.normaliser,
+        )
+    except ValueError as e:
+        return fail(f"{args.gt}: {e}", None, args.json)
+    nme = metrics.nme_per_image(p, g, norm, visible)
+    # gt index -> position among the matched rows, to restrict subsets to matched faces
+    position = np.full(len(gt), -1, dtype=np.int64)
+    position[m.gt_index] = np.arange(len(m.gt_index))
+    matched_subsets = {}
+    for name, idx in subsets.items():
+        pos = position[np.asarray(idx, dtype=np.int64)]
+        matched_subsets[name] = np.sort(pos[pos >= 0])
+    summary = metrics.summarize(nme, args.threshold, matched_subsets)
+    result = {
+        "gt": args.gt,
+        "pred": args.pred,
+        "scheme": scheme.name,
+        "threshold": args.threshold,
+        "normaliser": args.normaliser,
+        "matched_by": m.how,
+        **summary,
+        "unmatched": {
+            "gt": [gt.images[i] for i in m.unmatched_gt],
+            "pred": [pred.images[j] for j in m.unmatched_pred],
+        },
+        "problems": problems,
+        "per_image": [
+            {"image": gt.images[i], "nme": float(v)}
+            for i, v in zip(m.gt_index.tolist(), nme.tolist(), strict=True)
+        ],
+    }
+    code = 1 if args.strict and (problems or m.unmatched_gt or m.unmatched_pred) else 0
+    if args.json:
+        emit_json(result)
+        return code
+    _print_table(result)
+    return code
+
+
+def _print_table(r: dict) -> None:
+    def row(name: str, s: dict) -> str:
+        return (
+            f"{name:<14} {s['count']:>6} {100 * s['nme']:>8.3f} {100 * s['fr']:>7.2f} "
+            f"{s['auc']:>7.4f}"
+        )
+
+    print(f"{r['pred']} vs {r['gt']} ({r['scheme']}, normaliser {r['normaliser']}, "
+          f"threshold {r['threshold']}, matched by {r['matched_by']})")  # fmt: skip
+    print(f"{'subset':<14} {'faces':>6} {'NME %':>8} {'FR %':>7} {'AUC':>7}")
+    print(row("all", r))
+    for name, s in r["subsets"].items():
+        print(row(name, s))
+    for side in ("gt", "pred"):
+        if r["unmatched"][side]:
+            print(f"{len(r['unmatched'][side])} unmatched {side} faces, e.g. "
+                  f"{r['unmatched'][side][0]}", file=sys.stderr)  # fmt: skip
+    for p in r["problems"][:20]:
+        print(f"  {p}", file=sys.stderr)

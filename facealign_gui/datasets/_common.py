@@ -1,0 +1,138 @@
+"""Helpers every reader and writer shares: decoding text, atomic writes, image checks."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+from facealign_gui.datasets.model import Dataset, DatasetError, Problem
+
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".ppm", ".pgm", ".tif", ".tiff", ".webp")
+
+
+def read_text(path: Path) -> tuple[str, str]:
+    """Text of an annotation file and its newline (``"\\n"`` or ``"\\r\\n"``).
+
+    A UTF-8 byte-order mark is dropped; Windows line endings become ``"\\n"``. Binary junk
+    (NUL bytes or text that is not UTF-8) raises `DatasetError` naming the file.
+    """
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise DatasetError(Problem(str(path), None, f"cannot read: {e.strerror}", True)) from e
+    return decode_text(data, str(path))
+
+
+def decode_text(data: bytes, name: str) -> tuple[str, str]:
+    """Decode ``data`` as `read_text` does; ``name`` is used in error messages."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    if b"\x00" in data[:65536]:
+        raise DatasetError(Problem(name, None, "binary data, not a text annotation file", True))
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        raise DatasetError(Problem(name, line, "not UTF-8 text (binary junk?)", True)) from e
+    newline = "\r\n" if "\r\n" in text[:65536] else "\n"
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text, newline
+
+
+def atomic_write_text(path: Path, text: str, newline: str = "\n") -> None:
+    """Write ``text`` (``"\\n"`` line ends, converted to ``newline``) atomically."""
+    if newline != "\n":
+        text = text.replace("\n", newline)
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to a temporary file beside ``path``, then rename it over ``path``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def guess_image_root(folder: Path, first_image: str | None, extra: Iterable[str] = ()) -> Path:
+    """The folder image paths are relative to.
+
+    HRNet keeps images in ``<csv dir>/images``; WFLW in ``WFLW_images`` next to (or two
+    levels above) the annotation lists. The first candidate that holds ``first_image`` wins,
+    otherwise the annotation file's own folder.
+    """
+    names = ["", "images", "WFLW_images", *extra]
+    candidates = []
+    for base in (folder, folder.parent, folder.parent.parent):
+        candidates.extend(base / n if n else base for n in names)
+    if first_image:
+        for c in candidates:
+            if (c / first_image).is_file():
+                return c
+    return folder
+
+
+def check_images(ds: Dataset, label: str) -> None:
+    """Add a non-fatal problem for every image that is missing under ``ds.root``.
+
+    If none of the images exists (the image folder was not downloaded, say), one problem
+    says so instead of N.
+    """
+    if not ds.images or ds.image_loader is not None:
+        return
+    root = str(ds.root)
+    listing: dict[str, set[str] | None] = {}
+    missing: list[int] = []
+    for i, name in enumerate(ds.images):
+        full = os.path.join(root, name)  # an absolute name wins, as in Dataset.image_path
+        parent, base = os.path.split(full)
+        names = listing.get(parent, ())
+        if names == ():
+            try:
+                names = listing[parent] = set(os.listdir(parent))
+            except OSError:
+                names = listing[parent] = None
+        if names is None or base not in names:
+            missing.append(i)
+    if not missing:
+        return
+    if len(missing) == len(ds.images):
+        ds.problems.append(
+            Problem(label, None, f"none of the {len(missing)} images found under {ds.root}")
+        )
+        return
+    for i in missing:
+        file, line = _split_source(ds.sources[i] if ds.sources else label)
+        ds.problems.append(Problem(file, line, f"image not found: {ds.image_path(i)}"))
+
+
+def _split_source(source: str) -> tuple[str, int | None]:
+    file, _, line = source.rpartition(":")
+    if file and line.isdigit():
+        return file, int(line)
+    return source, None
+
+
+def scheme_name_for(num_points: int) -> str | None:
+    """Scheme name for ``num_points`` landmarks, or None when no scheme has that many."""
+    from facealign_gui.core import schemes
+
+    try:
+        s = schemes.scheme_for_num_points(num_points)
+    except (KeyError, ValueError, LookupError):
+        return None
+    if s is None:
+        return None
+    return s if isinstance(s, str) else getattr(s, "name", None)

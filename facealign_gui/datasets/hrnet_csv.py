@@ -1,0 +1,319 @@
+"""HRNet's CSV annotations (300W, WFLW, AFLW) — read fast, write exactly.
+
+Layout (HRNet-Facial-Landmark-Detection, ``lib/datasets/face300w.py`` / ``wflw.py``)::
+
+    image_name,scale,center_w,center_h,original_0_x,original_0_y,...
+
+AFLW (``lib/datasets/aflw.py``) has one more column, ``box_size``, third::
+
+    image_name,scale,box_size,center_w,center_h,original_0_x,original_0_y,...
+
+``scale`` is the face box side / 200; image names are relative to ``<csv dir>/images``.
+Coordinates are 0-based image pixels (HRNet adds 1 before its 1-based crop transform).
+
+Reading uses pandas' C parser on the whole file, then validates every row at once; if
+anything is wrong (wrong column count, a non-number, NaN, scale <= 0, blank lines) the file
+is read again by a careful per-line parser that names ``file:line`` and keeps valid rows.
+Writing uses ``repr`` of each float64, the shortest text that reads back as the same number,
+so read -> write -> read reproduces every value exactly.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+
+import numpy as np
+
+from facealign_gui.datasets._common import (
+    atomic_write_text,
+    decode_text,
+    guess_image_root,
+    read_text,
+    scheme_name_for,
+)
+from facealign_gui.datasets.model import Dataset, DatasetError, Problem
+
+FORMAT = "hrnet_csv"
+HEAD_BYTES = 65536
+WFLW_SUBSETS = ("largepose", "expression", "illumination", "makeup", "occlusion", "blur")
+
+
+def read_hrnet_csv(path: str | Path, *, image_root: str | Path | None = None) -> Dataset:
+    """Read an HRNet CSV (300W / WFLW / AFLW layout, detected from the header)."""
+    path = Path(path)
+    label = str(path)
+    try:
+        with open(path, "rb") as f:
+            head_bytes = f.read(HEAD_BYTES)
+    except OSError as e:
+        raise DatasetError(Problem(label, None, f"cannot read: {e.strerror}", True)) from e
+    if head_bytes.startswith(b"\xef\xbb\xbf"):
+        head_bytes = head_bytes[3:]
+    if not head_bytes or head_bytes.isspace():
+        raise DatasetError(Problem(label, None, "empty file (expected an HRNet CSV header)", True))
+    if b"\x00" in head_bytes:
+        raise DatasetError(Problem(label, None, "binary data, not an HRNet CSV", True))
+    head_end = head_bytes.find(b"\n")
+    first = head_bytes[: head_end if head_end >= 0 else len(head_bytes)]
+    head, _ = decode_text(first, label)
+    columns = next(csv.reader([head.strip()]))
+    offset, k = _layout(columns, label)
+    newline = "\r\n" if first.endswith(b"\r") else "\n"
+
+    fast = _read_fast(path, columns)
+    if fast is not None:
+        names, values = fast
+        problems: list[Problem] = []
+        lines = np.arange(2, 2 + len(names))
+        skipped = 0
+    else:
+        text, _ = read_text(path)
+        names, values, lines, problems, skipped = _read_careful(text, label, columns, offset, k)
+
+    n = len(names)
+    ds = Dataset(
+        format=FORMAT,
+        scheme=scheme_name_for(k),
+        root=Path(image_root) if image_root else guess_image_root(path.parent, _first(names)),
+        images=names,
+        points=values[:, offset:].reshape(n, k, 2),
+        visible=np.ones((n, k), dtype=bool),
+        centers=values[:, offset - 2 : offset].copy(),
+        scales=values[:, 0].copy(),
+        sources=[f"{label}:{i}" for i in lines.tolist()],
+        problems=problems,
+        skipped=skipped,
+        meta={"newline": newline, "header": columns},
+    )
+    if offset == 4:
+        ds.attributes["box_size"] = values[:, 1].copy()
+    ds.subsets = subsets_from_name(path.name, names)
+    return ds
+
+
+def _first(names: list[str]) -> str | None:
+    return names[0] if names else None
+
+
+def _layout(columns: list[str], label: str) -> tuple[int, int]:
+    """(index of the first coordinate among the numeric columns, number of points)."""
+    lower = [c.strip().lower() for c in columns]
+    if len(lower) < 4 or lower[1] != "scale":
+        raise DatasetError(
+            Problem(
+                label,
+                1,
+                "not an HRNet CSV header: expected 'image_name,scale,center_w,center_h,"
+                f"original_0_x,...', found '{','.join(columns[:4])}...'",
+                True,
+            )
+        )
+    offset = 4 if lower[2] == "box_size" else 3  # first coordinate, not counting the name
+    ncoord = len(columns) - 1 - offset
+    if ncoord <= 0 or ncoord % 2:
+        raise DatasetError(
+            Problem(
+                label, 1, f"header has {ncoord} coordinate columns, expected an even number", True
+            )
+        )
+    return offset, ncoord // 2
+
+
+def _read_fast(path: Path, columns: list[str]) -> tuple[list[str], np.ndarray] | None:
+    """Whole-file parse with pandas; None when any row needs the careful path.
+
+    Blank lines are kept as all-NaN rows (``skip_blank_lines=False``), so they too send the
+    file to the careful path and can never shift the reported line numbers.
+    """
+    import pandas as pd
+
+    try:
+        df = pd.read_csv(
+            path,
+            header=0,
+            dtype={columns[0]: str},
+            skip_blank_lines=False,
+            encoding="utf-8",
+            encoding_errors="strict",
+        )
+    except (ValueError, UnicodeDecodeError, pd.errors.ParserError):
+        return None
+    if df.shape[1] != len(columns):
+        return None
+    numeric = df.iloc[:, 1:]
+    if not all(dt.kind in "fi" for dt in numeric.dtypes):
+        return None
+    values = numeric.to_numpy(dtype=np.float64)
+    if not np.isfinite(values).all() or not (values[:, 0] > 0).all():
+        return None
+    names_col = df.iloc[:, 0]
+    if names_col.isna().any():
+        return None
+    names = names_col.str.strip().tolist()
+    if not all(names):
+        return None
+    return names, values
+
+
+def _read_careful(
+    text: str, label: str, columns: list[str], offset: int, k: int
+) -> tuple[list[str], np.ndarray, np.ndarray, list[Problem], int]:
+    """Line-by-line parse naming every bad row; keeps the good ones."""
+    ncols = len(columns)
+    names: list[str] = []
+    rows: list[list[float]] = []
+    lines: list[int] = []
+    problems: list[Problem] = []
+    skipped = 0
+    for lineno, line in enumerate(text.split("\n"), start=1):
+        if lineno == 1 or not line.strip():
+            continue
+        msg, row = _parse_row(line, columns, ncols, offset, k)
+        if msg:
+            problems.append(Problem(label, lineno, msg, fatal=True))
+            skipped += 1
+            continue
+        names.append(row[0])  # type: ignore[arg-type]
+        rows.append(row[1])  # type: ignore[arg-type]
+        lines.append(lineno)
+    values = np.array(rows, dtype=np.float64).reshape(len(rows), ncols - 1)
+    return names, values, np.array(lines, dtype=np.int64), problems, skipped
+
+
+def _parse_row(
+    line: str, columns: list[str], ncols: int, offset: int, k: int
+) -> tuple[str, tuple[str, list[float]] | None]:
+    tokens = next(csv.reader([line]))
+    if len(tokens) != ncols:
+        return f"expected {ncols} columns ({k} points), found {len(tokens)}", None
+    name = tokens[0].strip()
+    if not name:
+        return "empty image name", None
+    out: list[float] = []
+    for col, tok in zip(columns[1:], tokens[1:], strict=False):
+        try:
+            v = float(tok)
+        except ValueError:
+            return f"column {col}: not a number: {tok.strip()!r}", None
+        if not np.isfinite(v):
+            return f"column {col}: {tok.strip()!r} is not a finite number", None
+        out.append(v)
+    if out[0] <= 0:
+        return f"scale must be positive, found {tokens[1].strip()!r}", None
+    return "", (name, out)
+
+
+def subsets_from_name(file_name: str, images: list[str]) -> dict[str, np.ndarray]:
+    """Subsets implied by HRNet's file names (and, for full 300W, by image folders).
+
+    ``*_valid_common.csv`` -> common, ``*_valid_challenge.csv`` -> challenge,
+    ``face_landmarks_300w_valid.csv`` -> full = common (lfpw, helen) + challenge (ibug),
+    ``*_wflw_test_<subset>.csv`` -> that WFLW subset, ``*_aflw_test_frontal.csv`` -> frontal.
+    """
+    stem = Path(file_name).stem.lower()
+    n = len(images)
+    everything = np.arange(n, dtype=np.int64)
+    for name in ("challenge", "common", "frontal", *WFLW_SUBSETS):
+        if re.search(rf"(^|_){name}($|_)", stem):
+            return {name: everything}
+    if "300w" in stem and re.search(r"(^|_)valid($|_)", stem):
+        ibug = np.array([img.replace("\\", "/").split("/")[0] == "ibug" for img in images])
+        return {
+            "full": everything,
+            "common": np.flatnonzero(~ibug).astype(np.int64),
+            "challenge": np.flatnonzero(ibug).astype(np.int64),
+        }
+    if "300w" in stem and re.search(r"(^|_)test($|_)", stem):
+        kinds = [img.replace("\\", "/").split("/")[1:2] for img in images]
+        indoor = np.array([bool(k) and "indoor" in k[0].lower() for k in kinds], dtype=bool)
+        outdoor = np.array([bool(k) and "outdoor" in k[0].lower() for k in kinds], dtype=bool)
+        if indoor.any() or outdoor.any():
+            return {
+                "indoor": np.flatnonzero(indoor).astype(np.int64),
+                "outdoor": np.flatnonzero(outdoor).astype(np.int64),
+            }
+    return {}
+
+
+def write_hrnet_csv(ds: Dataset, path: str | Path) -> None:
+    """Write ``ds`` as an HRNet CSV (AFLW layout when it has ``box_size``), atomically.
+
+    Missing centre/scale are derived from the points by HRNet's landmark box rule
+    (`core.geometry.center_scale_from_points`). HRNet CSVs cannot hold missing points.
+    """
+    path = Path(path)
+    if ds.points is None:
+        raise DatasetError(Problem(str(path), None, "an unlabelled dataset has no points to write"))
+    n, k = ds.points.shape[:2]
+    if not np.isfinite(ds.points).all():
+        bad = int((~np.isfinite(ds.points).all(axis=(1, 2))).sum())
+        raise DatasetError(
+            Problem(
+                str(path), None, f"HRNet CSV cannot hold missing points ({bad} faces have some)"
+            )
+        )
+    centers, scales = _centers_scales(ds)
+    aflw = "box_size" in ds.attributes or ds.scheme == "aflw19"
+    cols: list[np.ndarray] = [scales[:, None]]
+    if aflw:
+        cols.append(_box_size(ds, path)[:, None])
+    cols += [centers, ds.points.reshape(n, 2 * k)]
+    values = np.concatenate(cols, axis=1)
+
+    header = _header(ds, aflw, k)
+    out = io.StringIO()
+    out.write(",".join(header) + "\n")
+    for name, row in zip(ds.images, values.tolist(), strict=False):
+        out.write(_csv_name(name) + "," + ",".join(map(repr, row)) + "\n")
+    atomic_write_text(path, out.getvalue(), str(ds.meta.get("newline", "\n")))
+
+
+def _header(ds: Dataset, aflw: bool, k: int) -> list[str]:
+    old = ds.meta.get("header")
+    offset = 5 if aflw else 4
+    if (
+        ds.format == FORMAT
+        and isinstance(old, list)
+        and len(old) == offset + 2 * k
+        and (old[2].strip().lower() == "box_size") == aflw
+    ):
+        return [str(c) for c in old]
+    head = ["image_name", "scale"] + (["box_size"] if aflw else []) + ["center_w", "center_h"]
+    return head + [f"original_{i}_{c}" for i in range(k) for c in "xy"]
+
+
+def _csv_name(name: str) -> str:
+    if any(c in name for c in ',"\n\r'):
+        return '"' + name.replace('"', '""') + '"'
+    return name
+
+
+def _centers_scales(ds: Dataset) -> tuple[np.ndarray, np.ndarray]:
+    if ds.centers is not None and ds.scales is not None:
+        return np.asarray(ds.centers, np.float64), np.asarray(ds.scales, np.float64)
+    from facealign_gui.core.geometry import center_scale_from_points
+
+    assert ds.points is not None
+    n = len(ds.points)
+    centers = np.empty((n, 2), dtype=np.float64)
+    scales = np.empty(n, dtype=np.float64)
+    for i in range(n):
+        vis = None if ds.visible is None else ds.visible[i]
+        c, s = center_scale_from_points(ds.points[i], vis)
+        centers[i] = c
+        scales[i] = s
+    return centers, scales
+
+
+def _box_size(ds: Dataset, path: Path) -> np.ndarray:
+    if "box_size" in ds.attributes:
+        return np.asarray(ds.attributes["box_size"], dtype=np.float64)
+    if ds.boxes is not None:
+        b = np.asarray(ds.boxes, dtype=np.float64)
+        return np.sqrt((b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1]))
+    raise DatasetError(
+        Problem(str(path), None, "the AFLW layout needs a box_size per face (or face boxes)")
+    )

@@ -1,0 +1,1 @@
+"""Heatmap/regression decoders, one module per model family: model output -> image points."""

@@ -1,0 +1,266 @@
+"""Face detection: MediaPipe's BlazeFace short-range model, with OpenCV's Haar cascade as a
+fallback.
+
+``detect_faces`` returns every face it finds as a `FaceRegion` in image pixels, best first.
+The BlazeFace model and its card ship in ``facealign_gui/models``; its onnxruntime session
+comes from the shared cache in `facealign_gui.inference.runtime` (one session per model file
+for the whole process). When that model cannot be loaded (missing or corrupt file) the Haar
+cascade bundled with OpenCV (``cv2.data.haarcascades``) is used instead and a warning is
+logged once; ``backend="haar"`` asks for it explicitly.
+
+Haar faces carry no key points and ``score`` 1.0 (the cascade gives no calibrated score), so
+``min_score`` does not filter them.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from facealign_gui.inference import blazeface
+from facealign_gui.inference.types import FaceRegion, InferenceError
+
+log = logging.getLogger(__name__)
+
+MODELS_DIR = Path(__file__).resolve().parents[1] / "models"
+DEFAULT_DETECTOR_CARD = MODELS_DIR / "blazeface_short_range.toml"
+HAAR_FILE = "haarcascade_frontalface_default.xml"
+
+Backend = Literal["auto", "blazeface", "haar"]
+
+
+def as_bgr(image: np.ndarray, what: str = "image") -> np.ndarray:
+    """A contiguous uint8 (H, W, 3) BGR view of ``image`` (gray and BGRA are converted).
+
+    Raises ``ValueError`` naming what was wrong.
+    """
+    import cv2
+
+    if not isinstance(image, np.ndarray):
+        raise ValueError(f"{what}: expected a numpy array, got {type(image).__name__}")
+    if image.dtype != np.uint8:
+        raise ValueError(f"{what}: expected uint8 pixels, got {image.dtype}")
+    if image.ndim == 2:
+        image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
+    elif image.ndim == 3 and image.shape[2] == 4:
+        image = cv2.cvtColor(image, cv2.COLOR_BGRA2BGR)
+    elif image.ndim == 3 and image.shape[2] == 1:
+        image = cv2.cvtColor(image[:, :, 0], cv2.COLOR_GRAY2BGR)
+    elif not (image.ndim == 3 and image.shape[2] == 3):
+        raise ValueError(f"{what}: expected an (H, W, 3) BGR image, got shape {image.shape}")
+    if image.shape[0] == 0 or image.shape[1] == 0:
+        raise ValueError(f"{what}: image is empty ({image.shape[1]}x{image.shape[0]})")
+    return np.ascontiguousarray(image)
+
+
+@dataclass
+class BlazeFaceDetector:
+    """The short-range BlazeFace model: its shared session, card and anchors."""
+
+    session: Any  # facealign_gui.inference.runtime.ModelSession
+    input_name: str
+    size: int
+    scale: np.ndarray  # per-channel multiplier: pixel_scale / std
+    offset: np.ndarray  # per-channel offset: -mean / std
+    rgb: bool
+    boxes_output: str
+    scores_output: str
+    anchors: np.ndarray
+
+    @classmethod
+    def from_card(cls, card_path: Path = DEFAULT_DETECTOR_CARD) -> BlazeFaceDetector:
+        """Load the card, verify the ONNX checksum and get the shared session."""
+        from facealign_gui.inference.card import load_card
+        from facealign_gui.inference.runtime import get_session
+
+        card = load_card(card_path)
+        card.verify_sha256()
+        session = get_session(card.onnx_path, sha256=card.sha256)
+        width, height = card.input.size
+        if width != height:
+            raise InferenceError(f"{card.where}: BlazeFace needs a square input, got {width}x{height}")
+        boxes = card.output_for("coords")
+        scores = card.output_for("score_map")
+        if boxes is None or scores is None:
+            raise InferenceError(
+                f"{card.where}: [outputs] must name a 'coords' (regressors) and a "
+                f"'score_map' (classificators) output"
+            )
+        for name in (boxes, scores):
+            session.output(name)  # raises with the file name when absent
+        std = np.broadcast_to(np.asarray(card.input.std, np.float32), (3,))
+        mean = np.broadcast_to(np.asarray(card.input.mean, np.float32), (3,))
+        anchors = blazeface.ssd_anchors(blazeface.AnchorOptions(input_size=(width, height)))
+        n_out = session.output(boxes).shape[1] if len(session.output(boxes).shape) > 1 else None
+        if n_out is not None and n_out != len(anchors):
+            raise InferenceError(
+                f"{card.onnx_path}: output {boxes!r} has {n_out} boxes, the anchors {len(anchors)}"
+            )
+        return cls(
+            session=session,
+            input_name=card.input.name or session.input.name,
+            size=width,
+            scale=(card.input.pixel_scale / std).astype(np.float32),
+            offset=(-mean / std).astype(np.float32),
+            rgb=card.input.colour == "rgb",
+            boxes_output=boxes,
+            scores_output=scores,
+            anchors=anchors,
+        )
+
+    def preprocess(self, image_bgr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Letterboxed (1, 3, S, S) float32 tensor and the image-to-tensor matrix."""
+        import cv2
+
+        h, w = image_bgr.shape[:2]
+        matrix = blazeface.letterbox_matrix(w, h, self.size)
+        crop = cv2.warpAffine(
+            image_bgr,
+            matrix,
+            (self.size, self.size),
+            flags=cv2.INTER_LINEAR,
+            borderMode=cv2.BORDER_CONSTANT,
+            borderValue=(0, 0, 0),
+        )
+        if self.rgb:
+            crop = crop[:, :, ::-1]
+        x = crop.astype(np.float32) * self.scale + self.offset
+        return np.ascontiguousarray(x.transpose(2, 0, 1)[None]), matrix
+
+    def detect(
+        self, image_bgr: np.ndarray, min_score: float = 0.5, max_faces: int | None = None
+    ) -> list[FaceRegion]:
+        tensor, matrix = self.preprocess(image_bgr)
+        out = self.session.run(tensor, self.input_name)
+        opts = blazeface.DecodeOptions(
+            min_score=min_score, box_scale=(float(self.size),) * 4
+        )
+        det = blazeface.decode(out[self.boxes_output], out[self.scores_output], self.anchors, opts)
+        det = blazeface.weighted_nms(det, opts.iou_threshold, max_faces)
+        det = blazeface.to_image(det, matrix, self.size)
+        return [
+            FaceRegion(
+                box=tuple(float(v) for v in det.boxes[i]),  # type: ignore[arg-type]
+                keypoints=det.keypoints[i].astype(np.float64),
+                score=float(det.scores[i]),
+            )
+            for i in range(len(det))
+        ]
+
+
+_LOCK = threading.Lock()
+_DETECTORS: dict[str, BlazeFaceDetector] = {}
+_FAILED: dict[str, str] = {}
+_HAAR: Any = None
+
+
+def get_detector(card_path: Path = DEFAULT_DETECTOR_CARD) -> BlazeFaceDetector:
+    """The process-wide BlazeFace detector for ``card_path`` (raises `InferenceError`)."""
+    key = str(Path(card_path).resolve())
+    with _LOCK:
+        det = _DETECTORS.get(key)
+        if det is None:
+            det = BlazeFaceDetector.from_card(Path(card_path))
+            _DETECTORS[key] = det
+        return det
+
+
+def haar_available() -> bool:
+    """Whether this OpenCV has ``cv2.CascadeClassifier`` and its bundled face cascade."""
+    import cv2
+
+    folder = getattr(getattr(cv2, "data", None), "haarcascades", "")
+    return hasattr(cv2, "CascadeClassifier") and (Path(folder) / HAAR_FILE).is_file()
+
+
+def _haar() -> Any:
+    global _HAAR
+    import cv2
+
+    with _LOCK:
+        if _HAAR is None:
+            folder = getattr(getattr(cv2, "data", None), "haarcascades", "")
+            path = Path(folder) / HAAR_FILE
+            if not haar_available():
+                raise InferenceError(
+                    f"OpenCV {cv2.__version__} has no Haar face cascade ({path} / "
+                    f"cv2.CascadeClassifier missing; OpenCV 5 moved them out of the main "
+                    f"package): the Haar fallback needs opencv-python-headless 4.x"
+                )
+            cascade = cv2.CascadeClassifier(str(path))
+            if cascade.empty():
+                raise InferenceError(f"{path}: cannot load OpenCV's Haar face cascade")
+            _HAAR = cascade
+        return _HAAR
+
+
+def detect_faces_haar(image_bgr: np.ndarray, max_faces: int | None = None) -> list[FaceRegion]:
+    """OpenCV Haar cascade faces, largest first; box only, score 1.0."""
+    import cv2
+
+    gray = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2GRAY)
+    gray = cv2.equalizeHist(gray)
+    min_side = max(24, min(gray.shape) // 12)
+    rects = _haar().detectMultiScale(
+        gray, scaleFactor=1.1, minNeighbors=5, minSize=(min_side, min_side)
+    )
+    faces = sorted((tuple(int(v) for v in r) for r in rects), key=lambda r: -r[2] * r[3])
+    if max_faces is not None:
+        faces = faces[:max_faces]
+    # Haar rects are (x, y, w, h) in whole pixels; as corners: x1 = x, x2 = x + w - 1.
+    return [
+        FaceRegion(box=(float(x), float(y), float(x + w - 1), float(y + h - 1)), score=1.0)
+        for x, y, w, h in faces
+    ]
+
+
+def detect_faces(
+    image_bgr: np.ndarray,
+    *,
+    min_score: float = 0.5,
+    max_faces: int | None = None,
+    backend: Backend = "auto",
+    card_path: Path | None = None,
+) -> list[FaceRegion]:
+    """Every face in a BGR uint8 image, best first.
+
+    Parameters
+    ----------
+    image_bgr : (H, W, 3) uint8 BGR image (gray or BGRA are converted).
+    min_score : BlazeFace score threshold (MediaPipe's default 0.5).
+    max_faces : keep at most this many faces (None: all).
+    backend : ``"auto"`` (BlazeFace, Haar when the model cannot be loaded), ``"blazeface"``
+        (raise `InferenceError` when it cannot be loaded) or ``"haar"``.
+    card_path : another BlazeFace card (default: the embedded model).
+    """
+    image = as_bgr(image_bgr)
+    if max_faces is not None and max_faces < 1:
+        raise ValueError(f"max_faces must be at least 1, got {max_faces}")
+    if not 0.0 <= min_score <= 1.0:
+        raise ValueError(f"min_score must be in [0, 1], got {min_score}")
+    if backend == "haar":
+        return detect_faces_haar(image, max_faces)
+    if backend not in ("auto", "blazeface"):
+        raise ValueError(f"backend must be 'auto', 'blazeface' or 'haar', got {backend!r}")
+    path = Path(card_path) if card_path is not None else DEFAULT_DETECTOR_CARD
+    try:
+        detector = get_detector(path)
+    except InferenceError as exc:
+        if backend == "blazeface":
+            raise
+        key = str(path)
+        if key not in _FAILED:
+            _FAILED[key] = str(exc)
+            log.warning("BlazeFace unavailable (%s); using OpenCV's Haar cascade", exc)
+        try:
+            return detect_faces_haar(image, max_faces)
+        except InferenceError as haar_exc:
+            raise InferenceError(
+                f"no face detector available: {exc}; and the fallback: {haar_exc}"
+            ) from None
+    return detector.detect(image, min_score=min_score, max_faces=max_faces)

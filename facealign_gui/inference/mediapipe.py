@@ -1,0 +1,233 @@
+"""MediaPipe Face Mesh as a `Predictor`: ROI, crop, run, decode, map to 300W.
+
+The crop follows MediaPipe's face-landmark graphs:
+
+* ROI from a detection (``face_detection_front_detection_to_roi.pbtxt``): the detection box's
+  centre, rotated by ``0 - atan2(-(y1 - y0), x1 - x0)`` where (x0, y0) is key point 0 (right
+  eye) and (x1, y1) key point 1 (left eye), so that the eyes are horizontal in the crop
+  (target angle 0); square on the box's longer side, scaled by 1.5 (``scale_x/scale_y``),
+  no shift.
+* crop (``ImageToTensorCalculator``): the rotated square is warped to 192x192 with bilinear
+  interpolation and replicated borders, RGB in [0, 1].
+* decode: the 1404 outputs are 468 x (x, y, z) in crop pixels; x, y go back through the
+  inverse warp, z is scaled like x. The face-presence score is ``sigmoid(face_flag)``
+  (MediaPipe drops faces below 0.5; here the score is reported as the confidence instead).
+
+A `FaceRegion` without key points (dataset boxes) gets the same square ROI without rotation;
+one with only ``center``/``scale`` (HRNet convention, box side = 200 * scale) is turned into
+that box first; one with nothing uses the whole image.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from facealign_gui.core.annotation import Prediction
+from facealign_gui.inference.card import ModelCard
+from facealign_gui.inference.mesh68 import NUM_MESH_POINTS, mesh_to_300w
+from facealign_gui.inference.types import FaceRegion, InferenceError
+
+
+@dataclass
+class MeshPrediction(Prediction):
+    """A `Prediction` that also keeps MediaPipe's full mesh.
+
+    Attributes
+    ----------
+    mesh : (468, 3) float64, x/y in image pixels, z in the same pixel units (relative depth).
+    presence : the face-presence score in [0, 1].
+    """
+
+    mesh: np.ndarray | None = None
+    presence: float = 0.0
+
+
+@dataclass(frozen=True)
+class Roi:
+    """A rotated square in image pixels: centre, side and rotation (radians, clockwise in
+    image coordinates, i.e. the crop's x axis points along (cos r, sin r))."""
+
+    cx: float
+    cy: float
+    side: float
+    rotation: float = 0.0
+
+    def to_crop(self, size: int) -> np.ndarray:
+        """2x3 affine matrix from image pixels to the size x size crop."""
+        k = size / self.side
+        c, s = np.cos(self.rotation), np.sin(self.rotation)
+        m = np.array([[k * c, k * s, 0.0], [-k * s, k * c, 0.0]])
+        m[:, 2] = size / 2.0 - m[:, :2] @ np.array([self.cx, self.cy])
+        return m
+
+
+def normalize_radians(angle: float) -> float:
+    """Wrap an angle into [-pi, pi) like MediaPipe's ``NormalizeRadians``."""
+    return float(angle - 2 * np.pi * np.floor((angle + np.pi) / (2 * np.pi)))
+
+
+def face_box(face: FaceRegion, image_shape: tuple[int, ...]) -> tuple[float, float, float, float]:
+    """The face's box: its own, else from center/scale (side = 200 * scale), else the image."""
+    if face.box is not None:
+        return tuple(float(v) for v in face.box)  # type: ignore[return-value]
+    if face.center is not None and face.scale is not None:
+        half = 100.0 * float(face.scale)
+        cx, cy = (float(v) for v in face.center)
+        return (cx - half, cy - half, cx + half, cy + half)
+    h, w = image_shape[:2]
+    return (0.0, 0.0, float(w - 1), float(h - 1))
+
+
+def roi_from_face(face: FaceRegion, image_shape: tuple[int, ...], enlarge: float = 1.5) -> Roi:
+    """MediaPipe's landmark ROI for a face (see the module docstring)."""
+    x1, y1, x2, y2 = face_box(face, image_shape)
+    w, h = x2 - x1, y2 - y1
+    if not (np.isfinite([x1, y1, x2, y2]).all() and w > 0 and h > 0):
+        raise InferenceError(f"face box {face_box(face, image_shape)} is empty or not finite")
+    rotation = 0.0
+    kp = face.keypoints
+    if kp is not None and len(kp) >= 2:
+        (ex0, ey0), (ex1, ey1) = np.asarray(kp, dtype=np.float64)[:2, :2]
+        rotation = normalize_radians(0.0 - np.arctan2(-(ey1 - ey0), ex1 - ex0))
+    return Roi((x1 + x2) / 2.0, (y1 + y2) / 2.0, max(w, h) * enlarge, rotation)
+
+
+class MediaPipePredictor:
+    """MediaPipe Face Mesh from a model card; `predict` gives 300W-68 points.
+
+    Thread-safe: the onnxruntime session is shared and the predictor keeps no state.
+    """
+
+    def __init__(self, card: ModelCard) -> None:
+        from facealign_gui.inference.runtime import get_session
+
+        if card.family != "mediapipe":
+            raise InferenceError(f"{card.where}: family is {card.family!r}, not 'mediapipe'")
+        width, height = card.input.size
+        if width != height:
+            raise InferenceError(f"{card.where}: the mesh model needs a square input")
+        card.verify_sha256()
+        self.card = card
+        self.model_id = card.id
+        self.scheme = card.scheme
+        self.num_points = card.num_points
+        if self.num_points not in (68, NUM_MESH_POINTS):
+            raise InferenceError(
+                f"{card.where}: num_points must be 68 (300W mapping) or 468 (raw mesh), "
+                f"got {self.num_points}"
+            )
+        self.size = width
+        self.enlarge = card.crop.enlarge
+        self.session = get_session(card.onnx_path, sha256=card.sha256)
+        self.input_name = card.input.name or self.session.input.name
+        coords = card.output_for("coords")
+        if coords is None:
+            raise InferenceError(f"{card.where}: [outputs] must name the 'coords' output")
+        flags = [n for n in self.session.output_names if n != coords]
+        self.coords_output = coords
+        self.flag_output = flags[0] if flags else None
+        self.session.output(coords)
+        std = np.broadcast_to(np.asarray(card.input.std, np.float32), (3,))
+        mean = np.broadcast_to(np.asarray(card.input.mean, np.float32), (3,))
+        self._scale = (card.input.pixel_scale / std).astype(np.float32)
+        self._offset = (-mean / std).astype(np.float32)
+        self._rgb = card.input.colour == "rgb"
+
+    # -- steps --------------------------------------------------------------------------
+    def crop(self, image_bgr: np.ndarray, roi: Roi) -> tuple[np.ndarray, np.ndarray]:
+        """(3, S, S) float32 input and the 2x3 image-to-crop matrix."""
+        import cv2
+
+        matrix = roi.to_crop(self.size)
+        patch = cv2.warpAffine(
+            image_bgr,
+            matrix,
+            (self.size, self.size),
+            flags=cv2.INTER_LINEAR,
+            borderMode=cv2.BORDER_REPLICATE,
+        )
+        if self._rgb:
+            patch = patch[:, :, ::-1]
+        x = patch.astype(np.float32) * self._scale + self._offset
+        return x.transpose(2, 0, 1), matrix
+
+    def _decode(
+        self, raw: np.ndarray, flag: np.ndarray | None, matrix: np.ndarray
+    ) -> tuple[np.ndarray, float]:
+        mesh = np.asarray(raw, dtype=np.float64).reshape(NUM_MESH_POINTS, 3)
+        a = matrix[:, :2]
+        inv = np.linalg.inv(a)
+        xy = (mesh[:, :2] - matrix[:, 2]) @ inv.T
+        z = mesh[:, 2:3] / np.sqrt(abs(np.linalg.det(a)))
+        score = 1.0 if flag is None else float(1.0 / (1.0 + np.exp(-float(np.ravel(flag)[0]))))
+        return np.concatenate([xy, z], axis=1), score
+
+    def _run(self, images: list[np.ndarray], faces: list[FaceRegion]) -> list[MeshPrediction]:
+        from facealign_gui.inference.detect import as_bgr
+
+        if len(images) != len(faces):
+            raise ValueError(f"{len(images)} images but {len(faces)} faces")
+        if not images:
+            return []
+        t0 = time.perf_counter()
+        batch, matrices = [], []
+        for i, (image, face) in enumerate(zip(images, faces)):
+            image = as_bgr(image, f"image {i}")
+            x, m = self.crop(image, roi_from_face(face, image.shape, self.enlarge))
+            batch.append(x)
+            matrices.append(m)
+        out = self.session.run(np.stack(batch), self.input_name)
+        raw = out[self.coords_output].reshape(len(batch), -1)
+        flags = out[self.flag_output].reshape(len(batch), -1) if self.flag_output else None
+        seconds = (time.perf_counter() - t0) / len(batch)
+        preds = []
+        for i, m in enumerate(matrices):
+            mesh, score = self._decode(raw[i], None if flags is None else flags[i], m)
+            pts = mesh_to_300w(mesh[:, :2]) if self.num_points == 68 else mesh[:, :2].copy()
+            preds.append(
+                MeshPrediction(
+                    points=pts,
+                    confidence=np.full(len(pts), score, dtype=np.float32),
+                    crop_to_image=_invert_affine(m),
+                    model_id=self.model_id,
+                    seconds=seconds,
+                    mesh=mesh,
+                    presence=score,
+                )
+            )
+        return preds
+
+    # -- Predictor protocol ----------------------------------------------------------------
+    def predict(self, image: np.ndarray, face: FaceRegion) -> MeshPrediction:
+        """Landmarks for one face of a BGR uint8 image (68 300W points, or the raw mesh's
+        468 x/y when the card says ``num_points = 468``)."""
+        return self._run([image], [face])[0]
+
+    def predict_batch(
+        self, images: list[np.ndarray], faces: list[FaceRegion]
+    ) -> list[MeshPrediction]:
+        """`predict` for several faces in one onnxruntime call."""
+        return self._run(images, faces)
+
+    def predict_mesh(self, image: np.ndarray, face: FaceRegion) -> tuple[np.ndarray, float]:
+        """The full (468, 3) mesh in image coordinates and the face-presence score."""
+        pred = self._run([image], [face])[0]
+        assert pred.mesh is not None
+        return pred.mesh, pred.presence
+
+
+def _invert_affine(m: np.ndarray) -> np.ndarray:
+    """Inverse of a 2x3 affine matrix, as 2x3."""
+    full = np.vstack([m, [0.0, 0.0, 1.0]])
+    return np.linalg.inv(full)[:2]
+
+
+def load_default_predictor() -> MediaPipePredictor:
+    """The embedded default model (``facealign_gui/models/mediapipe_face_landmark.toml``)."""
+    from facealign_gui.inference.card import load_card
+    from facealign_gui.inference.detect import MODELS_DIR
+
+    return MediaPipePredictor(load_card(MODELS_DIR / "mediapipe_face_landmark.toml"))

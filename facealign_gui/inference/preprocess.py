@@ -1,0 +1,201 @@
+"""From an image and a face region to the network's input tensor, per the card's crop rule.
+
+`crop_face` returns the crop (BGR uint8, the card's input size) and the 2x3 *decode* matrix
+that maps image pixels to the crop coordinates the model's outputs are expressed in; the
+predictor inverts it to bring points back. `to_tensor` applies colour order, pixel scale,
+mean/std and layout.
+
+Crop rules (``mode="official"`` reproduces the published pre-processing, ``"precise"``
+keeps the same geometry without its integer truncations):
+
+- ``hrnet_center_scale``: HRNet's center/scale crop, scale x ``scale_factor`` (1.25), via
+  `facealign_gui.core.geometry.crop_image`.
+- ``pipnet_box``: PIPNet's axis-aligned box enlarged by ``pad`` (``detector_pad`` for detector
+  boxes), clipped to the image, cut as ``image[int(y1):int(y2), int(x1):int(x2)]`` and resized
+  (lib/preprocess.py); outputs are fractions of the box: x = x1 + u * (x2 - x1).
+- ``box``: PFLD's square box (used by HIH's data): integer min corner, ``wh = max - min + 1``,
+  centre ``int(min + wh / 2)``, side ``int(max(wh) * enlarge)``, zero padding outside the
+  image; outputs are fractions of the square.
+- ``full_image``: the whole image resized to the input size.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from facealign_gui.inference.card import ModelCard
+from facealign_gui.inference.types import FaceRegion, InferenceError
+
+
+@dataclass
+class Prepared:
+    """One face ready for the runtime: its input tensor (no batch axis) and geometry."""
+
+    tensor: np.ndarray
+    image_to_crop: np.ndarray  # 2x3, image pixels -> crop coordinates of the outputs
+    face: FaceRegion
+    center: np.ndarray | None = None  # HRNet center/scale actually used (scale enlarged)
+    scale: float | None = None
+    seconds: float = 0.0
+
+
+def face_box(face: FaceRegion) -> np.ndarray:
+    """(x1, y1, x2, y2) of a face region: its box, or the square of its center/scale."""
+    if face.box is not None:
+        return np.asarray(face.box, dtype=np.float64)
+    if face.center is not None and face.scale is not None:
+        cx, cy = face.center
+        half = face.scale * 100.0
+        return np.array([cx - half, cy - half, cx + half, cy + half], dtype=np.float64)
+    raise InferenceError("face region has neither a box nor center/scale")
+
+
+def _resize_matrix(x0: float, y0: float, sx: float, sy: float) -> np.ndarray:
+    """image -> crop matrix for ``cv2.resize`` of the region starting at (x0, y0).
+
+    ``cv2.resize`` samples destination pixel j at source ``x0 + (j + 0.5) * s - 0.5`` where
+    s is source pixels per destination pixel; this is its inverse, for `cv2.warpAffine`.
+    """
+    return np.array(
+        [[1.0 / sx, 0.0, (0.5 - x0) / sx - 0.5], [0.0, 1.0 / sy, (0.5 - y0) / sy - 0.5]],
+        dtype=np.float64,
+    )
+
+
+def _decode_matrix(x0: float, y0: float, sx: float, sy: float) -> np.ndarray:
+    """image -> crop matrix for outputs expressed as (x - x0) / s."""
+    return np.array([[1.0 / sx, 0.0, -x0 / sx], [0.0, 1.0 / sy, -y0 / sy]], dtype=np.float64)
+
+
+def _warp(image: np.ndarray, m: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    return cv2.warpAffine(
+        image, m, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0
+    )
+
+
+def pipnet_box(
+    box: np.ndarray, pad: tuple[float, float, float, float], width: int, height: int
+) -> np.ndarray:
+    """PIPNet's enlarged, clipped box (x1, y1, x2, y2)."""
+    x1, y1, x2, y2 = (float(v) for v in box)
+    w, h = x2 - x1, y2 - y1
+    x1, y1 = x1 - w * pad[0], y1 - h * pad[1]
+    x2, y2 = x2 + w * pad[2], y2 + h * pad[3]
+    x1, y1 = max(x1, 0.0), max(y1, 0.0)
+    x2, y2 = min(x2, width - 1.0), min(y2, height - 1.0)
+    if x2 - x1 < 1.0 or y2 - y1 < 1.0:
+        raise InferenceError(f"face box {tuple(box)} is outside the {width}x{height} image")
+    return np.array([x1, y1, x2, y2])
+
+
+def _crop_pipnet(
+    image: np.ndarray, face: FaceRegion, card: ModelCard, mode: str, detected: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    h, w = image.shape[:2]
+    size = card.input.size
+    pad = card.crop.detector_pad if detected else card.crop.pad
+    x1, y1, x2, y2 = pipnet_box(face_box(face), pad, w, h)
+    bw, bh = x2 - x1, y2 - y1
+    decode = _decode_matrix(x1, y1, bw / size[0], bh / size[1])
+    if mode == "official":
+        part = image[int(y1) : int(y2), int(x1) : int(x2)]
+        crop = cv2.resize(part, size, interpolation=cv2.INTER_LINEAR)
+    else:
+        crop = _warp(image, _resize_matrix(x1, y1, bw / size[0], bh / size[1]), size)
+    return crop, decode
+
+
+def _crop_square(
+    image: np.ndarray, face: FaceRegion, card: ModelCard, mode: str
+) -> tuple[np.ndarray, np.ndarray]:
+    size = card.input.size
+    b = face_box(face)
+    if mode == "official":
+        lo = np.floor(b[:2]).astype(np.int64)
+        hi = np.floor(b[2:]).astype(np.int64)
+        wh = hi - lo + 1
+        centre = np.floor(lo + wh / 2).astype(np.int64)
+        side = float(int(float(np.max(wh)) * card.crop.enlarge))
+        x0, y0 = (centre - int(side) // 2).astype(np.float64)
+    else:
+        centre = (b[:2] + b[2:]) / 2.0
+        side = float(np.max(b[2:] - b[:2])) * card.crop.enlarge
+        x0, y0 = centre - side / 2.0
+    if side < 1.0:
+        raise InferenceError(f"face box {tuple(b)} is empty")
+    s = (side / size[0], side / size[1])
+    crop = _warp(image, _resize_matrix(x0, y0, *s), size)
+    return crop, _decode_matrix(x0, y0, *s)
+
+
+def _crop_full(image: np.ndarray, card: ModelCard) -> tuple[np.ndarray, np.ndarray]:
+    h, w = image.shape[:2]
+    size = card.input.size
+    crop = image if (w, h) == size else cv2.resize(image, size, interpolation=cv2.INTER_LINEAR)
+    return crop, _decode_matrix(0.0, 0.0, w / size[0], h / size[1])
+
+
+def _crop_hrnet(
+    image: np.ndarray, face: FaceRegion, card: ModelCard, mode: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    from facealign_gui.core import geometry
+
+    if face.center is not None and face.scale is not None:
+        center = np.asarray(face.center, dtype=np.float64)
+        scale = float(face.scale)
+    else:
+        c, s = geometry.center_scale_from_box(face_box(face))
+        center, scale = np.asarray(c, dtype=np.float64), float(s)
+    scale *= card.crop.scale_factor
+    crop, m = geometry.crop_image(image, center, scale, card.input.size, 0.0, mode=mode)
+    return crop, np.asarray(m, dtype=np.float64), center, scale
+
+
+def crop_face(
+    image: np.ndarray,
+    face: FaceRegion,
+    card: ModelCard,
+    *,
+    mode: str = "official",
+    detected: bool = False,
+) -> Prepared:
+    """Crop ``face`` out of a BGR uint8 ``image`` and build the input tensor."""
+    if image.ndim == 2:
+        image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
+    rule = card.crop.rule
+    center = scale = None
+    if rule == "hrnet_center_scale":
+        crop, m, center, scale = _crop_hrnet(image, face, card, mode)
+    elif rule == "pipnet_box":
+        crop, m = _crop_pipnet(image, face, card, mode, detected)
+    elif rule == "box":
+        crop, m = _crop_square(image, face, card, mode)
+    elif rule == "full_image":
+        crop, m = _crop_full(image, card)
+    else:
+        raise InferenceError(f"{card.where}: crop rule {rule!r} is not handled by this predictor")
+    return Prepared(to_tensor(crop, card), m, face, center, scale)
+
+
+def to_tensor(crop: np.ndarray, card: ModelCard) -> np.ndarray:
+    """BGR uint8 crop -> float tensor (C, H, W) or (H, W, C) per the card."""
+    spec = card.input
+    if spec.colour == "rgb":
+        img = crop[:, :, ::-1]
+    elif spec.colour == "gray":
+        img = cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY)[:, :, None]
+    else:
+        img = crop
+    x = img.astype(np.float32) * np.float32(spec.pixel_scale)
+    mean = np.asarray(spec.mean, dtype=np.float32)
+    std = np.asarray(spec.std, dtype=np.float32)
+    if np.any(mean != 0):
+        x -= mean
+    if np.any(std != 1):
+        x /= std
+    if spec.layout == "NCHW":
+        x = x.transpose(2, 0, 1)
+    return np.ascontiguousarray(x, dtype=np.float16 if spec.dtype == "float16" else np.float32)

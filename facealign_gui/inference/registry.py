@@ -1,0 +1,55 @@
+"""`load_predictor`: a model card (or a bare .onnx) -> the family's `Predictor`.
+
+Family ``mediapipe`` goes to `facealign_gui.inference.mediapipe.MediaPipePredictor`; every
+other family to `CardPredictor`. A bare .onnx gets a proposed card (see `propose`); if the
+proposal lacks something the decoder cannot run without (a PIPNet mean face), the error
+says so and suggests ``facealign-gui card``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from facealign_gui.inference.card import ModelCard, load_card
+from facealign_gui.inference.types import InferenceError, Predictor
+
+BUILTIN_MODELS = Path(__file__).resolve().parents[1] / "models"
+
+
+def resolve_card(card_or_onnx: str | Path | ModelCard) -> ModelCard:
+    """A `ModelCard` from a card, a .toml path, a .onnx path or a built-in card id."""
+    if isinstance(card_or_onnx, ModelCard):
+        return card_or_onnx
+    path = Path(card_or_onnx)
+    if not path.exists():
+        builtin = BUILTIN_MODELS / f"{card_or_onnx}.toml"
+        if builtin.is_file():
+            return load_card(builtin)
+        raise InferenceError(f"{path}: model card or ONNX file not found")
+    if path.suffix.lower() == ".onnx":
+        from facealign_gui.inference.propose import propose_card
+
+        proposal = propose_card(path)
+        card = proposal.card
+        if card.family == "pipnet" and not card.decoder.meanface:
+            raise InferenceError(
+                f"{path}: looks like PIPNet, which needs its mean face file; write a card "
+                f"with 'facealign-gui card {path} -o CARD.toml', set decoder.meanface, and "
+                f"pass the card"
+            )
+        return card
+    return load_card(path)
+
+
+def load_predictor(
+    card_or_onnx: str | Path | ModelCard, *, threads: int | None = None, mode: str = "official"
+) -> Predictor:
+    """Load the model a card (or a bare .onnx) describes; errors name the file."""
+    card = resolve_card(card_or_onnx)
+    if card.family == "mediapipe":
+        from facealign_gui.inference.mediapipe import MediaPipePredictor
+
+        return MediaPipePredictor(card)
+    from facealign_gui.inference.predictor import CardPredictor
+
+    return CardPredictor(card, threads=threads, mode=mode)

@@ -1,0 +1,168 @@
+"""onnxruntime sessions: one per (model file, options), created once and shared.
+
+`get_session` returns a `ModelSession`, a thin thread-safe wrapper (onnxruntime sessions
+may be run from several threads) that knows the model's input/output signature, checks
+tensors against it with messages that name the file, and batches when the batch dimension
+is dynamic.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from facealign_gui.inference.types import InferenceError
+
+_NP_TYPES = {
+    "tensor(float)": np.float32,
+    "tensor(float16)": np.float16,
+    "tensor(double)": np.float64,
+    "tensor(uint8)": np.uint8,
+    "tensor(int64)": np.int64,
+    "tensor(int32)": np.int32,
+}
+
+
+@dataclass(frozen=True)
+class TensorInfo:
+    """Name, shape (ints, or None for a symbolic dimension) and numpy dtype of a tensor."""
+
+    name: str
+    shape: tuple[int | None, ...]
+    dtype: Any
+
+    @property
+    def rank(self) -> int:
+        return len(self.shape)
+
+
+def _info(arg: Any) -> TensorInfo:
+    shape = tuple(d if isinstance(d, int) and d > 0 else None for d in (arg.shape or ()))
+    return TensorInfo(arg.name, shape, _NP_TYPES.get(arg.type, np.float32))
+
+
+def available_providers() -> list[str]:
+    """CUDA first when this onnxruntime build has it, then CPU."""
+    import onnxruntime as ort
+
+    have = ort.get_available_providers()
+    return [p for p in ("CUDAExecutionProvider", "CPUExecutionProvider") if p in have]
+
+
+class ModelSession:
+    """One onnxruntime session plus its signature. Thread-safe; share one per model."""
+
+    def __init__(self, path: Path, threads: int | None = None) -> None:
+        import onnxruntime as ort
+
+        self.path = path
+        opts = ort.SessionOptions()
+        if threads:
+            opts.intra_op_num_threads = int(threads)
+        opts.inter_op_num_threads = 1
+        opts.log_severity_level = 3
+        try:
+            self.session = ort.InferenceSession(
+                str(path), sess_options=opts, providers=available_providers()
+            )
+        except Exception as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise InferenceError(f"{path}: not a loadable ONNX model ({first[:300]})") from None
+        self.inputs = [_info(a) for a in self.session.get_inputs()]
+        self.outputs = [_info(a) for a in self.session.get_outputs()]
+        self.output_names = [o.name for o in self.outputs]
+
+    @property
+    def input(self) -> TensorInfo:
+        return self.inputs[0]
+
+    @property
+    def dynamic_batch(self) -> bool:
+        return bool(self.input.shape) and self.input.shape[0] is None
+
+    def output(self, name: str) -> TensorInfo:
+        for o in self.outputs:
+            if o.name == name:
+                return o
+        raise InferenceError(
+            f"{self.path}: no output named {name!r}; outputs are {self.output_names}"
+        )
+
+    def check_input(self, batch: np.ndarray) -> None:
+        """Raise `InferenceError` when ``batch`` does not fit the model's input."""
+        info = self.input
+        if batch.ndim != info.rank:
+            raise InferenceError(
+                f"{self.path}: input {info.name!r} expects rank {info.rank} {info.shape}, "
+                f"the card produces shape {tuple(batch.shape)}"
+            )
+        for axis, (want, got) in enumerate(zip(info.shape, batch.shape, strict=False)):
+            if axis == 0 and want is not None and got > want:
+                continue  # static batch: `run` splits
+            if want is not None and want != got:
+                raise InferenceError(
+                    f"{self.path}: input {info.name!r} has shape {info.shape}, the card "
+                    f"produces {tuple(batch.shape)} (axis {axis}: {got} != {want}); check "
+                    f"[input] size/layout/colour in the card"
+                )
+
+    def run(self, batch: np.ndarray, input_name: str | None = None) -> dict[str, np.ndarray]:
+        """Run a batch; split into model-sized pieces when the batch dimension is fixed."""
+        info = self.input
+        name = input_name or info.name
+        if name != info.name:
+            raise InferenceError(
+                f"{self.path}: the card names input {name!r}, the model's input is {info.name!r}"
+            )
+        self.check_input(batch)
+        batch = np.ascontiguousarray(batch, dtype=info.dtype)
+        fixed = info.shape[0] if info.shape else None
+        if fixed is None or fixed == batch.shape[0]:
+            outs = self._run({name: batch})
+        else:
+            pieces = [self._run({name: batch[i : i + fixed]}) for i in range(0, len(batch), fixed)]
+            outs = [np.concatenate([p[j] for p in pieces]) for j in range(len(self.outputs))]
+        return dict(zip(self.output_names, outs, strict=False))
+
+    def _run(self, feed: dict[str, np.ndarray]) -> list[np.ndarray]:
+        try:
+            return self.session.run(None, feed)
+        except Exception as exc:
+            msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise InferenceError(f"{self.path}: onnxruntime failed: {msg[:300]}") from None
+
+
+_CACHE: dict[tuple[str, str, int | None], ModelSession] = {}
+_LOCK = threading.Lock()
+
+
+def get_session(path: str | Path, *, sha256: str = "", threads: int | None = None) -> ModelSession:
+    """The shared session for ``path`` (created on first use).
+
+    The cache key is the resolved path, the file's checksum (so a replaced file gets a new
+    session) and the thread count.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InferenceError(f"{path}: model file not found")
+    if not sha256:
+        from facealign_gui.inference.card import file_sha256
+
+        sha256 = file_sha256(path)
+    key = (str(path.resolve()), sha256.lower(), threads)
+    with _LOCK:
+        sess = _CACHE.get(key)
+        if sess is None:
+            sess = ModelSession(path, threads=threads)
+            _CACHE[key] = sess
+        return sess
+
+
+def clear_sessions() -> None:
+    """Forget every cached session (tests, or after the user removes a model)."""
+    with _LOCK:
+        _CACHE.clear()

@@ -1,0 +1,227 @@
+"""Write a session's labels as HRNet CSV, WFLW list, iBUG ``.pts`` folder or COCO keypoints.
+
+The first three go through `facealign_gui.datasets.io.write_dataset` (one writer per format
+in the project); COCO keypoints JSON is written here. Every write is atomic, never touches
+the session, and never replaces an existing file (least of all the file the session was
+created from) unless ``overwrite=True``.
+
+COCO keypoints are pixel indices (the centre of the top-left pixel is 0, 0; detectron2 adds
+0.5 when it loads them), which is this project's convention, so coordinates are written
+as they are. ``v`` is 2 for a visible point, 1 for an occluded one, 0 (with x = y = 0)
+for a point never placed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from facealign_gui.datasets.model import Dataset, DatasetError
+from facealign_gui.session.store import Labels, Session
+
+FORMATS = {
+    "hrnet_csv": "HRNet CSV (.csv)",
+    "wflw_list": "WFLW list (.txt)",
+    "pts": "iBUG .pts folder",
+    "coco": "COCO keypoints (.json)",
+}
+WFLW_ATTRIBUTES = ("pose", "expression", "illumination", "makeup", "occlusion", "blur")
+
+
+class ExportError(RuntimeError):
+    """The export could not be written; the session and its edits are untouched."""
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    path: Path
+    format: str
+    count: int
+
+
+def export_session(
+    session: Session,
+    path: str | Path,
+    format: str,
+    verified_only: bool = True,
+    overwrite: bool = False,
+) -> ExportResult:
+    """Write the session's annotated (or only verified) images to ``path``."""
+    path = Path(path)
+    if format not in FORMATS:
+        raise ExportError(f"unknown export format {format!r}; choose one of {', '.join(FORMATS)}")
+    _check_target(session, path, format, overwrite)
+    labels = session.labels(verified_only=verified_only)
+    if len(labels) == 0:
+        what = "verified" if verified_only else "annotated"
+        raise ExportError(f"{path}: nothing to export, the session has no {what} images")
+    try:
+        if format == "coco":
+            write_coco(labels, session, path)
+        else:
+            from facealign_gui.datasets.io import write_dataset
+
+            write_dataset(session_dataset(session, labels), path, format, overwrite=overwrite)
+    except DatasetError as exc:
+        raise ExportError(f"{exc} (the session and its edits are untouched)") from exc
+    except OSError as exc:
+        why = exc.strerror or str(exc)
+        raise ExportError(
+            f"cannot write {exc.filename or path}: {why} (the session and its edits are untouched)"
+        ) from exc
+    return ExportResult(path, format, len(labels))
+
+
+def _check_target(session: Session, path: Path, format: str, overwrite: bool) -> None:
+    real = os.path.realpath(path)
+    if real in {os.path.realpath(p) for p in session.inputs} and not overwrite:
+        raise ExportError(
+            f"{path} is the file this session was created from; choose another name "
+            "(or overwrite explicitly)"
+        )
+    if real == os.path.realpath(session.path):
+        raise ExportError(f"{path} is the session file itself")
+    if path.exists() and not overwrite and not (path.is_dir() and not any(path.iterdir())):
+        raise ExportError(f"{path} already exists; choose another name or allow overwriting")
+    parent = path.parent if path.parent != Path("") else Path(".")
+    if not parent.is_dir():
+        raise ExportError(f"cannot write {path}: the folder {parent} does not exist")
+    if not os.access(parent, os.W_OK):
+        raise ExportError(
+            f"cannot write {path}: the folder {parent} is read-only "
+            "(the session and its edits are untouched)"
+        )
+
+
+def session_dataset(session: Session, labels: Labels) -> Dataset:
+    """A `Dataset` of the labels, with HRNet centre/scale by the landmark box rule and
+    (for WFLW lists) landmark boxes plus the six attribute flags."""
+    from facealign_gui.core.geometry import box_from_points, center_scale_from_points
+
+    n = labels.points.shape[0]
+    centers = np.zeros((n, 2))
+    scales = np.zeros(n)
+    boxes = np.zeros((n, 4))
+    for j in range(n):
+        c, s = center_scale_from_points(labels.points[j])
+        centers[j], scales[j] = c, s
+        boxes[j] = (
+            labels.boxes[j] if labels.boxes[j] is not None else box_from_points(labels.points[j])
+        )
+    attributes = {
+        name: np.array([int(a.get(name, 0)) for a in labels.attributes], dtype=np.int64)
+        for name in WFLW_ATTRIBUTES
+    }
+    for extra in {key for a in labels.attributes for key in a} - set(WFLW_ATTRIBUTES):
+        vals = [a.get(extra) for a in labels.attributes]
+        if all(isinstance(v, (int, float)) for v in vals):
+            attributes[extra] = np.array(vals)
+    return Dataset(
+        format="session",
+        scheme=session.scheme,
+        root=session.root,
+        images=list(labels.images),
+        points=labels.points.copy(),
+        visible=labels.visible.copy(),
+        centers=centers,
+        scales=scales,
+        boxes=boxes,
+        attributes=attributes,
+        sources=[],
+    )
+
+
+def coco_document(labels: Labels, session: Session) -> dict[str, object]:
+    """The COCO keypoints JSON of ``labels`` as a dict."""
+    names, skeleton = _scheme_names(session)
+    images, anns = [], []
+    for j in range(len(labels)):
+        w, h = labels.sizes[j] or _image_size(session, int(labels.index[j]))
+        images.append({"id": j + 1, "file_name": labels.images[j], "width": w, "height": h})
+        pts, vis = labels.points[j], labels.visible[j]
+        placed = np.isfinite(pts).all(axis=1)
+        v = np.where(placed, np.where(vis, 2, 1), 0)
+        xy = np.where(placed[:, None], pts, 0.0)
+        kp = np.column_stack([xy, v]).reshape(-1).tolist()
+        kp = [int(x) if i % 3 == 2 else float(x) for i, x in enumerate(kp)]
+        if placed.any():
+            lo, hi = pts[placed].min(axis=0), pts[placed].max(axis=0)
+            bbox = [float(lo[0]), float(lo[1]), float(hi[0] - lo[0]), float(hi[1] - lo[1])]
+        else:
+            bbox = [0.0, 0.0, 0.0, 0.0]
+        anns.append(
+            {
+                "id": j + 1,
+                "image_id": j + 1,
+                "category_id": 1,
+                "keypoints": kp,
+                "num_keypoints": int(np.count_nonzero(v)),
+                "bbox": bbox,
+                "area": bbox[2] * bbox[3],
+                "iscrowd": 0,
+            }
+        )
+    category = {
+        "id": 1,
+        "name": "face",
+        "supercategory": "face",
+        "keypoints": names,
+        "skeleton": skeleton,
+    }
+    return {
+        "info": {
+            "description": f"facealign-gui session {session.path.name}",
+            "scheme": session.scheme or "",
+        },
+        "images": images,
+        "annotations": anns,
+        "categories": [category],
+    }
+
+
+def write_coco(labels: Labels, session: Session, path: Path) -> None:
+    from facealign_gui.datasets._common import atomic_write_text
+
+    text = json.dumps(coco_document(labels, session), separators=(",", ":"))
+    atomic_write_text(Path(path), text)
+
+
+def read_coco_keypoints(path: str | Path) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """File names, (N, K, 2) points (NaN where v = 0) and (N, K) visibility of a COCO file."""
+    doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    names = {im["id"]: im["file_name"] for im in doc["images"]}
+    files, pts, vis = [], [], []
+    for a in doc["annotations"]:
+        kp = np.asarray(a["keypoints"], dtype=np.float64).reshape(-1, 3)
+        xy = np.where(kp[:, 2:3] > 0, kp[:, :2], np.nan)
+        files.append(names[a["image_id"]])
+        pts.append(xy)
+        vis.append(kp[:, 2] == 2)
+    return files, np.array(pts), np.array(vis)
+
+
+def _scheme_names(session: Session) -> tuple[list[str], list[list[int]]]:
+    k = session.num_points
+    try:
+        from facealign_gui.core.schemes import get_scheme
+
+        s = get_scheme(session.scheme or "")
+        # COCO skeleton indices are 1-based.
+        return list(s.point_names), [[a + 1, b + 1] for a, b in s.edges]
+    except Exception:
+        return [f"p{i}" for i in range(k)], []
+
+
+def _image_size(session: Session, i: int) -> tuple[int, int]:
+    try:
+        from facealign_gui.datasets.images import read_image_file
+
+        h, w = read_image_file(session.image_path(i)).shape[:2]
+    except Exception:
+        return 0, 0
+    session.set_image_size(i, w, h)
+    return w, h

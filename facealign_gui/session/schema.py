@@ -1,0 +1,87 @@
+"""The SQLite schema of a ``.fagsession`` file, its version, and the connection settings.
+
+One file holds everything a labelling session needs: the images, the current prediction and
+the person's annotation for each, and an append-only journal of every edit. The journal is
+enough to rebuild every annotation (`facealign_gui.session.journal.replay`), which is how the
+tests prove that no committed edit is lost.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+SCHEMA_VERSION = 1
+SQLITE_HEADER = b"SQLite format 3\x00"
+SUFFIX = ".fagsession"
+
+DDL = """
+CREATE TABLE schema_version (version INTEGER NOT NULL);
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE images (
+    id INTEGER PRIMARY KEY,             -- 0-based index in the session
+    path TEXT NOT NULL,
+    width INTEGER,
+    height INTEGER,
+    box BLOB,                           -- 4 float64 x1 y1 x2 y2, or NULL
+    center BLOB,                        -- 2 float64 HRNet centre, or NULL
+    scale REAL,                         -- HRNet scale, or NULL
+    attributes TEXT,                    -- JSON of dataset attributes (WFLW flags ...)
+    status TEXT NOT NULL DEFAULT 'unlabelled',
+    prediction_id INTEGER REFERENCES predictions(id),
+    seconds REAL NOT NULL DEFAULT 0,    -- time a person spent on this image
+    reviewed_at REAL                    -- when it was last marked verified
+);
+CREATE TABLE predictions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    image_id INTEGER NOT NULL REFERENCES images(id),
+    role TEXT NOT NULL DEFAULT 'primary',  -- 'primary' or 'mirror'
+    model_id TEXT NOT NULL,
+    points BLOB NOT NULL,               -- K x 2 float64
+    confidence BLOB NOT NULL,           -- K float32
+    mean_conf REAL,
+    min_conf REAL,
+    disagreement REAL,                  -- mirror role: distance to the primary, normalised
+    created REAL NOT NULL
+);
+CREATE INDEX predictions_image ON predictions(image_id, role);
+CREATE TABLE annotations (
+    image_id INTEGER PRIMARY KEY REFERENCES images(id),
+    points BLOB NOT NULL,               -- K x 2 float64, NaN where never placed
+    visible BLOB NOT NULL,              -- K uint8
+    source TEXT NOT NULL,
+    from_prediction INTEGER REFERENCES predictions(id),
+    updated REAL NOT NULL
+);
+CREATE TABLE journal (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    t REAL NOT NULL,
+    image_id INTEGER NOT NULL REFERENCES images(id),
+    kind TEXT NOT NULL,
+    indices BLOB NOT NULL,              -- n int64
+    old_points BLOB NOT NULL,           -- n x 2 float64
+    new_points BLOB NOT NULL,
+    old_visible BLOB NOT NULL,          -- n uint8
+    new_visible BLOB NOT NULL,
+    old_state TEXT NOT NULL,            -- JSON of `ImageState`
+    new_state TEXT NOT NULL
+);
+CREATE INDEX journal_image ON journal(image_id);
+"""
+
+
+def configure(conn: sqlite3.Connection) -> None:
+    """Connection settings every session connection uses.
+
+    WAL with ``synchronous=NORMAL``: a commit is durable against the process being killed
+    (the WAL is in the OS page cache), only a power cut can lose the last commits.
+    """
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("PRAGMA busy_timeout = 2000")
+
+
+def create_schema(conn: sqlite3.Connection) -> None:
+    """Create every table in an empty database and record `SCHEMA_VERSION`."""
+    conn.executescript(DDL)
+    conn.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))

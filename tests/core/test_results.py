@@ -1,0 +1,121 @@
+"""EvalResult scores predictions with core.metrics; numbers worked by hand.
+
+The fixture: four 300W-68 faces whose ground-truth outer eye corners (points 36 and 45) are
+100 px apart, so the normaliser is 100. Image i's prediction is the ground truth shifted by a
+3-4-5 triangle scaled by (1, 2, 3): every point is 5, 10, 15 px off, NME 0.05, 0.10, 0.15.
+Image 3 has no prediction (NaN). Point 0 of image 0 is invisible.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from facealign_gui.core.results import EvalResult
+from facealign_gui.datasets.model import Dataset
+
+K = 68
+
+
+def _dataset() -> Dataset:
+    gt = np.zeros((4, K, 2))
+    gt[:, :, 0] = np.linspace(0, 100, K)
+    gt[:, :, 1] = 50.0
+    gt[:, 36] = (0.0, 40.0)
+    gt[:, 45] = (100.0, 40.0)
+    visible = np.ones((4, K), bool)
+    visible[0, 0] = False
+    return Dataset(
+        format="test",
+        scheme="300w68",
+        root=Path("/data/300w"),
+        images=[f"img{i}.jpg" for i in range(4)],
+        points=gt,
+        visible=visible,
+        subsets={"a": np.array([0, 1]), "b": np.array([2, 3])},
+    )
+
+
+def _pred(ds: Dataset) -> np.ndarray:
+    pred = ds.points.copy()
+    for i, s in enumerate((1, 2, 3)):
+        pred[i] += (3.0 * s, 4.0 * s)
+    pred[3] = np.nan
+    return pred
+
+
+@pytest.fixture
+def result() -> EvalResult:
+    ds = _dataset()
+    return EvalResult.from_points(ds, _pred(ds), "m1")
+
+
+def test_per_image_nme_is_mean_distance_over_the_inter_ocular_distance(result) -> None:
+    np.testing.assert_allclose(result.nme[:3], [0.05, 0.10, 0.15])
+    assert np.isnan(result.nme[3])
+    assert result.failed.tolist() == [False, False, False, True]
+    assert np.isnan(result.landmark_errors[0, 0])  # invisible
+    assert np.isnan(result.landmark_errors[3]).all()  # no prediction
+    assert result.scheme == "300w68" and result.images[2] == "img2.jpg"
+
+
+def test_summary_leaves_missing_results_out_and_counts_failures_above_threshold(result) -> None:
+    s = result.summary
+    assert s["count"] == 3 and s["missing"] == 1
+    assert s["nme"] == pytest.approx(0.10)
+    assert s["fr"] == pytest.approx(1 / 3)  # only 0.15 > 0.10; 0.10 itself is not a failure
+    # CED is 0 below 0.05, 1/3 up to 0.10: area 0.05 * 1/3, over 0.10 -> 1/6.
+    assert s["auc"] == pytest.approx(1 / 6, abs=2e-3)
+    a, b = s["subsets"]["a"], s["subsets"]["b"]
+    assert a["count"] == 2 and a["nme"] == pytest.approx(0.075) and a["fr"] == 0.0
+    assert b["count"] == 1 and b["missing"] == 1 and b["fr"] == 1.0
+    assert result.above_threshold().tolist() == [False, False, True, False]
+
+
+def test_per_landmark_mean_skips_invisible_points(result) -> None:
+    means = result.per_landmark_mean()
+    assert means.shape == (K,)
+    assert means[0] == pytest.approx((0.10 + 0.15) / 2)
+    assert means[1] == pytest.approx((0.05 + 0.10 + 0.15) / 3)
+    assert result.per_landmark_mean("b")[5] == pytest.approx(0.15)
+
+
+def test_ced_is_the_fraction_of_images_at_or_below_each_threshold(result) -> None:
+    xs, ys = result.ced()
+    assert xs[0] == 0.0 and xs[-1] == pytest.approx(0.1)
+    assert ys[np.searchsorted(xs, 0.04)] == 0.0
+    assert ys[np.searchsorted(xs, 0.07)] == pytest.approx(1 / 3)
+    assert ys[-1] == pytest.approx(2 / 3)
+
+
+def test_compare_is_positive_where_this_model_is_worse(result) -> None:
+    ds = _dataset()
+    other_pred = ds.points + np.array([6.0, 8.0])  # every image NME 0.10
+    other = EvalResult.from_points(ds, other_pred, "m2")
+    diff = result.compare(other)
+    np.testing.assert_allclose(diff[:3], [-0.05, 0.0, 0.05], atol=1e-12)
+    assert np.isnan(diff[3])
+
+
+def test_mismatched_shapes_and_unknown_subsets_are_clear_errors(result) -> None:
+    ds = _dataset()
+    with pytest.raises(ValueError, match=r"predictions have shape \(4, 5, 2\)"):
+        EvalResult.from_points(ds, np.zeros((4, 5, 2)), "m")
+    with pytest.raises(KeyError, match="known subsets: a, b"):
+        result.indices("largepose")
+    short = EvalResult.from_points(
+        Dataset("t", "300w68", Path("."), ["x"], points=ds.points[:1]), ds.points[:1], "m3"
+    )
+    with pytest.raises(ValueError, match="not the same dataset"):
+        result.compare(short)
+
+
+def test_threshold_changes_fr_and_auc(result) -> None:
+    ds = _dataset()
+    loose = EvalResult.from_points(ds, _pred(ds), "m1", threshold=0.2)
+    assert loose.summary["fr"] == 0.0
+    assert loose.summary["nme"] == pytest.approx(result.summary["nme"])
+    # CED: 1/3 on [0.05, 0.10), 2/3 on [0.10, 0.15), 1 on [0.15, 0.2]: (1/3+2/3+1) * 0.05 / 0.2
+    assert loose.summary["auc"] == pytest.approx(0.5, abs=2e-3)

@@ -1,0 +1,100 @@
+"""COFW .mat: a tiny MATLAB v7.3 (HDF5) file built the way MATLAB lays it out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pytest
+
+from facealign_gui.datasets.images import load_image
+from facealign_gui.datasets.io import open_dataset
+from facealign_gui.datasets.model import DatasetError
+
+K = 29
+
+
+def _matlab_images() -> list[np.ndarray]:
+    """Two images as MATLAB holds them: H x W x 3 RGB and H x W grey."""
+    colour = np.zeros((4, 6, 3), dtype=np.uint8)
+    colour[1, 4] = (255, 0, 0)  # red at row 1, column 4
+    grey = np.zeros((5, 3), dtype=np.uint8)
+    grey[3, 2] = 200
+    return [colour, grey]
+
+
+def _phis() -> np.ndarray:
+    rng = np.random.default_rng(3)
+    phis = np.zeros((2, 87))
+    phis[:, :58] = rng.uniform(0, 5, (2, 58))
+    phis[0, 58 + 4] = 1  # point 4 of face 0 occluded
+    return phis
+
+
+def write_v73(path: Path, split: str = "T") -> Path:
+    """IsT is a 1 x N cell of references into #refs#; matrices are stored transposed."""
+    images, phis = _matlab_images(), _phis()
+    boxes = np.array([[1.0, 2.0, 3.0, 4.0], [0.0, 0.0, 2.0, 2.0]])
+    with h5py.File(path, "w", userblock_size=512) as f:
+        refs = f.create_group("#refs#")
+        cell = f.create_dataset(f"Is{split}", (1, len(images)), dtype=h5py.ref_dtype)
+        for i, img in enumerate(images):
+            cell[0, i] = refs.create_dataset(f"img{i}", data=img.T).ref
+        f.create_dataset(f"phis{split}", data=phis.T)
+        f.create_dataset(f"bboxes{split}", data=boxes.T)
+    with open(path, "r+b") as fh:
+        fh.write(b"MATLAB 7.3 MAT-file, Platform: GLNXA64, Created on: test")
+    return path
+
+
+def test_points_are_the_first_58_phis_values_x_then_y(tmp_path: Path) -> None:
+    ds = open_dataset(write_v73(tmp_path / "COFW_test_color.mat"), check_images=True)
+    phis = _phis()
+    assert ds.format == "cofw_mat" and ds.scheme == "cofw29" and len(ds) == 2
+    assert np.array_equal(ds.points[1, :, 0], phis[1, :K])
+    assert np.array_equal(ds.points[1, :, 1], phis[1, K : 2 * K])
+    assert ds.occluded[0].tolist() == [i == 4 for i in range(K)]
+    assert ds.visible.all()
+    assert ds.boxes[0].tolist() == [1.0, 2.0, 4.0, 6.0]
+    assert ds.problems == []
+
+
+def test_colour_images_come_back_bgr_and_grey_images_get_three_channels(tmp_path: Path) -> None:
+    ds = open_dataset(write_v73(tmp_path / "c.mat"))
+    colour, grey = load_image(ds, 0), load_image(ds, 1)
+    assert colour.shape == (4, 6, 3) and colour.dtype == np.uint8
+    assert colour[1, 4].tolist() == [0, 0, 255]
+    assert colour.sum() == 255
+    assert grey.shape == (5, 3, 3) and grey[3, 2].tolist() == [200, 200, 200]
+
+
+def test_images_load_from_the_pseudo_path_without_the_loader(tmp_path: Path) -> None:
+    ds = open_dataset(write_v73(tmp_path / "c.mat"))
+    assert ds.images == ["c.mat#0", "c.mat#1"]
+    ds.image_loader = None
+    assert load_image(ds, 0)[1, 4].tolist() == [0, 0, 255]
+
+
+def test_training_variables_are_read_too(tmp_path: Path) -> None:
+    ds = open_dataset(write_v73(tmp_path / "COFW_train_color.mat", split="Tr"))
+    assert len(ds) == 2
+
+
+def test_older_v7_mat_files_are_read_with_scipy(tmp_path: Path) -> None:
+    from scipy.io import savemat
+
+    cells = np.empty((2, 1), dtype=object)
+    for i, img in enumerate(_matlab_images()):
+        cells[i, 0] = img
+    savemat(tmp_path / "v7.mat", {"IsT": cells, "phisT": _phis()})
+    ds = open_dataset(tmp_path / "v7.mat")
+    assert np.array_equal(ds.points[0, :, 0], _phis()[0, :K])
+    assert load_image(ds, 0)[1, 4].tolist() == [0, 0, 255]
+
+
+def test_a_mat_file_without_cofw_variables_is_rejected_naming_what_it_has(tmp_path: Path) -> None:
+    with h5py.File(tmp_path / "x.mat", "w") as f:
+        f.create_dataset("foo", data=np.zeros(3))
+    with pytest.raises(DatasetError, match=r"x\.mat: no IsT/phisT.*foo"):
+        open_dataset(tmp_path / "x.mat")

