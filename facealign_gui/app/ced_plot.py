@@ -32,6 +32,16 @@ class CedPlot(ClickablePlot):
             labelOpts={"position": 0.08, "color": THRESHOLD_COLOUR},
         )
         self.plot_item.addItem(self.threshold_line)
+        self.reset()
+
+    def reset(self) -> None:
+        """No results: empty axes over the usual range, no threshold line."""
+        for curve in self.curves:
+            self.plot_item.removeItem(curve)
+            self.legend.removeItem(curve)
+        self.curves = []
+        self.threshold_line.hide()
+        self.plot_item.setXRange(0, 0.15, padding=0.01)
         self.plot_item.setYRange(0, 1.0, padding=0.02)
 
     def set_results(
@@ -54,6 +64,7 @@ class CedPlot(ClickablePlot):
             )
             self.curves.append(curve)
         self.threshold_line.setValue(t)
+        self.threshold_line.show()
         self.plot_item.setXRange(0, x_max, padding=0.01)
         self.plot_item.setYRange(0, 1.0, padding=0.02)
 

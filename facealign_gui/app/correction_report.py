@@ -56,6 +56,7 @@ class CorrectionReportDialog(QDialog):
             t.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
             t.setSortingEnabled(True)
             t.verticalHeader().setVisible(False)
+            t.verticalHeader().setDefaultSectionSize(t.fontMetrics().height() + 6)
             t.setAlternatingRowColors(True)
         self.tabs.addTab(self.image_table, "Per image")
         self.tabs.addTab(self.landmark_table, "Per landmark")

@@ -52,7 +52,7 @@ class DatasetDock(QDockWidget):
         hh = self.table.horizontalHeader()
         hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         hh.setStretchLastSection(True)
-        for col, width in enumerate((48, 190, 110, 60, 44, 70)):
+        for col, width in enumerate((44, 160, 100, 58, 44, 64)):
             self.table.setColumnWidth(col, width)
 
         self.text = QLineEdit()
@@ -117,7 +117,7 @@ class DatasetDock(QDockWidget):
         self.model.set_dataset(ds)
         self._fill_combos()
         self.table.resizeColumnToContents(COL_IMAGE)
-        self.table.setColumnWidth(COL_IMAGE, min(self.table.columnWidth(COL_IMAGE), 260))
+        self.table.setColumnWidth(COL_IMAGE, min(self.table.columnWidth(COL_IMAGE), 170))
 
     def set_nme(self, nme: np.ndarray | None, threshold: float = 0.1) -> None:
         self.model.set_nme(nme, threshold)

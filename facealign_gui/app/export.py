@@ -20,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from facealign_gui.app import errors
 from facealign_gui.core.results import EvalResult
@@ -180,13 +180,24 @@ def png_bytes(widget: QWidget) -> bytes:
 # --------------------------------------------------------------------------- GUI entry points
 
 
+def ask_path(parent: QWidget | None, title: str, default_name: str, filters: str) -> Path | None:
+    """A save-file dialog; None when cancelled."""
+    path, _ = QFileDialog.getSaveFileName(parent, title, default_name, filters)
+    return Path(path) if path else None
+
+
 def _export(
     parent: QWidget | None,
-    path: str | Path,
+    path: str | Path | None,
     make: Callable[[], bytes],
     protect: str | Path | None,
     confirm: Confirm | None,
+    ask: tuple[str, str, str],
 ) -> bool:
+    if path is None:
+        path = ask_path(parent, *ask)
+        if path is None:
+            return False
     try:
         return write_protected(path, make(), protect, confirm or ask_overwrite(parent))
     except ExportError as exc:
@@ -195,34 +206,41 @@ def _export(
 
 
 def export_view_png(
+    parent: QWidget | None,
     view: QWidget,
-    path: str | Path,
+    path: str | Path | None = None,
     protect: str | Path | None = None,
     confirm: Confirm | None = None,
 ) -> bool:
-    """Save ``view`` (the image view, a plot...) as a PNG. True when written."""
-    return _export(view, path, lambda: png_bytes(view), protect, confirm)
+    """Save ``view`` (the image view, a plot...) as a PNG; ask where when ``path`` is None.
+    True when written."""
+    ask = ("Export view as PNG", "view.png", "PNG images (*.png)")
+    return _export(parent, path, lambda: png_bytes(view), protect, confirm, ask)
 
 
 def export_metrics_csv(
     parent: QWidget | None,
     result: EvalResult,
-    path: str | Path,
+    path: str | Path | None = None,
     protect: str | Path | None = None,
     confirm: Confirm | None = None,
 ) -> bool:
-    """Save the per-subset table. True when written."""
-    return _export(parent, path, lambda: metrics_csv_text(result).encode("utf-8"), protect, confirm)
+    """Save the per-subset table; ask where when ``path`` is None. True when written."""
+    ask = ("Export metrics as CSV", f"{result.model_id}_metrics.csv", "CSV files (*.csv)")
+    return _export(
+        parent, path, lambda: metrics_csv_text(result).encode("utf-8"), protect, confirm, ask
+    )
 
 
 def export_per_image_csv(
     parent: QWidget | None,
     result: EvalResult,
-    path: str | Path,
+    path: str | Path | None = None,
     protect: str | Path | None = None,
     confirm: Confirm | None = None,
 ) -> bool:
-    """Save one row per image. True when written."""
+    """Save one row per image; ask where when ``path`` is None. True when written."""
+    ask = ("Export per-image results as CSV", f"{result.model_id}_per_image.csv", "CSV (*.csv)")
     return _export(
-        parent, path, lambda: per_image_csv_text(result).encode("utf-8"), protect, confirm
+        parent, path, lambda: per_image_csv_text(result).encode("utf-8"), protect, confirm, ask
     )

@@ -1,7 +1,7 @@
 """The Help menu: keyboard shortcut sheet, a short guide, and the About box.
 
 The shortcut sheet reads the lists the windows bind (``app.shortcuts.SHORTCUTS``, the
-labelling keys of ``app.editing`` when it exposes them, the live view's keys), so the sheet
+labelling keys of ``app.labelling_keys``, the live view's keys), so the sheet
 and the bindings cannot drift apart. The About box reads versions and licences of the
 runtime dependencies from the installed package metadata, and the embedded models' licences
 from ``facealign_gui/models/NOTICE``.
@@ -165,10 +165,8 @@ def shortcut_sections() -> list[tuple[str, list[tuple[str, str]]]]:
         ("Main window", _module_list("facealign_gui.app.shortcuts", ("SHORTCUTS",))),
         (
             "Labelling",
-            _module_list(
-                "facealign_gui.app.editing",
-                ("SHORTCUTS", "LABELLING_SHORTCUTS", "EDIT_SHORTCUTS", "KEYS"),
-            ),
+            _module_list("facealign_gui.app.labelling_keys", ("LABELLING_SHORTCUTS",))
+            or _module_list("facealign_gui.app.editing", ("LABELLING_SHORTCUTS", "SHORTCUTS")),
         ),
         ("Live view", _module_list("facealign_gui.app.live_view", ("LIVE_SHORTCUTS",))),
         ("Help and metrics", list(HELP_SHORTCUTS)),
@@ -195,6 +193,7 @@ class ShortcutSheet(QDialog):
         self.table = QTableWidget(0, 2)
         self.table.setHorizontalHeaderLabels(["Keys", "Action"])
         self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         bold = self.font()
@@ -220,7 +219,7 @@ class ShortcutSheet(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.table)
         layout.addWidget(buttons)
-        self.resize(560, 640)
+        self.resize(720, 640)
 
     def actions_listed(self) -> list[str]:
         return [
@@ -275,18 +274,21 @@ class AboutDialog(QDialog):
         top.addWidget(self.title, 1)
 
         self.libraries = QTableWidget(0, 4)
-        self.libraries.setHorizontalHeaderLabels(["Library", "Version", "Licence", "Used for"])
+        self.libraries.setHorizontalHeaderLabels(["Library", "Version", "Used for", "Licence"])
         self.libraries.verticalHeader().hide()
         self.libraries.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         for info in dependency_infos():
             r = self.libraries.rowCount()
             self.libraries.insertRow(r)
-            for c, text in enumerate((info.name, info.version, info.licence, info.purpose)):
+            for c, text in enumerate((info.name, info.version, info.purpose, info.licence)):
                 item = QTableWidgetItem(text)
                 item.setToolTip(text)
                 self.libraries.setItem(r, c, item)
-        self.libraries.resizeColumnsToContents()
-        self.libraries.horizontalHeader().setStretchLastSection(True)
+        header = self.libraries.horizontalHeader()
+        for c in range(3):
+            header.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.libraries.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
 
         self.notice = QPlainTextEdit(models_notice())
         self.notice.setReadOnly(True)
@@ -300,7 +302,7 @@ class AboutDialog(QDialog):
         layout.addLayout(top)
         layout.addWidget(self.tabs, 1)
         layout.addWidget(buttons)
-        self.resize(720, 520)
+        self.resize(900, 520)
 
 
 class HelpMenu(QObject):

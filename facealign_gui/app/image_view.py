@@ -22,6 +22,7 @@ from facealign_gui.app import style
 from facealign_gui.app.landmark_viewbox import LandmarkViewBox
 from facealign_gui.app.overlays import (
     ErrorVectors,
+    PassiveScatter,
     PointLabelsItem,
     SegmentsItem,
     build_legend,
@@ -29,7 +30,7 @@ from facealign_gui.app.overlays import (
     fallback_error_norm,
 )
 
-LAYERS: tuple[str, ...] = ("truth", "prediction", "errors", "edges", "numbers", "heatmap")
+LAYERS: tuple[str, ...] = ("truth", "prediction", "errors", "edges", "numbers", "heatmap", "legend")
 EMPTY = np.zeros((0, 2))
 
 
@@ -57,13 +58,13 @@ class ImageView(pg.GraphicsLayoutWidget):
         self.edges_pred = SegmentsItem(style.COLORS["edges_prediction"], 1.0)
         self.errors = ErrorVectors()
         outline = pg.mkPen("#000000", width=0.8)
-        self.truth_item = pg.ScatterPlotItem(
+        self.truth_item = PassiveScatter(
             symbol="o", size=7, pen=outline, brush=style.brush("truth"), pxMode=True
         )
-        self.pred_item = pg.ScatterPlotItem(
+        self.pred_item = PassiveScatter(
             symbol="x", size=9, pen=None, brush=style.brush("prediction"), pxMode=True
         )
-        self.sel_item = pg.ScatterPlotItem(
+        self.sel_item = PassiveScatter(
             symbol="o", size=15, pen=style.pen("selected", 2), brush=None, pxMode=True
         )
         self.labels = PointLabelsItem()
@@ -96,8 +97,23 @@ class ImageView(pg.GraphicsLayoutWidget):
             self.hover,
         ):
             self.vb.addItem(item, ignoreBounds=item is not self.image_item)
+        for item in (
+            self.heat_item,
+            self.truth_item,
+            self.pred_item,
+            self.sel_item,
+            self.labels,
+            self.hover,
+            *self.errors.items,
+            self.edges_truth.item,
+            self.edges_pred.item,
+        ):
+            # the ViewBox interprets every click and drag; items must not swallow them
+            item.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+            item.setAcceptHoverEvents(False)
         self.hover.hide()
         self.legend = build_legend(self.vb)
+        self.legend.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
 
         self._truth: np.ndarray | None = None
         self._visible: np.ndarray | None = None
@@ -176,8 +192,11 @@ class ImageView(pg.GraphicsLayoutWidget):
         self.heat_item.setImage(image, autoLevels=False, levels=(0.0, 1.0), lut=lut)
         self.heat_item.setPos(x0 - 0.5, y0 - 0.5)
 
-    def clear(self) -> None:  # type: ignore[override]
-        """Remove image, points and heatmap."""
+    def clear_all(self) -> None:
+        """Remove image, points and heatmap.
+
+        (Not ``clear``: `GraphicsLayoutWidget` binds ``self.clear`` to its layout's clear.)
+        """
         self.set_image(None)
         self.set_heatmap(None)
         self._truth = self._visible = self._pred = self._conf = None
@@ -203,6 +222,8 @@ class ImageView(pg.GraphicsLayoutWidget):
             item.setVisible(L["errors"])
         self.labels.setVisible(L["numbers"])
         self.heat_item.setVisible(L["heatmap"])
+        if hasattr(self, "legend"):
+            self.legend.setVisible(L["legend"])
 
     def fit(self) -> None:
         """Fit the whole image (or the points, without an image) into the view."""

@@ -109,8 +109,21 @@ class Inspector(QObject):
             self.message.emit(f"Could not open {path}")
             return
         if kind == "dataset":
+            ds: Dataset = res.value  # type: ignore[assignment]
+            if not len(ds):
+                self.problem.emit(
+                    UserError(
+                        title="No samples could be read",
+                        what=f"{path}: no sample could be read.",
+                        next_step="Check that this is a dataset file in a supported format.",
+                        details=tuple(str(p) for p in ds.problems),
+                        fatal=True,
+                    )
+                )
+                self.message.emit(f"Could not open {path}")
+                return
             self.dataset_path = path
-            self.set_dataset(res.value)  # type: ignore[arg-type]
+            self.set_dataset(ds)
         else:
             self.set_predictor(res.value)  # type: ignore[arg-type]
 
@@ -131,7 +144,7 @@ class Inspector(QObject):
                 scheme = scheme_for_num_points(ds.num_points)
         except (KeyError, ValueError):
             scheme = None
-        self.view.clear()
+        self.view.clear_all()
         self.view.set_scheme(
             None if scheme is None else np.array(scheme.edges, np.int64).reshape(-1, 2),
             None if scheme is None else list(scheme.point_names),

@@ -38,11 +38,11 @@ ORDERS = [
     ("mirror", "Mirror disagreement first"),
     ("index", "File order"),
 ]
+# Readable on light and dark palettes; "predicted" keeps the palette's text colour.
 STATUS_COLORS = {
-    "unlabelled": QColor("#8a8a8a"),
-    "predicted": QColor("#d0d0d0"),
-    "edited": QColor("#f0a030"),
-    "verified": QColor("#5cbf60"),
+    "unlabelled": QColor("#808080"),
+    "edited": QColor("#d98200"),
+    "verified": QColor("#2f9e44"),
 }
 STATUS_MARK = {"unlabelled": "○", "predicted": "◐", "edited": "✎", "verified": "✔"}
 
@@ -135,8 +135,11 @@ class LabellingDock(QDockWidget):
         self.reviewed_bar = QProgressBar(w)
         self.reviewed_bar.setTextVisible(False)
         self.reviewed_bar.setMaximumHeight(6)
+        self.current_label = QLabel(w)
+        self.current_label.setObjectName("current")
         lay.addWidget(self.counter)
         lay.addWidget(self.reviewed_bar)
+        lay.addWidget(self.current_label)
 
         row = QHBoxLayout()
         row.addWidget(QLabel("Order:", w))
@@ -167,14 +170,14 @@ class LabellingDock(QDockWidget):
         self.accept_button = b("Accept && next", keys.ACCEPT_NEXT, self.controller.accept_and_next)
         self.accept_button.setDefault(True)
         self.copy_sel_button = b(
-            "Copy prediction: selected", keys.COPY_SELECTED,
+            "Copy pred.: selected", keys.COPY_SELECTED,
             lambda: self.controller.copy_prediction(True),
         )  # fmt: skip
         self.copy_all_button = b(
-            "Copy prediction: all", keys.COPY_ALL, lambda: self.controller.copy_prediction(False)
+            "Copy pred.: all", keys.COPY_ALL, lambda: self.controller.copy_prediction(False)
         )
         c = self.controller
-        self.reset_button = b("Reset to prediction", keys.RESET, c.reset_to_prediction)
+        self.reset_button = b("Reset to pred.", keys.RESET, c.reset_to_prediction)
         self.visibility_button = b(
             "Toggle occluded", keys.TOGGLE_VISIBILITY, self.controller.toggle_visibility
         )
@@ -204,7 +207,8 @@ class LabellingDock(QDockWidget):
         self.setWidget(w)
 
     def _button(self, text: str, key: str | None, slot: object) -> QPushButton:
-        btn = QPushButton(text, self)
+        label = text if not key else f"{text}   [{QKeySequence(key).toString()}]"
+        btn = QPushButton(label, self)
         btn.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Space must reach the shortcut
         if key:
             btn.setToolTip(f"{text.replace('&&', '&')} ({key})")
@@ -342,7 +346,11 @@ class LabellingDock(QDockWidget):
             self.queue_view.scrollTo(ix)
         name, status, conf, _ = self.session.summary(img)
         conf_text = "" if conf is None else f", confidence {conf:.2f}"
-        self.setWindowTitle(f"Labelling — {Path(name).name} ({status}{conf_text})")
+        pos = self.controller._pos.get(img, 0) + 1
+        self.current_label.setText(
+            f"{pos} / {len(self.controller.queue)} in queue: <b>{Path(name).name}</b>"
+            f" — {status}{conf_text}"
+        )
         self._sync_buttons()
 
     def _update_counts(self) -> None:

@@ -26,15 +26,21 @@ class LandmarkBars(ClickablePlot):
     def __init__(self, parent: object = None) -> None:
         super().__init__("Mean error per landmark", "Landmark index", "Mean NME", parent)
         self.bars: list[pg.BarGraphItem] = []
+        self.proxies: list[pg.PlotDataItem] = []
         self.means: list[np.ndarray] = []
         self.selected: int | None = None
         self.point_names: list[str] = []
+        self.legend = self.plot_item.addLegend(offset=(10, 10), labelTextColor="#e8e8e8")
+        self.legend.setBrush(pg.mkBrush(30, 31, 34, 200))
+        self.names: list[str] = []
         self.clickedAt.connect(self._on_clicked)
 
     def set_results(
         self, a: EvalResult, b: EvalResult | None = None, subset: str | None = None
     ) -> None:
-        self.means = [r.per_landmark_mean(subset) for r in ([a] if b is None else [a, b])]
+        models = [a] if b is None else [a, b]
+        self.means = [r.per_landmark_mean(subset) for r in models]
+        self.names = [a.model_id] if b is None else [f"A: {a.model_id}", f"B: {b.model_id}"]
         k = len(self.means[0])
         if self.selected is not None and self.selected >= k:
             self.selected = None
@@ -43,16 +49,21 @@ class LandmarkBars(ClickablePlot):
         self.plot_item.setXRange(-0.5, k - 0.5, padding=0.01)
         self.plot_item.setYRange(0, float(top) * 1.05, padding=0)
 
+    def reset(self) -> None:
+        self.means, self.names, self.selected = [], [], None
+        self._draw()
+
     def set_point_names(self, names: list[str]) -> None:
         """Landmark names shown in the title when one is selected."""
         self.point_names = list(names)
 
     def _draw(self) -> None:
-        for item in self.bars:
+        for item in self.bars + self.proxies:
             self.plot_item.removeItem(item)
-        self.bars = []
+        self.legend.clear()
+        self.bars, self.proxies = [], []
         n = len(self.means)
-        width = 0.8 / n
+        width = 0.8 / max(n, 1)
         for i, means in enumerate(self.means):
             k = len(means)
             x = np.arange(k) + (i - (n - 1) / 2) * width
@@ -65,6 +76,11 @@ class LandmarkBars(ClickablePlot):
             )
             self.plot_item.addItem(item)
             self.bars.append(item)
+            if n > 1:  # a legend swatch through an empty curve of the same colour
+                proxy = pg.PlotDataItem(pen=pg.mkPen(MODEL_COLOURS[i], width=6))
+                self.plot_item.addItem(proxy)
+                self.proxies.append(proxy)
+                self.legend.addItem(proxy, self.names[i])
         self._update_title()
 
     def _update_title(self) -> None:

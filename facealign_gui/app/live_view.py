@@ -9,7 +9,7 @@ Closing the widget stops and waits for both threads.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import Qt, QThread, Signal, Slot
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -34,12 +34,13 @@ from facealign_gui.core.annotation import Prediction
 from facealign_gui.inference.types import Predictor
 
 LIVE_SHORTCUTS: list[tuple[str, str]] = [
-    ("Space", "Pause / resume the live view"),
-    ("Ctrl+Return", "Add the shown frame to the labelling session"),
+    ("Space", "Pause / resume (when the live view has focus)"),
+    ("Ctrl+Return", "Add the shown frame to the labelling session (live view focused)"),
 ]
 
 #: Longest wait for a thread on stop, in ms (a model mid-inference finishes its frame).
 STOP_TIMEOUT_MS = 5000
+_STRAGGLERS: list[QThread] = []
 
 
 def _largest(frame: LiveFrame) -> Prediction | None:
@@ -91,6 +92,9 @@ class LiveView(QWidget):
 
         self.view = ImageView()
         self.view.auto_fit = False
+        legend = getattr(self.view, "legend", None)
+        if legend is not None:  # ground truth / error colours mean nothing live
+            legend.hide()
         self.message = QLabel()
         self.message.setObjectName("LiveMessage")
         self.message.setWordWrap(True)
@@ -121,14 +125,20 @@ class LiveView(QWidget):
         bar.addWidget(self.heatmap_box)
         bar.addWidget(self.add_button)
         bar.addStretch(1)
-        bar.addWidget(self.fps_label)
+        self.fps_label.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(bar)
         layout.addWidget(self.stack, 1)
+        layout.addWidget(self.fps_label)
 
-        QShortcut(QKeySequence("Space"), self, activated=self.pause_button.toggle)
-        QShortcut(QKeySequence("Ctrl+Return"), self, activated=self.add_current_frame)
+        # Only while the live view has focus: Space also accepts an image when labelling.
+        for keys, slot in (
+            ("Space", self.pause_button.toggle),
+            ("Ctrl+Return", self.add_current_frame),
+        ):
+            shortcut = QShortcut(QKeySequence(keys), self, activated=slot)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.resize(800, 640)
 
     # ------------------------------------------------------------------ running
@@ -164,8 +174,10 @@ class LiveView(QWidget):
         if self.slot is not None:
             self.slot.close()
         for thread in (self.capture, self.inference):
-            if thread is not None:
-                thread.wait(STOP_TIMEOUT_MS)
+            if thread is not None and not thread.wait(STOP_TIMEOUT_MS):
+                # still loading a model or inside one slow call: keep it referenced (it ends
+                # on its own, its stop flag is set) so Qt never destroys a running thread
+                _STRAGGLERS.append(thread)
         if self.inference is not None and self.inference.predictor is not None:
             self.predictor = self.inference.predictor  # keep the loaded model for a restart
             self.detector = self.inference.detector
@@ -243,7 +255,10 @@ class LiveView(QWidget):
         else:
             self.view.set_heatmap(None)
         self.add_button.setEnabled(True)
-        self.fps_label.setText(self.stats_text(frame))
+        text = self.stats_text(frame)
+        if self.heatmap_box.isChecked() and frame.predictions and frame.heatmap is None:
+            text += " · this model gives no heatmaps"
+        self.fps_label.setText(text)
         self.frameShown.emit(frame)
 
     def stats_text(self, frame: LiveFrame) -> str:

@@ -92,6 +92,7 @@ class MainWindow(QMainWindow):
         dock = MetricsDock(self)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         self.splitDockWidget(self.heatmap_dock, dock, Qt.Orientation.Vertical)
+        self.resizeDocks([self.heatmap_dock, dock], [480, 420], Qt.Orientation.Vertical)
         return dock
 
     def _build_status_bar(self) -> None:

@@ -9,7 +9,7 @@ Signals
 landmarkSelected(int) : a bar of the per-landmark chart was clicked.
 nmeRangeSelected(float, float) : a bin of the NME histogram was clicked: [low, high).
 differenceRangeSelected(float, float) : a bin of the A − B histogram was clicked.
-compareSortRequested() : "Sort: A worse than B first" was pressed; sort the dataset table
+compareSortRequested() : "Sort: A worse first" was pressed; sort the dataset table
     by `difference()` descending.
 subsetSelected(str) : a table row was clicked (``"all"`` or a subset name).
 """
@@ -18,13 +18,16 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QDockWidget,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QPushButton,
     QSplitter,
     QTabWidget,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -34,6 +37,16 @@ from facealign_gui.app.landmark_bars import LandmarkBars
 from facealign_gui.app.metrics_table import MetricsTable
 from facealign_gui.app.nme_histogram import DifferenceHistogram, NmeHistogram
 from facealign_gui.core.results import EvalResult
+from facealign_gui.core.schemes import get_scheme
+
+
+def _point_names(result: EvalResult) -> list[str]:
+    if not result.scheme:
+        return []
+    try:
+        return list(get_scheme(result.scheme).point_names)
+    except KeyError:
+        return []
 
 
 class MetricsDock(QDockWidget):
@@ -56,15 +69,34 @@ class MetricsDock(QDockWidget):
         self.heading.setWordWrap(True)
         self.heading.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.table = MetricsTable()
-        self.copy_button = QPushButton("Copy table")
+        self.copy_button = QPushButton("Copy")
         self.copy_button.setToolTip("Copy the whole table as tab-separated text")
         self.copy_button.clicked.connect(self.table.copy_all)
-        self.sort_button = QPushButton("Sort: A worse than B first")
+        self.sort_button = QPushButton("Sort: A worse first")
         self.sort_button.setToolTip(
             "Order the dataset table by NME A − NME B, largest first (needs two models)"
         )
         self.sort_button.setEnabled(False)
         self.sort_button.clicked.connect(self.compareSortRequested)
+        self.export_metrics_action = QAction("Per-subset table (CSV, model A)…", self)
+        self.export_metrics_action.triggered.connect(self.export_metrics)
+        self.export_images_action = QAction("Per-image NME and flags (CSV, model A)…", self)
+        self.export_images_action.triggered.connect(self.export_per_image)
+        self.export_chart_action = QAction("Shown chart (PNG)…", self)
+        self.export_chart_action.triggered.connect(self.export_chart)
+        self.export_button = QToolButton()
+        self.export_button.setText("Export")
+        self.export_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(self.export_button)
+        for action in (
+            self.export_metrics_action,
+            self.export_images_action,
+            self.export_chart_action,
+        ):
+            menu.addAction(action)
+        self.export_button.setMenu(menu)
+        #: The dataset file the results were read from: exports never overwrite it silently.
+        self.protect: str | None = None
 
         self.ced = CedPlot()
         self.bars = LandmarkBars()
@@ -81,6 +113,7 @@ class MetricsDock(QDockWidget):
         buttons.addWidget(self.copy_button)
         buttons.addWidget(self.sort_button)
         buttons.addStretch(1)
+        buttons.addWidget(self.export_button)
         top = QWidget()
         top_layout = QVBoxLayout(top)
         top_layout.setContentsMargins(0, 0, 0, 0)
@@ -109,6 +142,7 @@ class MetricsDock(QDockWidget):
         self.a, self.b = a, b
         self.subset = None
         self.table.set_results(a, b)
+        self.bars.set_point_names(_point_names(a))
         self.table.setFixedHeight(self.table.fitting_height())
         comparing = b is not None
         self.sort_button.setEnabled(comparing)
@@ -123,6 +157,9 @@ class MetricsDock(QDockWidget):
         self.a = self.b = None
         self.table.setRowCount(0)
         self.sort_button.setEnabled(False)
+        self.tabs.setTabEnabled(self.compare_tab, False)
+        for chart in (self.ced, self.bars, self.histogram, self.difference_plot):
+            chart.reset()
         self.heading.setText("No results yet: run a model over the dataset (Ctrl+R).")
 
     def difference(self) -> np.ndarray | None:
@@ -138,6 +175,28 @@ class MetricsDock(QDockWidget):
         if d is None:
             return None
         return np.argsort(np.where(np.isfinite(d), -d, np.inf), kind="stable")
+
+    @Slot()
+    def export_metrics(self) -> bool:
+        if self.a is None:
+            return False
+        from facealign_gui.app import export
+
+        return export.export_metrics_csv(self, self.a, protect=self.protect)
+
+    @Slot()
+    def export_per_image(self) -> bool:
+        if self.a is None:
+            return False
+        from facealign_gui.app import export
+
+        return export.export_per_image_csv(self, self.a, protect=self.protect)
+
+    @Slot()
+    def export_chart(self) -> bool:
+        from facealign_gui.app import export
+
+        return export.export_view_png(self, self.tabs.currentWidget())
 
     @Slot(str)
     def set_subset(self, name: str) -> None:

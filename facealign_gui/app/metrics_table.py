@@ -96,7 +96,8 @@ class MetricsTable(QTableWidget):
         """Pixel height that shows up to ``max_rows`` rows without scrolling."""
         rows = min(self.rowCount(), max_rows)
         body = sum(self.rowHeight(r) for r in range(rows))
-        return body + self.horizontalHeader().height() + 2 * self.frameWidth() + 2
+        scroll = self.horizontalScrollBar().sizeHint().height()  # when the dock is narrow
+        return body + self.horizontalHeader().height() + 2 * self.frameWidth() + scroll + 2
 
     def row_texts(self, row: int) -> list[str]:
         return [self.item(row, c).text() for c in range(self.columnCount())]

@@ -67,6 +67,10 @@ class HistogramPlot(ClickablePlot):
         self.plot_item.setXRange(low, high, padding=0.02)
         self.plot_item.setYRange(0, max(1, top) * 1.08, padding=0)
 
+    def reset(self) -> None:
+        self.edges, self.counts, self.selected_bin = np.zeros(0), [], None
+        self._draw()
+
     def _draw(self) -> None:
         for item in self.items:
             self.plot_item.removeItem(item)
@@ -141,6 +145,11 @@ class NmeHistogram(HistogramPlot):
             angle=90, movable=False, pen=pg.mkPen(THRESHOLD_COLOUR, style=Qt.PenStyle.DashLine)
         )
         self.plot_item.addItem(self.threshold_line)
+        self.threshold_line.hide()
+
+    def reset(self) -> None:
+        super().reset()
+        self.threshold_line.hide()
 
     def set_results(
         self, a: EvalResult, b: EvalResult | None = None, subset: str | None = None
@@ -156,6 +165,7 @@ class NmeHistogram(HistogramPlot):
             high = max(high, float(np.percentile(allv, 99)))
         self.set_values(series, 0.0, high)
         self.threshold_line.setValue(a.threshold)
+        self.threshold_line.show()
 
 
 class DifferenceHistogram(HistogramPlot):
@@ -169,6 +179,10 @@ class DifferenceHistogram(HistogramPlot):
         self.plot_item.addItem(self.zero_line)
         self.summary = pg.TextItem(color="#e8e8e8", anchor=(0, 0))
         self.plot_item.addItem(self.summary, ignoreBounds=True)
+
+    def reset(self) -> None:
+        super().reset()
+        self.summary.setText("")
 
     def set_difference(self, diff: np.ndarray, a_name: str, b_name: str) -> None:
         v = _finite(diff)

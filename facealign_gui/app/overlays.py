@@ -13,6 +13,14 @@ from PySide6.QtGui import QColor, QFont, QPainter
 from facealign_gui.app import style
 
 
+class PassiveScatter(pg.ScatterPlotItem):
+    """A scatter plot that never takes a click (pyqtgraph offers clicks to every item near
+    the cursor; the image view's ViewBox decides what a click means)."""
+
+    def mouseClickEvent(self, ev: object) -> None:
+        ev.ignore()  # type: ignore[attr-defined]
+
+
 class PointLabelsItem(pg.GraphicsObject):
     """All point numbers in one item, painted in screen space (a constant font size)."""
 
@@ -117,9 +125,19 @@ def fallback_error_norm(truth: np.ndarray | None) -> float:
     return float(np.sqrt(max((hi[0] - lo[0]) * (hi[1] - lo[1]), 1e-9)))
 
 
+class PassiveLegend(pg.LegendItem):
+    """A legend that does not move when dragged: drags and clicks go to the view below."""
+
+    def mouseDragEvent(self, ev: object) -> None:
+        ev.ignore()  # type: ignore[attr-defined]
+
+    def mouseClickEvent(self, ev: object) -> None:
+        ev.ignore()  # type: ignore[attr-defined]
+
+
 def build_legend(parent: pg.ViewBox) -> pg.LegendItem:
     """A compact legend for the landmark layers, pinned to the view's top-left corner."""
-    legend = pg.LegendItem(
+    legend = PassiveLegend(
         offset=(8, 8),
         labelTextColor=style.COLORS["text"],
         brush=pg.mkBrush(20, 20, 24, 190),
@@ -134,7 +152,7 @@ def build_legend(parent: pg.ViewBox) -> pg.LegendItem:
         pg.ScatterPlotItem(symbol="x", size=9, brush=style.brush("prediction"), pen=None),
         "prediction",
     )
-    names = [f"error < {style.ERROR_BINS[0]:.0%}"]
+    names = [f"error &lt; {style.ERROR_BINS[0]:.0%}"]
     names += [
         f"{a:.0%}–{b:.0%}" for a, b in zip(style.ERROR_BINS[:-1], style.ERROR_BINS[1:], strict=True)
     ]

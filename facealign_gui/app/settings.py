@@ -188,7 +188,9 @@ class ColourButton(QPushButton):
 
     def set_colour(self, colour: QColor) -> None:
         self._colour = QColor(colour)
-        fg = "black" if self._colour.lightness() > 140 else "white"
+        c = self._colour
+        luma = 0.299 * c.red() + 0.587 * c.green() + 0.114 * c.blue()
+        fg = "black" if luma > 128 else "white"
         self.setText(self._colour.name())
         self.setStyleSheet(f"background-color: {self._colour.name()}; color: {fg};")
         self.colourChanged.emit(self._colour)

@@ -22,6 +22,7 @@ SHORTCUTS: list[tuple[str, str]] = [
     ("3", "Show / hide error vectors"),
     ("4", "Show / hide scheme edges"),
     ("5", "Show / hide point numbers"),
+    ("L", "Show / hide the legend"),
     ("[ / ]", "Previous / next landmark"),
     ("Shift+drag", "Select several points with a rubber band"),
     ("Arrow keys", "Nudge selected points by 1 px (Shift: 10 px) while editing"),

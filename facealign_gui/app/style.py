@@ -17,8 +17,8 @@ COLORS: dict[str, str] = {
     "truth": "#3ddc84",
     "prediction": "#ff4fd8",
     "selected": "#ffd400",
-    "edges_truth": "#2fa866",
-    "edges_prediction": "#c23ca6",
+    "edges_truth": "#2fa866aa",
+    "edges_prediction": "#c23ca688",
     "text": "#f0f0f0",
     "crop": "#4aa3ff",
 }
@@ -49,7 +49,7 @@ def colormap_lut(name: str, alpha_ramp: bool = False, opacity: float = 1.0) -> n
     """
     lut = pg.colormap.get(name).getLookupTable(0.0, 1.0, 256, alpha=True).astype(np.float32)
     if alpha_ramp:
-        ramp = np.clip(np.linspace(0.0, 1.0, 256) * 2.5, 0.0, 1.0)
+        ramp = np.clip((np.linspace(0.0, 1.0, 256) - 0.12) * 2.5, 0.0, 1.0)
         lut[:, 3] = 255.0 * ramp * opacity
     else:
         lut[:, 3] = 255.0 * opacity

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 import sys
-from typing import Any
+from typing import Any, TextIO
 
 
 def clean(value: Any) -> Any:
@@ -39,9 +39,10 @@ def fail(message: str, problems: list[str] | None, as_json: bool, code: int = 2)
     return code
 
 
-def print_problems(problems: list[object], limit: int = 20) -> None:
-    """The first ``limit`` problems on stderr, then how many more."""
+def print_problems(problems: list[object], limit: int = 20, stream: TextIO | None = None) -> None:
+    """The first ``limit`` problems (on stderr by default), then how many more."""
+    out = sys.stderr if stream is None else stream
     for p in problems[:limit]:
-        print(f"  {p}", file=sys.stderr)
+        print(f"  {p}", file=out)
     if len(problems) > limit:
-        print(f"  ... and {len(problems) - limit} more", file=sys.stderr)
+        print(f"  ... and {len(problems) - limit} more", file=out)

@@ -34,10 +34,13 @@ def run(args: argparse.Namespace) -> int:
         return fail(str(e), None, args.json)
     card = proposal.card
     comment = "\n".join(
-        ["Proposed by 'facealign-gui card' from the ONNX shapes.", *proposal.reasons,
-         "Check these (not inferable from the graph):",
-         *(f"  - {u}" for u in proposal.unknown)]
-    )  # fmt: skip
+        [
+            "Proposed by 'facealign-gui card' from the ONNX shapes.",
+            *proposal.reasons,
+            "Check these (not inferable from the graph):",
+            *(f"  - {u}" for u in proposal.unknown),
+        ]
+    )
     if args.output:
         try:
             save_card(card, args.output, comment=comment)

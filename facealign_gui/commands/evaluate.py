@@ -61,8 +61,9 @@ def run(args: argparse.Namespace) -> int:
         )
     scheme_name = ds.scheme or predictor.scheme
     if scheme_name is None:
-        return fail(f"{args.dataset}: no landmark scheme has {ds.num_points} points", None,
-                    args.json)  # fmt: skip
+        return fail(
+            f"{args.dataset}: no landmark scheme has {ds.num_points} points", None, args.json
+        )
     scheme = get_scheme(scheme_name)
     problems = [str(p) for p in ds.problems]
     subsets = dict(ds.subsets)
@@ -72,8 +73,9 @@ def run(args: argparse.Namespace) -> int:
         try:
             extra, sub_problems = match_wflw_subsets(args.subsets, ds)
         except DatasetError as e:
-            return fail(f"cannot read subsets {args.subsets}", [str(p) for p in e.problems],
-                        args.json)  # fmt: skip
+            return fail(
+                f"cannot read subsets {args.subsets}", [str(p) for p in e.problems], args.json
+            )
         subsets.update(extra)
         problems += [str(p) for p in sub_problems]
 
@@ -86,9 +88,14 @@ def run(args: argparse.Namespace) -> int:
     progress = Progress("eval", enabled=not args.quiet)
     partial = False
     gen = run_predictions(
-        predictor, ds, indices=order, batch_size=max(1, args.batch_size),
-        workers=max(1, args.workers), cancel=cancel, progress=progress,
-    )  # fmt: skip
+        predictor,
+        ds,
+        indices=order,
+        batch_size=max(1, args.batch_size),
+        workers=max(1, args.workers),
+        cancel=cancel,
+        progress=progress,
+    )
     try:
         for i, result in gen:
             done.add(i)
@@ -160,8 +167,10 @@ def _print_table(r: dict) -> None:
         )
 
     state = " (PARTIAL: stopped early)" if r["partial"] else ""
-    print(f"{r['model_id']} on {r['dataset']} ({r['scheme']}, {r['mode']} mode, threshold "
-          f"{r['threshold']}): {r['evaluated']} of {r['total']} faces{state}")  # fmt: skip
+    print(
+        f"{r['model_id']} on {r['dataset']} ({r['scheme']}, {r['mode']} mode, threshold "
+        f"{r['threshold']}): {r['evaluated']} of {r['total']} faces{state}"
+    )
     print(f"{'subset':<18} {'faces':>6} {'NME %':>8} {'FR %':>7} {'AUC':>7}")
     print(row("all", r))
     for name, s in r["subsets"].items():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from facealign_gui.commands._dataset_cli import emit_json, fail, print_problems
 
@@ -52,5 +53,5 @@ def run(args: argparse.Namespace) -> int:
         print(f"  subset   {name:<14} {count}")
     if ds.problems:
         print(f"  problems {len(ds.problems)}:")
-        print_problems(ds.problems)
+        print_problems(ds.problems, stream=sys.stdout)
     return code

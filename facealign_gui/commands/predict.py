@@ -79,9 +79,13 @@ def run(args: argparse.Namespace) -> int:
     try:
         for src in sources:
             gen = run_predictions(
-                predictor, src, batch_size=max(1, args.batch_size),
-                workers=max(1, args.workers), cancel=cancel, progress=report,
-            )  # fmt: skip
+                predictor,
+                src,
+                batch_size=max(1, args.batch_size),
+                workers=max(1, args.workers),
+                cancel=cancel,
+                progress=report,
+            )
             try:
                 for i, result in gen:
                     path = src.image_path(i) if isinstance(src, Dataset) else src[i]
@@ -101,8 +105,12 @@ def run(args: argparse.Namespace) -> int:
         print("interrupted: writing the faces done so far", file=sys.stderr)
 
     if not names:
-        return fail("no face was predicted", [f"{f['image']}: {f['error']}" for f in failed],
-                    args.json, code=130 if partial else 1)  # fmt: skip
+        return fail(
+            "no face was predicted",
+            [f"{f['image']}: {f['error']}" for f in failed],
+            args.json,
+            code=130 if partial else 1,
+        )
     try:
         root = Path(os.path.commonpath([str(n.parent) for n in names]))
     except ValueError:  # different drives

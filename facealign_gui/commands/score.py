@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from facealign_gui.commands._dataset_cli import emit_json, fail
+from facealign_gui.commands._dataset_cli import emit_json, fail, print_problems
 
 NORMALISERS = ("default", "inter_ocular", "inter_pupil", "box", "bbox_diag", "bbox_sqrt_area")
 
@@ -138,5 +138,6 @@ def _print_table(r: dict) -> None:
         if r["unmatched"][side]:
             print(f"{len(r['unmatched'][side])} unmatched {side} faces, e.g. "
                   f"{r['unmatched'][side][0]}", file=sys.stderr)  # fmt: skip
-    for p in r["problems"][:20]:
-        print(f"  {p}", file=sys.stderr)
+    if r["problems"]:
+        print(f"{len(r['problems'])} problems:", file=sys.stderr)
+        print_problems(r["problems"])

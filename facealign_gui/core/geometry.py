@@ -324,21 +324,40 @@ def crop_image(
     m = _official_matrix(layout)
     if layout["empty"]:
         return np.zeros((res, res, *img.shape[2:]), dtype=np.uint8), m
-    src = img.astype(np.float32)
-    if layout["shrink"] is not None:
-        new_wd, new_ht = layout["shrink"][:2]
-        src = _pil_resize.resize_bilinear(_pil_resize.bytescale(src), new_wd, new_ht)
     ul, br = layout["ul"], layout["br"]
-    rows, cols = src.shape[:2]
-    new = np.zeros((br[1] - ul[1], br[0] - ul[0], *src.shape[2:]), dtype=np.float32)
+    if layout["shrink"] is not None:
+        rows, cols = layout["shrink"][1], layout["shrink"][0]
+    else:
+        rows, cols = ht, wd
+    new = np.zeros((br[1] - ul[1], br[0] - ul[0], *img.shape[2:]), dtype=np.float32)
     nx = max(0, -ul[0]), min(br[0], cols) - ul[0]
     ny = max(0, -ul[1]), min(br[1], rows) - ul[1]
     ox = max(0, ul[0]), min(cols, br[0])
     oy = max(0, ul[1]), min(rows, br[1])
     if nx[1] > nx[0] and ny[1] > ny[0]:
-        new[ny[0] : ny[1], nx[0] : nx[1]] = src[oy[0] : oy[1], ox[0] : ox[1]]
+        new[ny[0] : ny[1], nx[0] : nx[1]] = _official_source(img, layout, ox, oy)
     out = _pil_resize.resize_bilinear(_pil_resize.bytescale(new), res, res)
     return out, m
+
+
+def _official_source(
+    img: np.ndarray, layout: dict, ox: tuple[int, int], oy: tuple[int, int]
+) -> np.ndarray:
+    """Pixels [oy, ox] of the image HRNet crops from: the image itself, or its shrunk copy.
+
+    HRNet shrinks the whole image (``imresize``: bytescale over the whole image, then
+    Pillow's resize); only the shrunk pixels inside the crop are computed here, with the
+    whole image's min/max, which gives the same values.
+    """
+    if layout["shrink"] is None:
+        return img[oy[0] : oy[1], ox[0] : ox[1]].astype(np.float32)
+    new_wd, new_ht, wd, ht = layout["shrink"]
+    region = (ox[0], oy[0], ox[1], oy[1])
+    x0, y0, x1, y1 = _pil_resize.source_window((wd, ht), (new_wd, new_ht), region)
+    lo, hi = np.float32(img.min()), np.float32(img.max())
+    window = _pil_resize.bytescale(img[y0:y1, x0:x1].astype(np.float32), lo, hi)
+    part = _pil_resize.resize_bilinear(window, new_wd, new_ht, region, (x0, y0, wd, ht))
+    return part.astype(np.float32)
 
 
 def transform_preds(

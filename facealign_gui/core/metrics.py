@@ -106,35 +106,52 @@ def _visibility(visible: np.ndarray | None, shape: tuple[int, int]) -> np.ndarra
     return vis
 
 
+def _distances(pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
+    """Euclidean point distances (N, K), in few full-array passes."""
+    p, g = _points(pred, "pred"), _points(gt, "gt")
+    if p.shape != g.shape:
+        raise ValueError(f"pred {p.shape} and gt {g.shape} differ in shape")
+    d = np.subtract(p, g)
+    np.multiply(d, d, out=d)
+    dist = d[..., 0] + d[..., 1]
+    return np.sqrt(dist, out=dist)
+
+
+def _norm_vector(norm: np.ndarray, n: int) -> np.ndarray:
+    """Normalisers as (N,), NaN where not a positive finite number."""
+    v = np.asarray(norm, dtype=np.float64).reshape(-1)
+    if v.shape[0] != n:
+        raise ValueError(f"norm has {v.shape[0]} values for {n} images")
+    return np.where(np.isfinite(v) & (v > 0), v, np.nan)
+
+
 def landmark_errors(
     pred: np.ndarray, gt: np.ndarray, norm: np.ndarray, visible: np.ndarray | None = None
 ) -> np.ndarray:
     """Point distances / normaliser, (N, K); NaN where a point is not visible."""
-    p, g = _points(pred, "pred"), _points(gt, "gt")
-    if p.shape != g.shape:
-        raise ValueError(f"pred {p.shape} and gt {g.shape} differ in shape")
-    n = np.asarray(norm, dtype=np.float64).reshape(-1)
-    if n.shape[0] != p.shape[0]:
-        raise ValueError(f"norm has {n.shape[0]} values for {p.shape[0]} images")
-    d = p - g
-    dist = np.sqrt(d[..., 0] * d[..., 0] + d[..., 1] * d[..., 1])
-    bad = ~(np.isfinite(n) & (n > 0))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        err = dist / np.where(bad, np.nan, n)[:, None]
-    err[~_visibility(visible, dist.shape)] = np.nan
+    dist = _distances(pred, gt)
+    err = dist / _norm_vector(norm, dist.shape[0])[:, None]
+    if visible is not None:
+        err[~_visibility(visible, dist.shape)] = np.nan
     return err
 
 
 def nme_per_image(
     pred: np.ndarray, gt: np.ndarray, norm: np.ndarray, visible: np.ndarray | None = None
 ) -> np.ndarray:
-    """Mean normalised error over each image's visible points, (N,); NaN when undefined."""
-    err = landmark_errors(pred, gt, norm, visible)
-    vis = _visibility(visible, err.shape)
+    """Mean normalised error over each image's visible points, (N,); NaN when undefined.
+
+    As HRNet: sum of the point distances / (normaliser * number of points counted).
+    """
+    dist = _distances(pred, gt)
+    n = _norm_vector(norm, dist.shape[0])
+    if visible is None:
+        return dist.sum(axis=1) / (n * dist.shape[1])
+    vis = _visibility(visible, dist.shape)
     count = vis.sum(axis=1)
-    total = np.where(vis, err, 0.0).sum(axis=1)
+    total = np.where(vis, dist, 0.0).sum(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(count > 0, total / np.maximum(count, 1), np.nan)
+        return np.where(count > 0, total / (n * count), np.nan)
 
 
 def _finite(nme: np.ndarray) -> np.ndarray:

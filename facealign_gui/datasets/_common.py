@@ -93,19 +93,10 @@ def check_images(ds: Dataset, label: str) -> None:
     if not ds.images or ds.image_loader is not None:
         return
     root = str(ds.root)
-    listing: dict[str, set[str] | None] = {}
-    missing: list[int] = []
-    for i, name in enumerate(ds.images):
-        full = os.path.join(root, name)  # an absolute name wins, as in Dataset.image_path
-        parent, base = os.path.split(full)
-        names = listing.get(parent, ())
-        if names == ():
-            try:
-                names = listing[parent] = set(os.listdir(parent))
-            except OSError:
-                names = listing[parent] = None
-        if names is None or base not in names:
-            missing.append(i)
+    if not os.path.isdir(root) and not any(os.path.isabs(n) for n in ds.images[:1]):
+        missing = list(range(len(ds.images)))
+    else:
+        missing = _missing(root, ds.images)
     if not missing:
         return
     if len(missing) == len(ds.images):
@@ -116,6 +107,32 @@ def check_images(ds: Dataset, label: str) -> None:
     for i in missing:
         file, line = _split_source(ds.sources[i] if ds.sources else label)
         ds.problems.append(Problem(file, line, f"image not found: {ds.image_path(i)}"))
+
+
+def _missing(root: str, images: list[str]) -> list[int]:
+    """Indices of ``images`` (relative to ``root``, or absolute) that are not files.
+
+    One directory listing per folder instead of one ``stat`` per image.
+    """
+    listing: dict[str, set[str] | None] = {}
+    missing: list[int] = []
+    for i, name in enumerate(images):
+        folder, _, base = name.replace("\\", "/").rpartition("/")
+        if name.startswith("/"):
+            where = folder or "/"
+        elif folder:
+            where = f"{root}/{folder}"
+        else:
+            where = root
+        names = listing.get(where, ())
+        if names == ():
+            try:
+                names = listing[where] = set(os.listdir(where))
+            except OSError:
+                names = listing[where] = None
+        if names is None or base not in names:
+            missing.append(i)
+    return missing
 
 
 def _split_source(source: str) -> tuple[str, int | None]:

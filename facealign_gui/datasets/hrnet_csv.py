@@ -23,6 +23,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -131,14 +132,17 @@ def _read_fast(path: Path, columns: list[str]) -> tuple[list[str], np.ndarray] |
     import pandas as pd
 
     try:
-        df = pd.read_csv(
-            path,
-            header=0,
-            dtype={columns[0]: str},
-            skip_blank_lines=False,
-            encoding="utf-8",
-            encoding_errors="strict",
-        )
+        with warnings.catch_warnings():
+            # a column of mixed types is caught below and sent to the careful path
+            warnings.simplefilter("ignore", pd.errors.DtypeWarning)
+            df = pd.read_csv(
+                path,
+                header=0,
+                dtype={columns[0]: str},
+                skip_blank_lines=False,
+                encoding="utf-8",
+                encoding_errors="strict",
+            )
     except (ValueError, UnicodeDecodeError, pd.errors.ParserError):
         return None
     if df.shape[1] != len(columns):
@@ -152,7 +156,7 @@ def _read_fast(path: Path, columns: list[str]) -> tuple[list[str], np.ndarray] |
     names_col = df.iloc[:, 0]
     if names_col.isna().any():
         return None
-    names = names_col.str.strip().tolist()
+    names = names_col.astype(str).str.strip().tolist()
     if not all(names):
         return None
     return names, values
@@ -164,7 +168,7 @@ def _read_careful(
     """Line-by-line parse naming every bad row; keeps the good ones."""
     ncols = len(columns)
     names: list[str] = []
-    rows: list[list[float]] = []
+    rows: list[np.ndarray] = []
     lines: list[int] = []
     problems: list[Problem] = []
     skipped = 0
@@ -185,25 +189,33 @@ def _read_careful(
 
 def _parse_row(
     line: str, columns: list[str], ncols: int, offset: int, k: int
-) -> tuple[str, tuple[str, list[float]] | None]:
-    tokens = next(csv.reader([line]))
+) -> tuple[str, tuple[str, np.ndarray] | None]:
+    tokens = next(csv.reader([line])) if '"' in line else line.split(",")
     if len(tokens) != ncols:
         return f"expected {ncols} columns ({k} points), found {len(tokens)}", None
     name = tokens[0].strip()
     if not name:
         return "empty image name", None
-    out: list[float] = []
-    for col, tok in zip(columns[1:], tokens[1:], strict=False):
-        try:
-            v = float(tok)
-        except ValueError:
-            return f"column {col}: not a number: {tok.strip()!r}", None
-        if not np.isfinite(v):
-            return f"column {col}: {tok.strip()!r} is not a finite number", None
-        out.append(v)
-    if out[0] <= 0:
+    try:
+        row = np.array(tokens[1:], dtype=np.float64)
+    except ValueError:
+        j = next(j for j, t in enumerate(tokens) if j > 0 and not _is_float(t))
+        return f"column {columns[j]}: not a number: {tokens[j].strip()!r}", None
+    finite = np.isfinite(row)
+    if not finite.all():
+        j = int(np.flatnonzero(~finite)[0])
+        return f"column {columns[j + 1]}: {tokens[j + 1].strip()!r} is not a finite number", None
+    if row[0] <= 0:
         return f"scale must be positive, found {tokens[1].strip()!r}", None
-    return "", (name, out)
+    return "", (name, row)
+
+
+def _is_float(token: str) -> bool:
+    try:
+        float(token)
+    except ValueError:
+        return False
+    return True
 
 
 def subsets_from_name(file_name: str, images: list[str]) -> dict[str, np.ndarray]:

@@ -187,7 +187,10 @@ def write_pts_folder(ds: Dataset, folder: str | Path) -> list[Path]:
     written: list[Path] = []
     seen: dict[str, int] = {}
     for i, name in enumerate(ds.images):
-        rel = Path(name.split("#", 1)[0])
+        base, sep, index = name.rpartition("#")
+        if sep and index.isdigit():  # an image stored in the annotation file: c.mat#3 -> c_3
+            name = f"{Path(base).with_suffix('')}_{index}.png"
+        rel = Path(name)
         if rel.is_absolute():
             rel = Path(rel.name)
         stem = rel.with_suffix("").as_posix()

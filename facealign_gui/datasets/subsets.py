@@ -47,7 +47,7 @@ def match_wflw_subsets(
     subsets: dict[str, np.ndarray] = {}
     problems: list[Problem] = []
     for f in files:
-        sub = read_wflw_list(f, num_points=ds.points.shape[1])
+        sub = read_wflw_list(f, num_points=ds.points.shape[1], with_centers=False)
         problems.extend(sub.problems)
         name = subset_from_file_name(f.name) or f.stem
         found: list[int] = []

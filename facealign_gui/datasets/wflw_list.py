@@ -45,9 +45,16 @@ SUBSET_OF_ATTRIBUTE = {
 
 
 def read_wflw_list(
-    path: str | Path, *, image_root: str | Path | None = None, num_points: int = 98
+    path: str | Path,
+    *,
+    image_root: str | Path | None = None,
+    num_points: int = 98,
+    with_centers: bool = True,
 ) -> Dataset:
-    """Read a WFLW rect+attribute list or a subset list (told apart by the token count)."""
+    """Read a WFLW rect+attribute list or a subset list (told apart by the token count).
+
+    ``with_centers=False`` skips deriving HRNet centre/scale (for matching subset lists).
+    """
     path = Path(path)
     label = str(path)
     text, newline = read_text(path)
@@ -101,7 +108,8 @@ def read_wflw_list(
         sub = subset_from_file_name(path.name)
         if sub:
             ds.subsets[sub] = np.arange(n, dtype=np.int64)
-    ds.centers, ds.scales = centers_scales_from_points(points)
+    if with_centers:
+        ds.centers, ds.scales = centers_scales_from_points(points)
     return ds
 
 

@@ -73,17 +73,21 @@ class BlazeFaceDetector:
     anchors: np.ndarray
 
     @classmethod
-    def from_card(cls, card_path: Path = DEFAULT_DETECTOR_CARD) -> BlazeFaceDetector:
+    def from_card(
+        cls, card_path: Path = DEFAULT_DETECTOR_CARD, threads: int | None = None
+    ) -> BlazeFaceDetector:
         """Load the card, verify the ONNX checksum and get the shared session."""
         from facealign_gui.inference.card import load_card
         from facealign_gui.inference.runtime import get_session
 
         card = load_card(card_path)
         card.verify_sha256()
-        session = get_session(card.onnx_path, sha256=card.sha256)
+        session = get_session(card.onnx_path, sha256=card.sha256, threads=threads)
         width, height = card.input.size
         if width != height:
-            raise InferenceError(f"{card.where}: BlazeFace needs a square input, got {width}x{height}")
+            raise InferenceError(
+                f"{card.where}: BlazeFace needs a square input, got {width}x{height}"
+            )
         boxes = card.output_for("coords")
         scores = card.output_for("score_map")
         if boxes is None or scores is None:
@@ -137,9 +141,7 @@ class BlazeFaceDetector:
     ) -> list[FaceRegion]:
         tensor, matrix = self.preprocess(image_bgr)
         out = self.session.run(tensor, self.input_name)
-        opts = blazeface.DecodeOptions(
-            min_score=min_score, box_scale=(float(self.size),) * 4
-        )
+        opts = blazeface.DecodeOptions(min_score=min_score, box_scale=(float(self.size),) * 4)
         det = blazeface.decode(out[self.boxes_output], out[self.scores_output], self.anchors, opts)
         det = blazeface.weighted_nms(det, opts.iou_threshold, max_faces)
         det = blazeface.to_image(det, matrix, self.size)
@@ -154,18 +156,23 @@ class BlazeFaceDetector:
 
 
 _LOCK = threading.Lock()
-_DETECTORS: dict[str, BlazeFaceDetector] = {}
+_DETECTORS: dict[tuple[str, int | None], BlazeFaceDetector] = {}
 _FAILED: dict[str, str] = {}
 _HAAR: Any = None
 
 
-def get_detector(card_path: Path = DEFAULT_DETECTOR_CARD) -> BlazeFaceDetector:
-    """The process-wide BlazeFace detector for ``card_path`` (raises `InferenceError`)."""
-    key = str(Path(card_path).resolve())
+def get_detector(
+    card_path: Path = DEFAULT_DETECTOR_CARD, threads: int | None = None
+) -> BlazeFaceDetector:
+    """The process-wide BlazeFace detector for ``card_path`` (raises `InferenceError`).
+
+    ``threads`` is onnxruntime's intra-op thread count (None: its default).
+    """
+    key = (str(Path(card_path).resolve()), threads)
     with _LOCK:
         det = _DETECTORS.get(key)
         if det is None:
-            det = BlazeFaceDetector.from_card(Path(card_path))
+            det = BlazeFaceDetector.from_card(Path(card_path), threads)
             _DETECTORS[key] = det
         return det
 
@@ -226,6 +233,7 @@ def detect_faces(
     max_faces: int | None = None,
     backend: Backend = "auto",
     card_path: Path | None = None,
+    threads: int | None = None,
 ) -> list[FaceRegion]:
     """Every face in a BGR uint8 image, best first.
 
@@ -237,6 +245,7 @@ def detect_faces(
     backend : ``"auto"`` (BlazeFace, Haar when the model cannot be loaded), ``"blazeface"``
         (raise `InferenceError` when it cannot be loaded) or ``"haar"``.
     card_path : another BlazeFace card (default: the embedded model).
+    threads : onnxruntime intra-op threads of the detector session (None: its default).
     """
     image = as_bgr(image_bgr)
     if max_faces is not None and max_faces < 1:
@@ -249,7 +258,7 @@ def detect_faces(
         raise ValueError(f"backend must be 'auto', 'blazeface' or 'haar', got {backend!r}")
     path = Path(card_path) if card_path is not None else DEFAULT_DETECTOR_CARD
     try:
-        detector = get_detector(path)
+        detector = get_detector(path, threads)
     except InferenceError as exc:
         if backend == "blazeface":
             raise

@@ -13,7 +13,8 @@ The crop follows MediaPipe's face-landmark graphs:
   inverse warp, z is scaled like x. The face-presence score is ``sigmoid(face_flag)``
   (MediaPipe drops faces below 0.5; here the score is reported as the confidence instead).
 
-A `FaceRegion` without key points (dataset boxes) gets the same square ROI without rotation;
+A `FaceRegion` without BlazeFace's six key points (dataset boxes, Haar boxes) gets the same
+square ROI without rotation;
 one with only ``center``/``scale`` (HRNet convention, box side = 200 * scale) is turned into
 that box first; one with nothing uses the whole image.
 """
@@ -28,6 +29,7 @@ import numpy as np
 from facealign_gui.core.annotation import Prediction
 from facealign_gui.inference.card import ModelCard
 from facealign_gui.inference.mesh68 import NUM_MESH_POINTS, mesh_to_300w
+from facealign_gui.inference.preprocess import Prepared
 from facealign_gui.inference.types import FaceRegion, InferenceError
 
 
@@ -89,7 +91,7 @@ def roi_from_face(face: FaceRegion, image_shape: tuple[int, ...], enlarge: float
         raise InferenceError(f"face box {face_box(face, image_shape)} is empty or not finite")
     rotation = 0.0
     kp = face.keypoints
-    if kp is not None and len(kp) >= 2:
+    if kp is not None and len(kp) == 6:  # BlazeFace's six key points; anything else: no rotation
         (ex0, ey0), (ex1, ey1) = np.asarray(kp, dtype=np.float64)[:2, :2]
         rotation = normalize_radians(0.0 - np.arctan2(-(ey1 - ey0), ex1 - ex0))
     return Roi((x1 + x2) / 2.0, (y1 + y2) / 2.0, max(w, h) * enlarge, rotation)
@@ -101,7 +103,7 @@ class MediaPipePredictor:
     Thread-safe: the onnxruntime session is shared and the predictor keeps no state.
     """
 
-    def __init__(self, card: ModelCard) -> None:
+    def __init__(self, card: ModelCard, *, threads: int | None = None) -> None:
         from facealign_gui.inference.runtime import get_session
 
         if card.family != "mediapipe":
@@ -121,7 +123,7 @@ class MediaPipePredictor:
             )
         self.size = width
         self.enlarge = card.crop.enlarge
-        self.session = get_session(card.onnx_path, sha256=card.sha256)
+        self.session = get_session(card.onnx_path, sha256=card.sha256, threads=threads)
         self.input_name = card.input.name or self.session.input.name
         coords = card.output_for("coords")
         if coords is None:
@@ -132,8 +134,10 @@ class MediaPipePredictor:
         self.session.output(coords)
         std = np.broadcast_to(np.asarray(card.input.std, np.float32), (3,))
         mean = np.broadcast_to(np.asarray(card.input.mean, np.float32), (3,))
-        self._scale = (card.input.pixel_scale / std).astype(np.float32)
-        self._offset = (-mean / std).astype(np.float32)
+        # per-channel constants in the image's BGR order (the crop is flipped to RGB after)
+        order = slice(None, None, -1) if card.input.colour == "rgb" else slice(None)
+        self._scale = (card.input.pixel_scale / std)[order].astype(np.float32)
+        self._offset = (-mean / std)[order].astype(np.float32)
         self._rgb = card.input.colour == "rgb"
 
     # -- steps --------------------------------------------------------------------------
@@ -149,10 +153,11 @@ class MediaPipePredictor:
             flags=cv2.INTER_LINEAR,
             borderMode=cv2.BORDER_REPLICATE,
         )
-        if self._rgb:
-            patch = patch[:, :, ::-1]
-        x = patch.astype(np.float32) * self._scale + self._offset
-        return x.transpose(2, 0, 1), matrix
+        x = patch.astype(np.float32)
+        x *= self._scale
+        x += self._offset
+        x = x.transpose(2, 0, 1)  # HWC -> CHW (BGR order)
+        return (x[::-1] if self._rgb else x), matrix
 
     def _decode(
         self, raw: np.ndarray, flag: np.ndarray | None, matrix: np.ndarray
@@ -165,26 +170,36 @@ class MediaPipePredictor:
         score = 1.0 if flag is None else float(1.0 / (1.0 + np.exp(-float(np.ravel(flag)[0]))))
         return np.concatenate([xy, z], axis=1), score
 
-    def _run(self, images: list[np.ndarray], faces: list[FaceRegion]) -> list[MeshPrediction]:
+    def prepare(
+        self, image: np.ndarray, face: FaceRegion, *, detected: bool | None = None
+    ) -> Prepared:
+        """Crop and normalise one face (thread-safe, no session call); for the batch
+        pipeline. ``detected`` is accepted for interface parity and ignored: the ROI rule
+        depends only on whether the face has key points."""
         from facealign_gui.inference.detect import as_bgr
 
-        if len(images) != len(faces):
-            raise ValueError(f"{len(images)} images but {len(faces)} faces")
-        if not images:
+        t0 = time.perf_counter()
+        image = as_bgr(image)
+        tensor, matrix = self.crop(image, roi_from_face(face, image.shape, self.enlarge))
+        return Prepared(tensor, matrix, face, seconds=time.perf_counter() - t0)
+
+    def run_prepared(self, items: list[Prepared]) -> list[MeshPrediction]:
+        """One batched session run + decode for faces from `prepare`."""
+        if not items:
             return []
         t0 = time.perf_counter()
-        batch, matrices = [], []
-        for i, (image, face) in enumerate(zip(images, faces)):
-            image = as_bgr(image, f"image {i}")
-            x, m = self.crop(image, roi_from_face(face, image.shape, self.enlarge))
-            batch.append(x)
-            matrices.append(m)
-        out = self.session.run(np.stack(batch), self.input_name)
-        raw = out[self.coords_output].reshape(len(batch), -1)
-        flags = out[self.flag_output].reshape(len(batch), -1) if self.flag_output else None
-        seconds = (time.perf_counter() - t0) / len(batch)
+        out = self.session.run(np.stack([p.tensor for p in items]), self.input_name)
+        raw = out[self.coords_output].reshape(len(items), -1)
+        if raw.shape[1] != 3 * NUM_MESH_POINTS:
+            raise InferenceError(
+                f"{self.card.onnx_path}: output {self.coords_output!r} has {raw.shape[1]} "
+                f"values per face, expected {3 * NUM_MESH_POINTS}"
+            )
+        flags = out[self.flag_output].reshape(len(items), -1) if self.flag_output else None
+        run_seconds = (time.perf_counter() - t0) / len(items)
         preds = []
-        for i, m in enumerate(matrices):
+        for i, item in enumerate(items):
+            m = item.image_to_crop
             mesh, score = self._decode(raw[i], None if flags is None else flags[i], m)
             pts = mesh_to_300w(mesh[:, :2]) if self.num_points == 68 else mesh[:, :2].copy()
             preds.append(
@@ -193,12 +208,19 @@ class MediaPipePredictor:
                     confidence=np.full(len(pts), score, dtype=np.float32),
                     crop_to_image=_invert_affine(m),
                     model_id=self.model_id,
-                    seconds=seconds,
+                    seconds=item.seconds + run_seconds,
                     mesh=mesh,
                     presence=score,
                 )
             )
         return preds
+
+    def _run(self, images: list[np.ndarray], faces: list[FaceRegion]) -> list[MeshPrediction]:
+        if len(images) != len(faces):
+            raise ValueError(f"{len(images)} images but {len(faces)} faces")
+        return self.run_prepared(
+            [self.prepare(img, face) for img, face in zip(images, faces, strict=True)]
+        )
 
     # -- Predictor protocol ----------------------------------------------------------------
     def predict(self, image: np.ndarray, face: FaceRegion) -> MeshPrediction:
@@ -225,9 +247,10 @@ def _invert_affine(m: np.ndarray) -> np.ndarray:
     return np.linalg.inv(full)[:2]
 
 
-def load_default_predictor() -> MediaPipePredictor:
+def load_default_predictor(threads: int | None = None) -> MediaPipePredictor:
     """The embedded default model (``facealign_gui/models/mediapipe_face_landmark.toml``)."""
     from facealign_gui.inference.card import load_card
     from facealign_gui.inference.detect import MODELS_DIR
 
-    return MediaPipePredictor(load_card(MODELS_DIR / "mediapipe_face_landmark.toml"))
+    card = load_card(MODELS_DIR / "mediapipe_face_landmark.toml")
+    return MediaPipePredictor(card, threads=threads)

@@ -131,23 +131,25 @@ def run_predictions(
             raise _Failed("cancelled")
         try:
             image = ds_image(i)
-        except Exception as exc:  # DatasetError and anything a decoder throws
+        except Exception as exc:  # DatasetError names the file; anything a decoder throws
             raise _Failed(str(exc) or type(exc).__name__) from None
-        face = face_for_sample(ds, i, box_source) if ds is not None else None
-        detected = False
-        if face is None:
-            faces = find_faces(image)
-            if not faces:
-                raise _Failed(f"{sample_name(i)}: no face found by the detector")
-            face, detected = faces[0], True
-        item = _Item(i, image, face)
-        if can_prepare:
-            try:
+        try:
+            face = face_for_sample(ds, i, box_source) if ds is not None else None
+            detected = False
+            if face is None:
+                faces = find_faces(image)
+                if not faces:
+                    raise _Failed(f"{sample_name(i)}: no face found by the detector")
+                face, detected = faces[0], True
+            item = _Item(i, image, face)
+            if can_prepare:
                 item.prepared = predictor.prepare(image, face, detected=detected)  # type: ignore[attr-defined]
-            except Exception as exc:
-                raise _Failed(f"{sample_name(i)}: {exc}") from None
-            item.image = None  # the crop is all we need: keep memory small
-        return item
+                item.image = None  # the crop is all we need: keep memory small
+            return item
+        except _Failed:
+            raise
+        except Exception as exc:  # a bad box, a detector that cannot load, ...
+            raise _Failed(f"{sample_name(i)}: {exc or type(exc).__name__}") from None
 
     def ds_image(i: int) -> np.ndarray:
         if ds is not None:

@@ -49,7 +49,7 @@ def load_predictor(
     if card.family == "mediapipe":
         from facealign_gui.inference.mediapipe import MediaPipePredictor
 
-        return MediaPipePredictor(card)
+        return MediaPipePredictor(card, threads=threads)
     from facealign_gui.inference.predictor import CardPredictor
 
     return CardPredictor(card, threads=threads, mode=mode)

@@ -101,8 +101,8 @@ class ModelSession:
                 f"the card produces shape {tuple(batch.shape)}"
             )
         for axis, (want, got) in enumerate(zip(info.shape, batch.shape, strict=False)):
-            if axis == 0 and want is not None and got > want:
-                continue  # static batch: `run` splits
+            if axis == 0:
+                continue  # a fixed batch size is handled by `run` (split and pad)
             if want is not None and want != got:
                 raise InferenceError(
                     f"{self.path}: input {info.name!r} has shape {info.shape}, the card "
@@ -123,9 +123,16 @@ class ModelSession:
         fixed = info.shape[0] if info.shape else None
         if fixed is None or fixed == batch.shape[0]:
             outs = self._run({name: batch})
-        else:
-            pieces = [self._run({name: batch[i : i + fixed]}) for i in range(0, len(batch), fixed)]
-            outs = [np.concatenate([p[j] for p in pieces]) for j in range(len(self.outputs))]
+        else:  # fixed batch size: run model-sized pieces, zero-padding the last one
+            n = batch.shape[0]
+            pieces = []
+            for i in range(0, n, fixed):
+                part = batch[i : i + fixed]
+                if part.shape[0] < fixed:
+                    pad = np.zeros((fixed - part.shape[0], *part.shape[1:]), dtype=part.dtype)
+                    part = np.concatenate([part, pad])
+                pieces.append(self._run({name: part}))
+            outs = [np.concatenate([p[j] for p in pieces])[:n] for j in range(len(self.outputs))]
         return dict(zip(self.output_names, outs, strict=False))
 
     def _run(self, feed: dict[str, np.ndarray]) -> list[np.ndarray]:

@@ -106,7 +106,7 @@ def write_report_csv(report: CorrectionReport, path: str | Path) -> tuple[Path, 
 
 
 def _num(v: float) -> str:
-    return "" if not np.isfinite(v) else f"{v:.6f}"
+    return "" if not np.isfinite(v) else repr(float(v))
 
 
 def _scheme(session: Session) -> tuple[list[str], object | None]:

@@ -127,6 +127,17 @@ def test_view_is_saved_as_a_png_of_its_size(qtbot, tmp_path: Path) -> None:
     qtbot.addWidget(label)
     label.show()
     out = tmp_path / "view.png"
-    assert export.export_view_png(label, out)
+    assert export.export_view_png(None, label, out)
     img = QImage(str(out))
     assert not img.isNull() and (img.width(), img.height()) == (120, 40)
+
+
+def test_without_a_path_the_user_is_asked_and_cancel_writes_nothing(
+    qtbot, tmp_path: Path, result, monkeypatch
+) -> None:
+    chosen: list[Path | None] = [None, tmp_path / "picked.csv"]
+    monkeypatch.setattr(export, "ask_path", lambda *a: chosen.pop(0))
+    assert not export.export_metrics_csv(None, result)  # cancelled
+    assert list(tmp_path.iterdir()) == []
+    assert export.export_metrics_csv(None, result)
+    assert (tmp_path / "picked.csv").read_text().startswith("model,dataset,subset")

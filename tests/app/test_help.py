@@ -5,10 +5,12 @@ from __future__ import annotations
 from importlib import metadata
 from pathlib import Path
 
+import pytest
 from PySide6.QtWidgets import QMainWindow
 
 from facealign_gui import __version__
 from facealign_gui.app import help as help_
+from facealign_gui.app.live_view import LIVE_SHORTCUTS
 from facealign_gui.app.shortcuts import SHORTCUTS
 
 
@@ -19,7 +21,9 @@ def test_shortcut_sheet_lists_every_main_window_key_and_the_help_keys(qtbot) -> 
     for _, what in SHORTCUTS + help_.HELP_SHORTCUTS:
         assert what in listed
     titles = [t for t, _ in help_.shortcut_sections()]
-    assert titles[0] == "Main window"
+    assert titles[0] == "Main window" and "Live view" in titles
+    for _, what in LIVE_SHORTCUTS:
+        assert what in listed
 
 
 def test_dependency_licences_come_from_the_installed_metadata() -> None:
@@ -78,3 +82,11 @@ def test_help_menu_actions_open_their_dialogs_once(qtbot) -> None:
     assert set(menu.dialogs) == {"shortcuts", "about", "guide"}
     for d in menu.dialogs.values():
         d.close()
+
+
+def test_labelling_keys_are_listed_when_the_labelling_module_exposes_them(qtbot) -> None:
+    keys = pytest.importorskip("facealign_gui.app.labelling_keys")
+    sheet = help_.ShortcutSheet()
+    qtbot.addWidget(sheet)
+    listed = sheet.actions_listed()
+    assert all(what in listed for _, what in keys.LABELLING_SHORTCUTS)

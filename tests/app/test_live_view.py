@@ -170,3 +170,30 @@ def test_closing_mid_inference_waits_for_the_worker(qtbot, video: Path) -> None:
     view.close()
     assert not view.is_running()
     assert view.capture is None and view.inference is None
+
+
+class HeatmapPredictor(SlowPredictor):
+    """Returns one 8x8 heatmap peaking at its centre, mapped onto image pixels 10..17."""
+
+    def predict(self, image: np.ndarray, face: FaceRegion) -> Prediction:
+        pred = super().predict(image, face)
+        hm = np.zeros((1, 8, 8), np.float16)
+        hm[0, 4, 4] = 1.0
+        pred.heatmaps = hm
+        pred.crop_to_image = np.array([[1.0, 0.0, 10.0], [0.0, 1.0, 10.0]])
+        return pred
+
+
+def test_heatmap_overlay_is_warped_into_the_frame_when_switched_on(qtbot, video: Path) -> None:
+    view = LiveView(predictor=HeatmapPredictor(0.0), detector=one_face)
+    qtbot.addWidget(view)
+    view.heatmap_box.setChecked(True)
+    with qtbot.waitSignal(view.frameShown, timeout=3000) as sig:
+        view.start(str(video))
+    warped, x0, y0 = sig.args[0].heatmap
+    peak = np.unravel_index(int(np.argmax(warped)), warped.shape)
+    assert (x0 + peak[1], y0 + peak[0]) == (14, 14)
+    assert view.view.heat_item.image is not None
+    view.heatmap_box.setChecked(False)
+    assert view.view.heat_item.image is None
+    view.close()

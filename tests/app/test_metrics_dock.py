@@ -107,7 +107,8 @@ def test_clicking_a_bar_selects_that_landmark_and_highlights_it(qtbot, dock, res
     assert dock.bars.selected == 10
     brushes = dock.bars.bars[0].opts["brushes"]
     assert brushes[10].color() != brushes[9].color()
-    assert "selected 10" in dock.bars.plot_item.titleLabel.text
+    title = dock.bars.plot_item.titleLabel.text
+    assert f"selected 10 {dock.bars.point_names[10]}: {means[10]:.4f}" in title
 
 
 def test_clicking_a_histogram_bin_emits_its_nme_range(qtbot, dock, results) -> None:
@@ -172,3 +173,36 @@ def test_clicking_a_subset_row_restricts_the_charts(qtbot, dock, results) -> Non
     expected = metrics.ced_curve(a.nme[30:], 0.15)[1]
     np.testing.assert_allclose(ys, expected)
     assert "subset challenge" in dock.heading.text()
+
+
+def test_export_buttons_save_model_a_and_protect_the_dataset_file(
+    qtbot, dock, results, tmp_path: Path, monkeypatch
+) -> None:
+    from facealign_gui.app import export
+
+    dock.set_results(*results)
+    out = tmp_path / "table.csv"
+    monkeypatch.setattr(export, "ask_path", lambda *a: out)
+    dock.export_metrics_action.trigger()
+    assert out.read_text().splitlines()[1].startswith("model_a,/data/300w,all,40,")
+    dataset_file = tmp_path / "dataset.csv"
+    dataset_file.write_text("ground truth")
+    dock.protect = str(dataset_file)
+    monkeypatch.setattr(export, "ask_path", lambda *a: dataset_file)
+    monkeypatch.setattr(export, "ask_overwrite", lambda parent: lambda path: False)
+    dock.export_images_action.trigger()
+    assert dataset_file.read_text() == "ground truth"
+    png = tmp_path / "chart.png"
+    monkeypatch.setattr(export, "ask_path", lambda *a: png)
+    dock.tabs.setCurrentWidget(dock.ced)
+    dock.export_chart_action.trigger()
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_clear_results_empties_the_table_and_every_chart(dock, results) -> None:
+    dock.set_results(*results)
+    dock.clear_results()
+    assert dock.table.rowCount() == 0 and dock.difference() is None
+    assert dock.ced.curves == [] and not dock.ced.threshold_line.isVisible()
+    assert dock.bars.bars == [] and dock.histogram.counts == []
+    assert not dock.tabs.isTabEnabled(dock.compare_tab)

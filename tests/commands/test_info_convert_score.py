@@ -164,7 +164,9 @@ def test_score_matches_shuffled_predictions_by_image_name(
     kept = np.sort(order)
     assert r["count"] == len(gt) - 2
     assert r["nme"] == pytest.approx((dx / iod)[kept].mean(), rel=1e-12)
-    assert sorted(r["unmatched"]["gt"]) == sorted(gt.images[i] for i in set(range(len(gt))) - set(order))
+    assert sorted(r["unmatched"]["gt"]) == sorted(
+        gt.images[i] for i in set(range(len(gt))) - set(order)
+    )
 
 
 def test_score_rejects_68_point_predictions_for_98_point_truth(
@@ -191,3 +193,11 @@ def test_score_reports_wflw_subsets_from_the_list_folder(
     assert set(r["subsets"]) == {"blur", "expression", "illumination", "largepose", "makeup",
                                  "occlusion"}  # fmt: skip
     assert all(0 < s["count"] <= 326 for s in r["subsets"].values())
+
+
+def test_score_prints_a_table_without_json(capsys, w300: Path, tmp_path: Path) -> None:
+    gt = w300 / "face_landmarks_300w_valid_challenge.csv"
+    pred = _shifted(gt, tmp_path / "p.csv", np.full(135, 2.0))
+    assert main(["score", "--gt", str(gt), "--pred", str(pred)]) == 0
+    out = capsys.readouterr().out
+    assert "NME %" in out and "challenge" in out and "135" in out

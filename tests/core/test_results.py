@@ -119,3 +119,43 @@ def test_threshold_changes_fr_and_auc(result) -> None:
     assert loose.summary["nme"] == pytest.approx(result.summary["nme"])
     # CED: 1/3 on [0.05, 0.10), 2/3 on [0.10, 0.15), 1 on [0.15, 0.2]: (1/3+2/3+1) * 0.05 / 0.2
     assert loose.summary["auc"] == pytest.approx(0.5, abs=2e-3)
+
+
+def test_points_without_ground_truth_coordinates_do_not_count() -> None:
+    ds = _dataset()
+    ds.points[1, 7] = np.nan  # a missing point (Kaggle-style), still flagged visible
+    r = EvalResult.from_points(ds, _pred(ds), "m1")
+    assert r.nme[1] == pytest.approx(0.10)  # mean over the 67 points that have coordinates
+    assert np.isnan(r.landmark_errors[1, 7])
+
+
+def test_results_equal_the_score_commands_numbers(capsys, shared_dir: Path, tmp_path: Path) -> None:
+    """The metrics panel and ``facealign-gui score`` give the same numbers on 300W."""
+    import json
+
+    from facealign_gui.cli import main
+    from facealign_gui.datasets.hrnet_csv import read_hrnet_csv, write_hrnet_csv
+
+    gt_path = shared_dir / "data" / "300w" / "face_landmarks_300w_valid.csv"
+    if not gt_path.is_file():
+        pytest.skip("300W CSVs are not present")
+    gt = read_hrnet_csv(gt_path)
+    noise = np.random.default_rng(1).normal(0.0, 4.0, gt.points.shape)
+    pred_ds = read_hrnet_csv(gt_path)
+    pred_ds.points = gt.points + noise
+    pred_path = tmp_path / "pred.csv"
+    write_hrnet_csv(pred_ds, pred_path)
+    assert main(["score", "--gt", str(gt_path), "--pred", str(pred_path), "--json"]) == 0
+    cli = json.loads(capsys.readouterr().out)
+
+    gui = EvalResult.from_points(gt, read_hrnet_csv(pred_path).points, "noise")
+    assert gui.summary["count"] == cli["count"] == len(gt)
+    for key in ("nme", "fr", "auc"):
+        assert gui.summary[key] == pytest.approx(cli[key], rel=1e-12), key
+    assert set(cli["subsets"]) == set(gui.summary["subsets"])
+    for name, row in cli["subsets"].items():
+        for key in ("count", "nme", "fr", "auc"):
+            assert gui.summary["subsets"][name][key] == pytest.approx(row[key], rel=1e-12)
+    per_image = np.array([e["nme"] for e in cli["per_image"]], dtype=float)
+    # same code path; only summation order may differ (1 ulp seen), hence rtol 1e-12
+    np.testing.assert_allclose(gui.nme, per_image, rtol=1e-12, atol=0)

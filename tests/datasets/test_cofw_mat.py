@@ -98,3 +98,13 @@ def test_a_mat_file_without_cofw_variables_is_rejected_naming_what_it_has(tmp_pa
         f.create_dataset("foo", data=np.zeros(3))
     with pytest.raises(DatasetError, match=r"x\.mat: no IsT/phisT.*foo"):
         open_dataset(tmp_path / "x.mat")
+
+
+def test_cofw_faces_become_one_pts_file_each(tmp_path: Path) -> None:
+    from facealign_gui.datasets.io import write_dataset
+    from facealign_gui.datasets.pts import parse_pts
+
+    ds = open_dataset(write_v73(tmp_path / "c.mat"))
+    write_dataset(ds, tmp_path / "out")
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["c_0.pts", "c_1.pts"]
+    assert np.allclose(parse_pts(tmp_path / "out" / "c_1.pts"), ds.points[1], atol=1e-6)

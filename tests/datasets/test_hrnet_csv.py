@@ -189,3 +189,16 @@ def test_writing_derives_center_and_scale_from_points_when_absent(tmp_path: Path
     back = read_hrnet_csv(tmp_path / "o.csv")
     c, s = center_scale_from_points(pts[0])
     assert back.centers[0].tolist() == c.tolist() and back.scales[0] == s
+
+
+def test_the_careful_path_reads_the_same_numbers_as_the_fast_path(tmp_path: Path) -> None:
+    rng = np.random.default_rng(5)
+    rows = [hrnet_row(f"{i}.jpg", rng.uniform(0, 1000, (98, 2))) for i in range(40)]
+    clean = read_hrnet_csv(write_hrnet(tmp_path / "clean.csv", rows, 98))
+    rows[17] = rows[17].replace(",", ",x", 1)  # scale becomes "x1.5"
+    messy = read_hrnet_csv(write_hrnet(tmp_path / "messy.csv", rows, 98))
+    keep = [i for i in range(40) if i != 17]
+    assert [p.line for p in messy.problems] == [19]
+    assert np.array_equal(messy.points, clean.points[keep])
+    assert np.array_equal(messy.scales, clean.scales[keep])
+    assert messy.images == [clean.images[i] for i in keep]

@@ -93,3 +93,44 @@ def test_strict_mode_counts_a_missing_image_as_a_problem(tmp_path: Path) -> None
     assert not open_dataset(f).problems[0].fatal
     with pytest.raises(DatasetError, match="none of the 1 images found"):
         open_dataset(f, strict=True)
+
+
+def _variants(tmp_path: Path, name: str, text: str) -> list[Path]:
+    """The same content plain, with a UTF-8 BOM, and with Windows line endings."""
+    out = []
+    for tag, data in [
+        ("plain", text.encode()),
+        ("bom", b"\xef\xbb\xbf" + text.encode()),
+        ("crlf", text.replace("\n", "\r\n").encode()),
+    ]:
+        d = tmp_path / tag
+        d.mkdir(exist_ok=True)
+        (d / name).write_bytes(data)
+        out.append(d / name)
+    return out
+
+
+@pytest.mark.parametrize("fmt", ["hrnet_csv", "wflw_list", "pts", "kaggle_csv"])
+def test_a_bom_and_windows_line_endings_read_like_plain_text(tmp_path: Path, fmt: str) -> None:
+    from _dataset_files import hrnet_header, wflw_line
+
+    from facealign_gui.core.schemes import get_scheme
+    from facealign_gui.datasets.pts import format_pts
+
+    pts = face_points(15 if fmt == "kaggle_csv" else 68)
+    if fmt == "hrnet_csv":
+        name, text = "a.csv", hrnet_header(68) + "\n" + hrnet_row("a.jpg", pts) + "\n"
+    elif fmt == "wflw_list":
+        name, text = "a.txt", wflw_line(face_points(98), "a.jpg") + "\n"
+    elif fmt == "pts":
+        name, text = "a.pts", format_pts(pts)
+    else:
+        cols = [f"{n}_{c}" for n in get_scheme("kaggle15").point_names for c in "xy"]
+        row = ",".join([*map(repr, pts.ravel().tolist()), " ".join(["7"] * 9216)])
+        name, text = "k.csv", ",".join([*cols, "Image"]) + "\n" + row + "\n"
+    loaded = [open_dataset(p, check_images=False) for p in _variants(tmp_path, name, text)]
+    for ds in loaded:
+        assert ds.format == fmt and len(ds) == 1
+        assert [p for p in ds.problems if p.fatal] == []
+        assert np.array_equal(ds.points, loaded[0].points)
+        assert ds.images == loaded[0].images

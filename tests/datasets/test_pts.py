@@ -17,7 +17,10 @@ def test_pts_values_are_one_based_and_become_zero_based(tmp_path: Path) -> None:
     f = tmp_path / "a.pts"
     f.write_text("version: 1\nn_points: 2\n{\n1 1\n10.5 20.25\n}\n")
     assert parse_pts(f).tolist() == [[0.0, 0.0], [9.5, 19.25]]
-    assert format_pts(parse_pts(f)).splitlines()[3:5] == ["1.000000 1.000000", "10.500000 20.250000"]
+    assert format_pts(parse_pts(f)).splitlines()[3:5] == [
+        "1.000000 1.000000",
+        "10.500000 20.250000",
+    ]
 
 
 def test_takeo_points_land_on_the_face(takeo: tuple[Path, Path]) -> None:

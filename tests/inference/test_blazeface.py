@@ -84,8 +84,9 @@ def test_weighted_nms_merges_two_overlapping_boxes_by_score() -> None:
 
 def test_weighted_nms_keeps_boxes_whose_iou_is_at_most_the_threshold() -> None:
     kps = np.zeros((2, 6, 2))
-    merged = bf.Detections(np.array([[0, 0, 10, 10], [5, 0, 15, 10]], float), kps, np.array([0.8, 0.7]))
-    kept = bf.Detections(np.array([[0, 0, 10, 10], [6, 0, 16, 10]], float), kps, np.array([0.8, 0.7]))
+    scores = np.array([0.8, 0.7])
+    merged = bf.Detections(np.array([[0, 0, 10, 10], [5, 0, 15, 10]], float), kps, scores)
+    kept = bf.Detections(np.array([[0, 0, 10, 10], [6, 0, 16, 10]], float), kps, scores)
     assert len(bf.weighted_nms(merged, 0.3)) == 1  # IoU 50/150 = 0.333
     assert len(bf.weighted_nms(kept, 0.3)) == 2  # IoU 40/160 = 0.25
     assert len(bf.weighted_nms(kept, 0.3, max_detections=1)) == 1

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 
 import pytest
+import tomllib
 
 from facealign_gui.inference.card import (
     CardError,
@@ -91,8 +91,9 @@ def test_missing_required_field_and_bad_table_values_are_named(tmp_path: Path) -
     path.write_text('id = "x"\nfamily = "pipnet"\nonnx = "x.onnx"\nnum_points = 2\n')
     with pytest.raises(CardError, match="meanface"):
         load_card(path)
-    path.write_text('id = "x"\nfamily = "hrnet"\nonnx = "x.onnx"\nnum_points = 2\n[outputs]\n'
-                    'out = "logits"\n')  # fmt: skip
+    path.write_text(
+        'id = "x"\nfamily = "hrnet"\nonnx = "x.onnx"\nnum_points = 2\n[outputs]\nout = "logits"\n'
+    )
     with pytest.raises(CardError, match=r"\[outputs\].*'out' is 'logits'"):
         load_card(path)
 
@@ -132,6 +133,8 @@ def test_hrnet_templates_carry_the_readme_numbers() -> None:
     wflw = load_card(MODELS / "hrnetv2_w18_wflw.toml")
     got = {p.dataset: p.value for p in wflw.provenance.published}
     assert got["WFLW test"] == 4.60 and got["WFLW pose"] == 7.86
-    full = {p.dataset: p.value for p in load_card(MODELS / "hrnetv2_w18_300w.toml").provenance.published}
+    full = {
+        p.dataset: p.value for p in load_card(MODELS / "hrnetv2_w18_300w.toml").provenance.published
+    }
     assert full["300W full"] == 3.34
     assert wflw.crop.rule == "hrnet_center_scale" and wflw.crop.scale_factor == 1.25

@@ -123,7 +123,7 @@ def test_auto_backend_falls_back_to_haar_when_blazeface_cannot_load(tmp_path, mo
     monkeypatch.setattr(detect, "detect_faces_haar", lambda image, max_faces=None: sentinel)
     image = np.zeros((32, 32, 3), np.uint8)
     assert detect.detect_faces(image, card_path=_broken_card(tmp_path)) is sentinel
-    with pytest.raises(InferenceError, match="missing.onnx"):
+    with pytest.raises(InferenceError, match=r"missing\.onnx"):
         detect.detect_faces(image, backend="blazeface", card_path=_broken_card(tmp_path))
 
 

@@ -89,6 +89,12 @@ def test_roi_from_a_box_or_center_scale_has_no_rotation() -> None:
     assert (roi.cx, roi.cy, roi.side) == pytest.approx((49.5, 24.5, 1.5 * 99))
 
 
+def test_roi_ignores_key_points_that_are_not_blazeface_s_six() -> None:
+    kp = np.array([[0.0, 0.0], [10.0, 10.0], [5.0, 5.0]])
+    roi = roi_from_face(FaceRegion(box=(0.0, 0.0, 10.0, 10.0), keypoints=kp), (20, 20, 3))
+    assert roi.rotation == 0.0
+
+
 def test_roi_rejects_an_empty_box() -> None:
     with pytest.raises(InferenceError, match="empty"):
         roi_from_face(FaceRegion(box=(5.0, 5.0, 5.0, 9.0)), (10, 10, 3))
@@ -137,9 +143,19 @@ def test_predict_batch_matches_predict(takeo, predictor) -> None:
     flipped = cv2.flip(image, 1)
     face2 = detect_faces(flipped)[0]
     batch = predictor.predict_batch([image, flipped], [face, face2])
-    for one, (img, f) in zip(batch, [(image, face), (flipped, face2)]):
+    for one, (img, f) in zip(batch, [(image, face), (flipped, face2)], strict=True):
         np.testing.assert_allclose(one.points, predictor.predict(img, f).points, atol=1e-3)
     assert predictor.predict_batch([], []) == []
+
+
+def test_prepare_then_run_prepared_matches_predict(takeo, predictor) -> None:
+    image, _ = _load(takeo)
+    face = detect_faces(image)[0]
+    prepared = predictor.prepare(image, face)
+    assert prepared.tensor.shape == (3, 192, 192)
+    (pred,) = predictor.run_prepared([prepared])
+    np.testing.assert_allclose(pred.points, predictor.predict(image, face).points, atol=1e-6)
+    assert predictor.run_prepared([]) == []
 
 
 def test_predict_mesh_returns_the_full_mesh_and_the_presence_score(takeo, predictor) -> None:

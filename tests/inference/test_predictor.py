@@ -25,15 +25,25 @@ def _fresh_sessions() -> None:
 def test_hrnet_card_decodes_through_center_and_enlarged_scale(tmp_path: Path) -> None:
     hm = gaussian_maps(np.array([[16, 16], [40, 20]]), (64, 64))
     constant_model(tmp_path / "hr.onnx", {"hm": hm}, ("N", 3, 256, 256))
-    card_for(tmp_path / "hr.toml", tmp_path / "hr.onnx", "hrnet", 2, size=(256, 256),
-             crop=CropSpec(rule="hrnet_center_scale", scale_factor=1.25))  # fmt: skip
+    card_for(
+        tmp_path / "hr.toml",
+        tmp_path / "hr.onnx",
+        "hrnet",
+        2,
+        size=(256, 256),
+        crop=CropSpec(rule="hrnet_center_scale", scale_factor=1.25),
+    )
     pred = load_predictor(tmp_path / "hr.toml", mode="precise")
     assert isinstance(pred, Predictor)
-    r = pred.predict(np.zeros((400, 400, 3), np.uint8), FaceRegion(center=(200.0, 200.0), scale=1.0))
+    r = pred.predict(
+        np.zeros((400, 400, 3), np.uint8), FaceRegion(center=(200.0, 200.0), scale=1.0)
+    )
     # crop spans 200 * 1.0 * 1.25 = 250 px over 64 heatmap px, centred on heatmap 31.5
     step = 250 / 64
-    expect = [[200 + (16 - 31.5) * step, 200 + (16 - 31.5) * step],
-              [200 + (40 - 31.5) * step, 200 + (20 - 31.5) * step]]  # fmt: skip
+    expect = [
+        [200 + (16 - 31.5) * step, 200 + (16 - 31.5) * step],
+        [200 + (40 - 31.5) * step, 200 + (20 - 31.5) * step],
+    ]
     assert r.points == pytest.approx(np.array(expect))
     assert r.heatmaps is not None and r.heatmaps.dtype == np.float16
     # the heatmap -> image matrix sends heatmap pixel (16, 16) to the first point
@@ -51,12 +61,20 @@ def test_pipnet_card_maps_box_fractions_back_to_the_image(tmp_path: Path) -> Non
         score[lm, r, c] = 1.0
     zeros = np.zeros((k, 2, 2), np.float32)
     nbz = np.zeros((k * nb, 2, 2), np.float32)
-    constant_model(tmp_path / "pip.onnx",
-                   {"cls": score, "x": zeros, "y": zeros, "nb_x": nbz, "nb_y": nbz},
-                   ("N", 3, 64, 64))  # fmt: skip
-    card_for(tmp_path / "pip.toml", tmp_path / "pip.onnx", "pipnet", 4, size=(64, 64),
-             crop=CropSpec(rule="pipnet_box", pad=(0.0, 0.0, 0.0, 0.0), clip=True),
-             decoder=DecoderSpec(net_stride=32, num_nb=2, meanface="mf.txt"))  # fmt: skip
+    constant_model(
+        tmp_path / "pip.onnx",
+        {"cls": score, "x": zeros, "y": zeros, "nb_x": nbz, "nb_y": nbz},
+        ("N", 3, 64, 64),
+    )
+    card_for(
+        tmp_path / "pip.toml",
+        tmp_path / "pip.onnx",
+        "pipnet",
+        4,
+        size=(64, 64),
+        crop=CropSpec(rule="pipnet_box", pad=(0.0, 0.0, 0.0, 0.0), clip=True),
+        decoder=DecoderSpec(net_stride=32, num_nb=2, meanface="mf.txt"),
+    )
     pred = load_predictor(tmp_path / "pip.toml")
     r = pred.predict(GRAY, FaceRegion(box=(10.0, 20.0, 74.0, 84.0)))
     # landmark 3: own (0.5, 0.5), vote of 2 (0, 0.5) x3 -> (0.125, 0.5) of the 64-px box
@@ -74,9 +92,15 @@ def test_hih_card_in_official_box_mode_matches_the_pfld_square(tmp_path: Path) -
     off = np.zeros((1, 4, 4), np.float32)
     off[0, 3, 1] = 1.0  # +1/4 x, +3/4 y
     constant_model(tmp_path / "hih.onnx", {"hm": hm, "off": off}, ("N", 3, 32, 32))
-    card_for(tmp_path / "hih.toml", tmp_path / "hih.onnx", "hih", 1, size=(32, 32),
-             crop=CropSpec(rule="box", enlarge=1.0),
-             outputs={"hm": "heatmaps", "off": "offset_heatmaps"})  # fmt: skip
+    card_for(
+        tmp_path / "hih.toml",
+        tmp_path / "hih.onnx",
+        "hih",
+        1,
+        size=(32, 32),
+        crop=CropSpec(rule="box", enlarge=1.0),
+        outputs={"hm": "heatmaps", "off": "offset_heatmaps"},
+    )
     r = load_predictor(tmp_path / "hih.toml").predict(GRAY, FaceRegion(box=(0.0, 0.0, 63.0, 63.0)))
     # (3.25, 5.75) heatmap px * 4 = (13, 23) crop px; PFLD square: lo 0, wh 64, centre 32,
     # side 64 -> origin 0, 2 image px per crop px
@@ -86,8 +110,15 @@ def test_hih_card_in_official_box_mode_matches_the_pfld_square(tmp_path: Path) -
 def test_hourglass_card_on_a_gray_full_image_input(tmp_path: Path) -> None:
     hm = gaussian_maps(np.array([[3, 5], [10, 2]]), (16, 16))
     constant_model(tmp_path / "hg.onnx", {"heatmaps": hm}, ("N", 1, 16, 16))
-    card_for(tmp_path / "hg.toml", tmp_path / "hg.onnx", "hourglass", 2, size=(16, 16),
-             colour="gray", crop=CropSpec(rule="full_image"))  # fmt: skip
+    card_for(
+        tmp_path / "hg.toml",
+        tmp_path / "hg.onnx",
+        "hourglass",
+        2,
+        size=(16, 16),
+        colour="gray",
+        crop=CropSpec(rule="full_image"),
+    )
     r = load_predictor(tmp_path / "hg.toml").predict(np.zeros((32, 32, 3), np.uint8), FaceRegion())
     assert r.points.tolist() == [[6.0, 10.0], [20.0, 4.0]]
 
@@ -95,8 +126,14 @@ def test_hourglass_card_on_a_gray_full_image_input(tmp_path: Path) -> None:
 def test_regression_card_with_static_batch_loops_over_faces(tmp_path: Path) -> None:
     coords = np.array([0.25, 0.5, 0.75, 1.0], np.float32)
     constant_model(tmp_path / "reg.onnx", {"coords": coords}, (1, 3, 32, 32))
-    card_for(tmp_path / "reg.toml", tmp_path / "reg.onnx", "regression", 2, size=(32, 32),
-             crop=CropSpec(rule="box", enlarge=1.0))  # fmt: skip
+    card_for(
+        tmp_path / "reg.toml",
+        tmp_path / "reg.onnx",
+        "regression",
+        2,
+        size=(32, 32),
+        crop=CropSpec(rule="box", enlarge=1.0),
+    )
     pred = load_predictor(tmp_path / "reg.toml", mode="precise")
     assert not pred.session.dynamic_batch  # type: ignore[attr-defined]
     faces = [FaceRegion(box=(0.0, 0.0, 32.0, 32.0)), FaceRegion(box=(10.0, 10.0, 74.0, 74.0))]
@@ -125,7 +162,7 @@ def test_file_that_is_not_onnx_is_a_clear_error(tmp_path: Path) -> None:
 def test_landmark_count_mismatch_between_card_and_outputs_is_refused(tmp_path: Path) -> None:
     constant_model(tmp_path / "m.onnx", {"hm": np.zeros((2, 16, 16), np.float32)}, ("N", 3, 64, 64))
     card_for(tmp_path / "m.toml", tmp_path / "m.onnx", "heatmap", 3)
-    with pytest.raises(InferenceError, match="2 channels.*3 landmarks"):
+    with pytest.raises(InferenceError, match=r"2 channels.*3 landmarks"):
         load_predictor(tmp_path / "m.toml")
 
 
@@ -134,8 +171,9 @@ def test_card_naming_a_missing_output_is_refused(tmp_path: Path) -> None:
     card_for(tmp_path / "m.toml", tmp_path / "m.onnx", "heatmap", 2, outputs={"maps": "heatmaps"})
     with pytest.raises(InferenceError, match=r"output 'maps' \(heatmaps\) is not in"):
         load_predictor(tmp_path / "m.toml")
-    card_for(tmp_path / "p.toml", tmp_path / "m.onnx", "pipnet", 2,
-             decoder=DecoderSpec(meanface="x.txt"))  # fmt: skip
+    card_for(
+        tmp_path / "p.toml", tmp_path / "m.onnx", "pipnet", 2, decoder=DecoderSpec(meanface="x.txt")
+    )
     with pytest.raises(InferenceError, match="needs 5 outputs"):
         load_predictor(tmp_path / "p.toml")
 
@@ -152,8 +190,9 @@ def test_card_input_that_does_not_fit_the_model_is_refused(tmp_path: Path) -> No
     card_for(tmp_path / "m.toml", tmp_path / "m.onnx", "regression", 2, size=(32, 32))
     with pytest.raises(InferenceError, match=r"input 'input' has shape .*\(N, 3, 32, 32\)"):
         load_predictor(tmp_path / "m.toml")
-    card_for(tmp_path / "g.toml", tmp_path / "m.onnx", "regression", 2, size=(64, 64),
-             colour="gray")  # fmt: skip
+    card_for(
+        tmp_path / "g.toml", tmp_path / "m.onnx", "regression", 2, size=(64, 64), colour="gray"
+    )
     with pytest.raises(InferenceError, match="colour gray"):
         load_predictor(tmp_path / "g.toml")
 
@@ -167,6 +206,21 @@ def test_empty_image_is_an_inference_error(tmp_path: Path) -> None:
         pred.predict(np.zeros((0, 0, 3), np.uint8), FaceRegion(box=(0, 0, 4, 4)))
     with pytest.raises(InferenceError, match="outside"):
         load_predictor(tmp_path / "m.toml")  # same card, fine
-        card_for(tmp_path / "p.toml", tmp_path / "m.onnx", "regression", 2, size=(8, 8),
-                 crop=CropSpec(rule="pipnet_box", clip=True))  # fmt: skip
+        card_for(
+            tmp_path / "p.toml",
+            tmp_path / "m.onnx",
+            "regression",
+            2,
+            size=(8, 8),
+            crop=CropSpec(rule="pipnet_box", clip=True),
+        )
         load_predictor(tmp_path / "p.toml").predict(GRAY, FaceRegion(box=(500, 500, 600, 600)))
+
+
+def test_fixed_batch_of_two_runs_three_faces_by_padding(tmp_path: Path) -> None:
+    constant_model(tmp_path / "b2.onnx", {"c": np.array([0.5, 0.25], np.float32)}, (2, 3, 8, 8))
+    sess = get_session(tmp_path / "b2.onnx")
+    out = sess.run(np.zeros((3, 3, 8, 8), np.float32))
+    assert out["c"].shape == (3, 2) and out["c"][2].tolist() == [0.5, 0.25]
+    with pytest.raises(InferenceError, match="axis 2"):
+        sess.run(np.zeros((1, 3, 9, 8), np.float32))

@@ -1,0 +1,214 @@
+"""The real main window, driven like a person would: open, run, sort, select, cancel, close."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import _gui_data
+import numpy as np
+import pytest
+from _mouse import click
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+
+from facealign_gui.app.main_window import MainWindow
+from facealign_gui.app.sample_table import COL_NME
+from facealign_gui.core.results import EvalResult
+from facealign_gui.datasets.io import open_dataset
+from facealign_gui.inference.pipeline import run_predictions
+from facealign_gui.inference.registry import load_predictor
+
+
+@pytest.fixture
+def window(qtbot, prefs) -> MainWindow:
+    w = MainWindow(prefs)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    return w
+
+
+def open_and_wait(w: MainWindow, qtbot, dataset: Path, model: Path | None = None) -> None:
+    with qtbot.waitSignal(w.inspector.datasetOpened, timeout=10000):
+        w.open_path(dataset)
+    qtbot.waitUntil(lambda: w.inspector.image is not None, timeout=5000)
+    if model is not None:
+        with qtbot.waitSignal(w.inspector.modelLoaded, timeout=10000):
+            w.open_path(model)
+
+
+def run_and_wait(w: MainWindow, qtbot) -> None:
+    with qtbot.waitSignal(
+        w.inspector.runStateChanged, timeout=20000, check_params_cb=lambda running: not running
+    ):
+        w.act_run.trigger()
+
+
+def test_the_start_page_offers_every_way_in_when_nothing_is_open(window: MainWindow, prefs) -> None:
+    assert window.stack.currentWidget() is window.start_page
+    assert set(window.start_page.buttons) == {"dataset", "folder", "model", "camera", "video"}
+    prefs.add_recent("/data/wflw/list_98pt_rect_attr_test.txt")
+    window.start_page.set_recent(prefs.recent_items())
+    item = window.start_page.recent.item(0)
+    assert item.toolTip() == "/data/wflw/list_98pt_rect_attr_test.txt"
+    assert "(missing)" in item.text()
+
+
+def test_opening_a_dataset_shows_its_first_image_points_and_table(
+    window: MainWindow, qtbot, synthetic_dataset: Path, prefs
+) -> None:
+    open_and_wait(window, qtbot, synthetic_dataset)
+    ds = window.inspector.ds
+    assert window.stack.currentIndex() == 1
+    assert window.dataset_dock.model.rowCount() == 12
+    assert window.inspector.current == 0
+    assert window.view.image_item.image.shape == (256, 256, 3)
+    shown = np.stack([window.view.truth_item.data["x"], window.view.truth_item.data["y"]], 1)
+    np.testing.assert_allclose(shown, ds.points[0])
+    assert len(window.view.edges_truth.item.xData) > 0  # the WFLW scheme's edges
+    assert prefs.recent_items()[0] == str(synthetic_dataset)
+    assert window.dataset_dock.subset.count() == 7  # "all subsets" + WFLW's six
+
+
+def test_a_run_scores_every_image_exactly_as_the_eval_functions_do(
+    window: MainWindow, qtbot, synthetic_dataset: Path, tiny_model: Path
+) -> None:
+    open_and_wait(window, qtbot, synthetic_dataset, tiny_model)
+    run_and_wait(window, qtbot)
+    # the same computation without the window: pipeline + EvalResult
+    ds = open_dataset(synthetic_dataset)
+    pts = np.full(ds.points.shape, np.nan)
+    for i, p in run_predictions(load_predictor(tiny_model), ds):
+        pts[i] = p.points
+    expected = EvalResult.from_points(ds, pts, "tiny_heatmap")
+    got = window.inspector.results["tiny_heatmap"]
+    np.testing.assert_allclose(got.nme, expected.nme)
+    assert window.metrics_dock is None or window.metrics_dock.a is got
+    assert "Run done: 12 of 12" in window.status_label.text()
+    assert not window.progress.isVisible() and not window.cancel_button.isVisible()
+    # the shown image has its prediction and heatmaps
+    assert len(window.view.pred_item.data) == 98
+    assert window.heatmaps.heatmaps() is not None
+
+
+def test_sorting_by_nme_shows_the_worst_image_first_and_j_steps_to_the_next(
+    window: MainWindow, qtbot, synthetic_dataset: Path, tiny_model: Path
+) -> None:
+    open_and_wait(window, qtbot, synthetic_dataset, tiny_model)
+    run_and_wait(window, qtbot)
+    nme = window.inspector.results["tiny_heatmap"].nme
+    window.dataset_dock.table.sortByColumn(COL_NME, Qt.SortOrder.DescendingOrder)
+    worst = np.argsort(-nme, kind="stable")
+    window.dataset_dock.go_to_row(0)
+    assert window.inspector.current == worst[0]
+    qtbot.keyClick(window, Qt.Key.Key_J)
+    assert window.inspector.current == worst[1]
+    qtbot.keyClick(window, Qt.Key.Key_K)
+    assert window.inspector.current == worst[0]
+
+
+def test_clicking_a_landmark_in_the_image_selects_its_heatmap(
+    window: MainWindow, qtbot, synthetic_dataset: Path, tiny_model: Path
+) -> None:
+    open_and_wait(window, qtbot, synthetic_dataset, tiny_model)
+    qtbot.waitUntil(lambda: window.heatmaps.heatmaps() is not None, timeout=10000)
+    x, y = window.inspector.ds.points[0, 60]
+    click(window.view, window.view.vb, (float(x), float(y)))
+    assert window.heatmaps.landmark() == 60
+    assert window.view.selected_points().tolist() == [60]
+    assert window.heatmaps.info.text().startswith("landmark 60")
+    # "]" steps to the next landmark
+    qtbot.keyClick(window, Qt.Key.Key_BracketRight)
+    assert window.heatmaps.landmark() == 61
+
+
+def test_cancel_stops_a_run_within_a_second_and_keeps_partial_scores(
+    window: MainWindow, qtbot, tmp_path: Path, tiny_model: Path
+) -> None:
+    big = _gui_data.write_wflw_dataset(tmp_path / "big", n=1500, distinct_images=3)
+    open_and_wait(window, qtbot, big, tiny_model)
+    with qtbot.waitSignal(window.inspector.progress, timeout=10000):
+        window.act_run.trigger()
+    assert window.cancel_button.isVisible()
+    t0 = time.perf_counter()
+    with qtbot.waitSignal(window.inspector.runStateChanged, timeout=5000):
+        window.cancel_button.click()
+    assert time.perf_counter() - t0 < 1.0  # the requirement: cancel within a second
+    assert "Run cancelled" in window.status_label.text()
+    nme = window.inspector.results["tiny_heatmap"].nme
+    assert 0 < np.isfinite(nme).sum() < 1500
+
+
+def test_closing_the_window_during_a_run_leaves_no_thread_running(
+    qtbot, prefs, tmp_path: Path, tiny_model: Path
+) -> None:
+    w = MainWindow(prefs)
+    qtbot.addWidget(w)
+    w.show()
+    big = _gui_data.write_wflw_dataset(tmp_path / "big", n=1500, distinct_images=3)
+    open_and_wait(w, qtbot, big, tiny_model)
+    with qtbot.waitSignal(w.inspector.progress, timeout=10000):
+        w.act_run.trigger()
+    w.close()
+    assert not w.inspector.hub.running()
+    assert w.inspector.hub.pool.activeThreadCount() == 0
+
+
+def test_dropping_a_model_file_on_the_window_loads_it(
+    window: MainWindow, qtbot, tiny_model: Path
+) -> None:
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(tiny_model))])
+    ev = QDropEvent(
+        QPointF(10, 10),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    with qtbot.waitSignal(window.inspector.modelLoaded, timeout=10000):
+        window.dropEvent(ev)
+    assert window.inspector.model_id == "tiny_heatmap"
+    assert "tiny_heatmap" in window.model_label.text()
+
+
+def test_number_keys_and_h_toggle_layers(
+    window: MainWindow, qtbot, synthetic_dataset: Path
+) -> None:
+    open_and_wait(window, qtbot, synthetic_dataset)
+    window.view.setFocus()
+    qtbot.keyClick(window, Qt.Key.Key_3)
+    qtbot.keyClick(window, Qt.Key.Key_H)
+    assert not window.view.layer_visible("errors")
+    assert not window.view.layer_visible("heatmap")
+    qtbot.keyClick(window, Qt.Key.Key_3)
+    assert window.view.layer_visible("errors")
+
+
+def test_an_unreadable_dataset_shows_an_error_instead_of_crashing(
+    window: MainWindow, qtbot, tmp_path: Path
+) -> None:
+    bad = tmp_path / "list_98pt_rect_attr_test.txt"
+    bad.write_text("not a landmark file\n")
+    with qtbot.waitSignal(window.inspector.problem, timeout=10000) as sig:
+        window.open_path(bad)
+    assert str(bad) in sig.args[0].what
+    assert window.stack.currentWidget() is window.start_page
+
+
+def test_the_app_quits_by_itself_when_asked_by_the_environment(tmp_path: Path) -> None:
+    env = dict(
+        os.environ,
+        QT_QPA_PLATFORM="offscreen",
+        FACEALIGN_GUI_QUIT_AFTER_MS="100",
+        XDG_CONFIG_HOME=str(tmp_path),
+        HOME=str(tmp_path),
+    )
+    out = subprocess.run(
+        [sys.executable, "-m", "facealign_gui"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert out.returncode == 0, out.stderr
