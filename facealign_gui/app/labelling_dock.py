@@ -300,6 +300,7 @@ class LabellingDock(QDockWidget):
 
     def _on_predict_finished(self, cancelled: bool) -> None:
         if self._thread is not None:
+            self._thread.quit()  # the queued quit from the worker would wait for us
             self._thread.wait()
             self._thread.deleteLater()
         self._thread, self._worker = None, None

@@ -16,9 +16,7 @@ import numpy as np
 _PRECISION_BITS = 32 - 8 - 2
 
 
-def bytescale(
-    data: np.ndarray, cmin: float | None = None, cmax: float | None = None
-) -> np.ndarray:
+def bytescale(data: np.ndarray, cmin: float | None = None, cmax: float | None = None) -> np.ndarray:
     """scipy.misc.bytescale (uint8 input is returned unchanged).
 
     ``cmin``/``cmax`` default to the array's own min/max; pass the whole image's values to
@@ -117,6 +115,8 @@ def resize_bilinear(
     wx0, wy0, in_w, in_h = window
     rx0, ry0, rx1, ry1 = region if region is not None else (0, 0, width, height)
     sx0, sy0, sx1, sy1 = source_window((in_w, in_h), (width, height), (rx0, ry0, rx1, ry1))
+    if sx0 < wx0 or sy0 < wy0 or sx1 - wx0 > img.shape[1] or sy1 - wy0 > img.shape[0]:
+        raise ValueError(f"window {window} of shape {img.shape[:2]} misses pixels the region needs")
     out = img[sy0 - wy0 : sy1 - wy0]
     if in_w != width:  # Pillow: horizontal pass first, over the rows the vertical pass reads
         out = _resample_axis(out, in_w, width, 1, rx0, rx1, wx0)

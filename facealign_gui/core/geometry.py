@@ -28,7 +28,12 @@ import math
 
 import numpy as np
 
-from facealign_gui.core import _pil_resize
+from facealign_gui.core._hrnet_official import (
+    hrnet_transform_pixel,
+    official_crop,
+    official_layout,
+    official_matrix,
+)
 
 __all__ = [
     "HRNET_SCALE_FACTOR",
@@ -119,127 +124,6 @@ def invert_affine(matrix: np.ndarray) -> np.ndarray:
     return np.hstack([inv, -(inv @ m[:, 2])[:, None]])
 
 
-# ------------------------------------------------------------------ HRNet's 1-based pixel maps
-def _hrnet_transform(
-    center: np.ndarray, scale: float, output_size: tuple[int, int], tensor_scale: bool = False
-) -> np.ndarray:
-    """The 3x3 matrix of HRNet's ``get_transform`` (no rotation), rounded as theirs.
-
-    ``tensor_scale``: at decode time ``scale`` is a 0-d torch tensor, and ``number / tensor``
-    is evaluated by torch as ``tensor.reciprocal() * number``; in the dataset's ``crop`` it is
-    a numpy float and the division is a true division. The two differ in the last bit, which
-    decides ``int()`` truncation whenever the exact result is an integer.
-    """
-    h = 200.0 * float(scale)
-    cx, cy = float(center[0]), float(center[1])
-    t = np.zeros((3, 3))
-    if tensor_scale:
-        r = 1.0 / h
-        t[0, 0] = r * float(output_size[1])
-        t[1, 1] = r * float(output_size[0])
-        t[0, 2] = output_size[1] * (r * -cx + 0.5)
-        t[1, 2] = output_size[0] * (r * -cy + 0.5)
-    else:
-        t[0, 0] = float(output_size[1]) / h
-        t[1, 1] = float(output_size[0]) / h
-        t[0, 2] = output_size[1] * (-cx / h + 0.5)
-        t[1, 2] = output_size[0] * (-cy / h + 0.5)
-    t[2, 2] = 1.0
-    return t
-
-
-def _float32_center(center: np.ndarray) -> np.ndarray:
-    # HRNet holds the center in a float32 torch tensor (``torch.Tensor([center_w, center_h])``).
-    return np.asarray(center, dtype=np.float32).astype(np.float64).reshape(2)
-
-
-def hrnet_transform_pixel(
-    points: np.ndarray,
-    center: np.ndarray,
-    scale: float,
-    output_size: tuple[int, int],
-    invert: bool = False,
-    tensor_scale: bool = False,
-) -> np.ndarray:
-    """HRNet's ``transform_pixel`` for many points: 1-based in, integer 1-based out.
-
-    Subtracts 1, applies ``get_transform`` (or its ``np.linalg.inv`` when ``invert``),
-    truncates toward zero (``astype(int)``) and adds 1. ``center`` is rounded to float32 as
-    HRNet stores it. ``tensor_scale=True`` reproduces the decode-time rounding (scale held in
-    a torch tensor, see `_hrnet_transform`); False the dataset-time ``crop``. Returns int64
-    of the same shape as ``points``.
-    """
-    t = _hrnet_transform(_float32_center(center), scale, output_size, tensor_scale)
-    if invert:
-        t = np.linalg.inv(t)
-    pts = np.asarray(points, dtype=np.float64)
-    x = pts[..., 0] - 1.0
-    y = pts[..., 1] - 1.0
-    nx = t[0, 0] * x + t[0, 1] * y + t[0, 2]
-    ny = t[1, 0] * x + t[1, 1] * y + t[1, 2]
-    return np.stack([np.trunc(nx), np.trunc(ny)], axis=-1).astype(np.int64) + 1
-
-
-def _official_layout(
-    center: np.ndarray,
-    scale: float,
-    output_size: tuple[int, int],
-    image_size: tuple[int, int] | None,
-) -> dict:
-    """Integer corners and pre-shrink of HRNet's ``crop`` (test time, no rotation)."""
-    if int(output_size[0]) != int(output_size[1]):
-        raise ValueError(f"official mode needs a square output size, got {output_size}")
-    res = int(output_size[0])
-    c = _float32_center(center)
-    s = float(scale)
-    sf = s * 200.0 / res
-    shrink = None
-    if sf >= 2:
-        if image_size is None:
-            raise ValueError(
-                "official mode needs image_size=(width, height) when 200*scale >= "
-                f"2*output size (here {200 * s:.1f} px for {res} px): HRNet shrinks the image first"
-            )
-        wd, ht = int(image_size[0]), int(image_size[1])
-        new_ht, new_wd = math.floor(ht / sf), math.floor(wd / sf)
-        if math.floor(max(ht, wd) / sf) < 2:
-            return {"empty": True, "res": res}
-        # center_new is a float32 tensor divided in float32; scale is a float64.
-        # center_new is a float32 tensor: ``center_new[0] * 1.0 / sf`` divides in float32.
-        c32 = np.asarray(center, dtype=np.float32).reshape(2)
-        c = (c32 / np.float32(sf)).astype(np.float64)
-        s = s / sf
-        shrink = (new_wd, new_ht, wd, ht)
-    size = (res, res)
-    ul = hrnet_transform_pixel(np.array([0.0, 0.0]), c, s, size, invert=True)
-    br = hrnet_transform_pixel(np.array([float(res), float(res)]), c, s, size, invert=True)
-    # transform_pixel's +1 is already inside hrnet_transform_pixel; the 0-based array slice
-    # of HRNet's crop starts at ul and ends before br.
-    return {"empty": False, "res": res, "ul": ul, "br": br, "shrink": shrink}
-
-
-def _official_matrix(layout: dict) -> np.ndarray:
-    res = layout["res"]
-    if layout["empty"]:
-        return np.array([[0.0, 0.0, 0.0], [0.0, 0.0, 0.0]])
-    m = np.eye(3)
-    if layout["shrink"] is not None:
-        new_wd, new_ht, wd, ht = layout["shrink"]
-        sx, sy = new_wd / wd, new_ht / ht
-        m = np.array([[sx, 0.0, 0.5 * sx - 0.5], [0.0, sy, 0.5 * sy - 0.5], [0.0, 0.0, 1.0]])
-    ul, br = layout["ul"], layout["br"]
-    kx = res / float(br[0] - ul[0])
-    ky = res / float(br[1] - ul[1])
-    crop = np.array(
-        [
-            [kx, 0.0, (0.5 - ul[0]) * kx - 0.5],
-            [0.0, ky, (0.5 - ul[1]) * ky - 0.5],
-            [0.0, 0.0, 1.0],
-        ]
-    )
-    return (crop @ m)[:2]
-
-
 def _precise_matrix(
     center: np.ndarray, scale: float, output_size: tuple[int, int], rotation: float
 ) -> np.ndarray:
@@ -282,7 +166,7 @@ def crop_matrix(
         return _precise_matrix(center, scale, output_size, rotation)
     if rotation != 0:
         raise ValueError("official mode reproduces HRNet's test-time crop, which has no rotation")
-    return _official_matrix(_official_layout(center, scale, output_size, image_size))
+    return official_matrix(official_layout(center, scale, output_size, image_size))
 
 
 def crop_image(
@@ -318,46 +202,7 @@ def crop_image(
         return out, m
     if rotation != 0:
         raise ValueError("official mode reproduces HRNet's test-time crop, which has no rotation")
-    ht, wd = img.shape[:2]
-    layout = _official_layout(center, scale, output_size, (wd, ht))
-    res = layout["res"]
-    m = _official_matrix(layout)
-    if layout["empty"]:
-        return np.zeros((res, res, *img.shape[2:]), dtype=np.uint8), m
-    ul, br = layout["ul"], layout["br"]
-    if layout["shrink"] is not None:
-        rows, cols = layout["shrink"][1], layout["shrink"][0]
-    else:
-        rows, cols = ht, wd
-    new = np.zeros((br[1] - ul[1], br[0] - ul[0], *img.shape[2:]), dtype=np.float32)
-    nx = max(0, -ul[0]), min(br[0], cols) - ul[0]
-    ny = max(0, -ul[1]), min(br[1], rows) - ul[1]
-    ox = max(0, ul[0]), min(cols, br[0])
-    oy = max(0, ul[1]), min(rows, br[1])
-    if nx[1] > nx[0] and ny[1] > ny[0]:
-        new[ny[0] : ny[1], nx[0] : nx[1]] = _official_source(img, layout, ox, oy)
-    out = _pil_resize.resize_bilinear(_pil_resize.bytescale(new), res, res)
-    return out, m
-
-
-def _official_source(
-    img: np.ndarray, layout: dict, ox: tuple[int, int], oy: tuple[int, int]
-) -> np.ndarray:
-    """Pixels [oy, ox] of the image HRNet crops from: the image itself, or its shrunk copy.
-
-    HRNet shrinks the whole image (``imresize``: bytescale over the whole image, then
-    Pillow's resize); only the shrunk pixels inside the crop are computed here, with the
-    whole image's min/max, which gives the same values.
-    """
-    if layout["shrink"] is None:
-        return img[oy[0] : oy[1], ox[0] : ox[1]].astype(np.float32)
-    new_wd, new_ht, wd, ht = layout["shrink"]
-    region = (ox[0], oy[0], ox[1], oy[1])
-    x0, y0, x1, y1 = _pil_resize.source_window((wd, ht), (new_wd, new_ht), region)
-    lo, hi = np.float32(img.min()), np.float32(img.max())
-    window = _pil_resize.bytescale(img[y0:y1, x0:x1].astype(np.float32), lo, hi)
-    part = _pil_resize.resize_bilinear(window, new_wd, new_ht, region, (x0, y0, wd, ht))
-    return part.astype(np.float32)
+    return official_crop(img, center, scale, output_size)
 
 
 def transform_preds(

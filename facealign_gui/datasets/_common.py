@@ -12,27 +12,32 @@ from facealign_gui.datasets.model import Dataset, DatasetError, Problem
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".ppm", ".pgm", ".tif", ".tiff", ".webp")
 
 
-def read_text(path: Path) -> tuple[str, str]:
+def read_text(path: Path, lenient: bool = False) -> tuple[str, str]:
     """Text of an annotation file and its newline (``"\\n"`` or ``"\\r\\n"``).
 
     A UTF-8 byte-order mark is dropped; Windows line endings become ``"\\n"``. Binary junk
-    (NUL bytes or text that is not UTF-8) raises `DatasetError` naming the file.
+    (NUL bytes, or text that is not UTF-8) raises `DatasetError` naming the file; with
+    ``lenient``, bytes that are not UTF-8 become U+FFFD (`BAD_CHAR`) so a line-based reader
+    can reject just those lines.
     """
     try:
         data = path.read_bytes()
     except OSError as e:
         raise DatasetError(Problem(str(path), None, f"cannot read: {e.strerror}", True)) from e
-    return decode_text(data, str(path))
+    return decode_text(data, str(path), lenient)
 
 
-def decode_text(data: bytes, name: str) -> tuple[str, str]:
+BAD_CHAR = "\ufffd"
+
+
+def decode_text(data: bytes, name: str, lenient: bool = False) -> tuple[str, str]:
     """Decode ``data`` as `read_text` does; ``name`` is used in error messages."""
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     if b"\x00" in data[:65536]:
         raise DatasetError(Problem(name, None, "binary data, not a text annotation file", True))
     try:
-        text = data.decode("utf-8")
+        text = data.decode("utf-8", errors="replace" if lenient else "strict")
     except UnicodeDecodeError as e:
         line = data[: e.start].count(b"\n") + 1
         raise DatasetError(Problem(name, line, "not UTF-8 text (binary junk?)", True)) from e

@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from facealign_gui.datasets._common import (
+    BAD_CHAR,
     atomic_write_text,
     decode_text,
     guess_image_root,
@@ -71,7 +72,7 @@ def read_hrnet_csv(path: str | Path, *, image_root: str | Path | None = None) ->
         lines = np.arange(2, 2 + len(names))
         skipped = 0
     else:
-        text, _ = read_text(path)
+        text, _ = read_text(path, lenient=True)
         names, values, lines, problems, skipped = _read_careful(text, label, columns, offset, k)
 
     n = len(names)
@@ -140,8 +141,6 @@ def _read_fast(path: Path, columns: list[str]) -> tuple[list[str], np.ndarray] |
                 header=0,
                 dtype={columns[0]: str},
                 skip_blank_lines=False,
-                encoding="utf-8",
-                encoding_errors="strict",
             )
     except (ValueError, UnicodeDecodeError, pd.errors.ParserError):
         return None
@@ -175,7 +174,10 @@ def _read_careful(
     for lineno, line in enumerate(text.split("\n"), start=1):
         if lineno == 1 or not line.strip():
             continue
-        msg, row = _parse_row(line, columns, ncols, offset, k)
+        if BAD_CHAR in line:
+            msg, row = "not UTF-8 text (binary junk?)", None
+        else:
+            msg, row = _parse_row(line, columns, ncols, offset, k)
         if msg:
             problems.append(Problem(label, lineno, msg, fatal=True))
             skipped += 1

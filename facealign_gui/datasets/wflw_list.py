@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from facealign_gui.datasets._common import (
+    BAD_CHAR,
     atomic_write_text,
     guess_image_root,
     read_text,
@@ -57,7 +58,7 @@ def read_wflw_list(
     """
     path = Path(path)
     label = str(path)
-    text, newline = read_text(path)
+    text, newline = read_text(path, lenient=True)
     lines = text.split("\n")
     n_coord = 2 * num_points
     counts = Counter(len(ln.split()) for ln in lines if ln.strip())
@@ -74,7 +75,10 @@ def read_wflw_list(
         tokens = line.split()
         if not tokens:
             continue
-        msg, row = _parse_line(tokens, expected, n_coord, with_rect)
+        if BAD_CHAR in line:
+            msg, row = "not UTF-8 text (binary junk?)", None
+        else:
+            msg, row = _parse_line(tokens, expected, n_coord, with_rect)
         if msg:
             problems.append(Problem(label, lineno, msg, fatal=True))
             continue

@@ -58,6 +58,19 @@ def as_bgr(image: np.ndarray, what: str = "image") -> np.ndarray:
     return np.ascontiguousarray(image)
 
 
+def to_chw(patch: np.ndarray, rgb: bool, scale: np.ndarray, offset: np.ndarray) -> np.ndarray:
+    """(H, W, 3) uint8 BGR -> contiguous (3, H, W) float32 ``pixel * scale + offset``.
+
+    ``scale``/``offset`` are per channel in the model's order (RGB when ``rgb``). The uint8
+    array is reordered first and converted after: many times faster than converting first.
+    """
+    chw = patch.transpose(2, 0, 1)
+    x = np.ascontiguousarray(chw[::-1] if rgb else chw).astype(np.float32)
+    x *= scale.reshape(3, 1, 1)
+    x += offset.reshape(3, 1, 1)
+    return x
+
+
 @dataclass
 class BlazeFaceDetector:
     """The short-range BlazeFace model: its shared session, card and anchors."""
@@ -131,10 +144,7 @@ class BlazeFaceDetector:
             borderMode=cv2.BORDER_CONSTANT,
             borderValue=(0, 0, 0),
         )
-        if self.rgb:
-            crop = crop[:, :, ::-1]
-        x = crop.astype(np.float32) * self.scale + self.offset
-        return np.ascontiguousarray(x.transpose(2, 0, 1)[None]), matrix
+        return to_chw(crop, self.rgb, self.scale, self.offset)[None], matrix
 
     def detect(
         self, image_bgr: np.ndarray, min_score: float = 0.5, max_faces: int | None = None

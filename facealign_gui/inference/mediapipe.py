@@ -28,6 +28,7 @@ import numpy as np
 
 from facealign_gui.core.annotation import Prediction
 from facealign_gui.inference.card import ModelCard
+from facealign_gui.inference.detect import to_chw
 from facealign_gui.inference.mesh68 import NUM_MESH_POINTS, mesh_to_300w
 from facealign_gui.inference.preprocess import Prepared
 from facealign_gui.inference.types import FaceRegion, InferenceError
@@ -134,10 +135,8 @@ class MediaPipePredictor:
         self.session.output(coords)
         std = np.broadcast_to(np.asarray(card.input.std, np.float32), (3,))
         mean = np.broadcast_to(np.asarray(card.input.mean, np.float32), (3,))
-        # per-channel constants in the image's BGR order (the crop is flipped to RGB after)
-        order = slice(None, None, -1) if card.input.colour == "rgb" else slice(None)
-        self._scale = (card.input.pixel_scale / std)[order].astype(np.float32)
-        self._offset = (-mean / std)[order].astype(np.float32)
+        self._scale = (card.input.pixel_scale / std).astype(np.float32)
+        self._offset = (-mean / std).astype(np.float32)
         self._rgb = card.input.colour == "rgb"
 
     # -- steps --------------------------------------------------------------------------
@@ -153,11 +152,7 @@ class MediaPipePredictor:
             flags=cv2.INTER_LINEAR,
             borderMode=cv2.BORDER_REPLICATE,
         )
-        x = patch.astype(np.float32)
-        x *= self._scale
-        x += self._offset
-        x = x.transpose(2, 0, 1)  # HWC -> CHW (BGR order)
-        return (x[::-1] if self._rgb else x), matrix
+        return to_chw(patch, self._rgb, self._scale, self._offset), matrix
 
     def _decode(
         self, raw: np.ndarray, flag: np.ndarray | None, matrix: np.ndarray

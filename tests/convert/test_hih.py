@@ -16,7 +16,9 @@ from facealign_gui.convert.hih import build_hih, convert  # noqa: E402
 
 @pytest.fixture(scope="module")
 def hih() -> torch.nn.Module:
-    return build_hih(98)
+    """Built on the meta device: names and shapes without allocating or initialising."""
+    with torch.device("meta"):
+        return build_hih(98)
 
 
 def test_keys_follow_the_authors_layout(hih: torch.nn.Module) -> None:
@@ -34,18 +36,11 @@ def test_keys_follow_the_authors_layout(hih: torch.nn.Module) -> None:
     assert shapes["offset_head.head.1.weight"] == (98, 384, 1, 1)
 
 
-def test_outputs_are_64_pixel_and_8_pixel_heatmaps() -> None:
-    model = build_hih(98).to("meta")  # shapes only, no arithmetic
-    heatmaps, offsets = model(torch.zeros(1, 3, 256, 256, device="meta"))
-    assert tuple(heatmaps.shape) == (1, 98, 64, 64)
-    assert tuple(offsets.shape) == (1, 98, 8, 8)
-
-
 def test_training_checkpoint_with_optimizer_state_is_unwrapped_and_checked(
     tmp_path: Path, hih: torch.nn.Module
 ) -> None:
     state = dict(hih.state_dict())
-    state["offset_head.extra.weight"] = torch.zeros(1)
+    state["offset_head.extra.weight"] = torch.zeros(1, device="meta")
     path = tmp_path / "WFLW.pth"
     torch.save({"state_dict": state, "best_nme": 0.0408, "optimizer": {"lr": 1e-4}}, path)
     with pytest.raises(ConvertError, match=r"1 unexpected key.*offset_head\.extra\.weight"):
@@ -58,10 +53,12 @@ def test_datasets_other_than_wflw_are_refused(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_export_matches_eager_pytorch_on_a_small_input(hih: torch.nn.Module) -> None:
+def test_export_matches_eager_pytorch_on_a_small_input() -> None:
     # fully convolutional: a 128 px input exercises the same graph at a quarter of the cost
+    hih = build_hih(98)
     data = onnx_bytes(hih, (1, 3, 128, 128), "input", ["heatmaps", "offsets"])
     x = np.random.default_rng(3).standard_normal((2, 3, 128, 128)).astype(np.float32)
     got, ref = onnx_outputs(data, x), torch_outputs(hih, x)
+    # integer heatmaps at 1/4 of the input (64 for 256), decimal ones at 1/32 (8 for 256)
     assert [g.shape for g in got] == [(2, 98, 32, 32), (2, 98, 4, 4)]
     assert max(float(np.max(np.abs(a - b))) for a, b in zip(got, ref, strict=True)) <= 1e-4

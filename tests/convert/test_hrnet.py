@@ -16,7 +16,9 @@ from facealign_gui.convert.hrnet import build_hrnet_w18, convert  # noqa: E402
 
 @pytest.fixture(scope="module")
 def hrnet68() -> torch.nn.Module:
-    return build_hrnet_w18(68)
+    """Built on the meta device: names and shapes without allocating or initialising."""
+    with torch.device("meta"):
+        return build_hrnet_w18(68)
 
 
 def test_keys_follow_the_authors_layout(hrnet68: torch.nn.Module) -> None:
@@ -38,11 +40,6 @@ def test_keys_follow_the_authors_layout(hrnet68: torch.nn.Module) -> None:
     )
 
 
-def test_output_is_one_64_pixel_heatmap_per_point() -> None:
-    out = build_hrnet_w18(68).to("meta")(torch.zeros(1, 3, 256, 256, device="meta"))
-    assert tuple(out.shape) == (1, 68, 64, 64)
-
-
 def test_checkpoint_needs_the_dataset_it_was_trained_on(tmp_path: Path) -> None:
     with pytest.raises(ConvertError, match="--dataset"):
         convert(tmp_path / "HR18-WFLW.pth", tmp_path / "out.onnx")
@@ -60,10 +57,11 @@ def test_data_parallel_checkpoint_missing_a_layer_is_reported(
 
 
 @pytest.mark.slow
-def test_export_matches_eager_pytorch_on_a_small_input(hrnet68: torch.nn.Module) -> None:
+def test_export_matches_eager_pytorch_on_a_small_input() -> None:
     # fully convolutional: a 64 px input exercises the same graph at 1/16 of the cost
+    hrnet68 = build_hrnet_w18(68)
     data = onnx_bytes(hrnet68, (1, 3, 64, 64), "input", ["heatmaps"])
     x = np.random.default_rng(4).standard_normal((2, 3, 64, 64)).astype(np.float32)
     got, ref = onnx_outputs(data, x)[0], torch_outputs(hrnet68, x)[0]
-    assert got.shape == (2, 68, 16, 16)
+    assert got.shape == (2, 68, 16, 16)  # heatmaps at 1/4 of the input (64 for 256)
     assert float(np.max(np.abs(got - ref))) <= 1e-4

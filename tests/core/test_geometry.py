@@ -84,6 +84,19 @@ def test_official_corners_match_the_worked_example_from_the_issue() -> None:
     assert corners.tolist() == [[296, 43], [433, 181]]
 
 
+def test_the_worked_example_is_ibug_image_99_with_its_csv_scale_enlarged(shared_dir: Path) -> None:
+    path = shared_dir / "data" / "300w" / "face_landmarks_300w_valid_challenge.csv"
+    if not path.is_file():
+        pytest.skip(f"{path} is not present")
+    with path.open(newline="") as f:
+        row = next(r for r in csv.reader(f) if r[0] == "ibug/image_99.jpg")
+    center, scale = np.array([float(row[2]), float(row[3])]), float(row[1]) * HRNET_SCALE_FACTOR
+    corners = hrnet_transform_pixel(
+        np.array([[0.0, 0.0], [256.0, 256.0]]), center, scale, (256, 256), invert=True
+    )
+    assert corners.tolist() == [[296, 43], [433, 181]]
+
+
 def test_official_matrix_maps_the_integer_crop_onto_the_output() -> None:
     m = crop_matrix(np.array([364.5, 112.0]), 0.6875, (256, 256), mode="official")
     # HRNet's slice img[43:181, 296:433] (138 rows, 137 columns) is resized to 256 x 256:
@@ -115,6 +128,15 @@ def test_pil_bilinear_resize_matches_pillow_when_available() -> None:
         a = (rng.random((h, w, 3)) * 255).astype(np.uint8)
         expected = np.asarray(image_mod.fromarray(a).resize((ow, oh), image_mod.BILINEAR))
         assert np.array_equal(_pil_resize.resize_bilinear(a, ow, oh), expected)
+
+
+def test_pil_bilinear_resize_of_a_region_equals_that_part_of_the_full_resize() -> None:
+    a = (np.random.default_rng(1).random((301, 257, 3)) * 255).astype(np.uint8)
+    full = _pil_resize.resize_bilinear(a, 97, 131)
+    region = (10, 20, 60, 90)
+    x0, y0, x1, y1 = _pil_resize.source_window((257, 301), (97, 131), region)
+    part = _pil_resize.resize_bilinear(a[y0:y1, x0:x1], 97, 131, region, (x0, y0, 257, 301))
+    assert np.array_equal(part, full[20:90, 10:60])
 
 
 def test_bytescale_stretches_min_to_0_and_max_to_255() -> None:

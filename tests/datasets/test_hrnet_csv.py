@@ -202,3 +202,13 @@ def test_the_careful_path_reads_the_same_numbers_as_the_fast_path(tmp_path: Path
     assert np.array_equal(messy.points, clean.points[keep])
     assert np.array_equal(messy.scales, clean.scales[keep])
     assert messy.images == [clean.images[i] for i in keep]
+
+
+def test_a_line_of_binary_junk_is_skipped_and_the_rest_loads(tmp_path: Path) -> None:
+    pts = face_points(3)
+    rows = [hrnet_row("a.jpg", pts), "JUNK", hrnet_row("b.jpg", pts)]
+    f = write_hrnet(tmp_path / "j.csv", rows, 3)
+    f.write_bytes(f.read_bytes().replace(b"JUNK", b"\xff\xfe\x80\x81"))
+    ds = read_hrnet_csv(f)
+    assert ds.images == ["a.jpg", "b.jpg"]
+    assert [str(p) for p in ds.problems] == [f"{f}:3: not UTF-8 text (binary junk?)"]

@@ -117,3 +117,12 @@ def test_empty_wflw_list_is_unreadable(tmp_path: Path) -> None:
     f.write_text("\n\n")
     with pytest.raises(DatasetError, match="empty file"):
         read_wflw_list(f)
+
+
+def test_a_wflw_line_of_binary_junk_is_skipped(tmp_path: Path) -> None:
+    good = wflw_line(face_points(98), "a.jpg")
+    f = tmp_path / "l.txt"
+    f.write_bytes(good.encode() + b"\n\xff\xfe junk\n" + good.encode() + b"\n")
+    ds = read_wflw_list(f)
+    assert len(ds) == 2 and [p.line for p in ds.problems] == [2]
+    assert "not UTF-8" in str(ds.problems[0])

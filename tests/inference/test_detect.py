@@ -143,3 +143,14 @@ def test_haar_backend_finds_takeo_when_opencv_ships_the_cascade(takeo) -> None:
     x1, y1, x2, y2 = faces[0].box
     assert x1 < gt[30, 0] < x2 and y1 < gt[30, 1] < y2
     assert faces[0].keypoints is None
+
+
+def test_to_chw_reorders_bgr_to_rgb_before_the_per_channel_constants() -> None:
+    patch = np.zeros((2, 3, 3), np.uint8)
+    patch[:, :] = (10, 20, 30)  # B, G, R
+    scale = np.array([1.0, 2.0, 3.0], np.float32)  # R, G, B order
+    offset = np.array([0.5, 0.0, -1.0], np.float32)
+    x = detect.to_chw(patch, True, scale, offset)
+    assert x.shape == (3, 2, 3) and x.dtype == np.float32 and x.flags.c_contiguous
+    np.testing.assert_allclose(x[:, 0, 0], [30 * 1 + 0.5, 20 * 2, 10 * 3 - 1.0])
+    np.testing.assert_allclose(detect.to_chw(patch, False, scale, offset)[:, 1, 2], [10.5, 40, 89])

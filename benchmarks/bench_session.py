@@ -1,0 +1,175 @@
+"""Speed of the labelling session: accept-and-next, opening 10,000 images, exporting them.
+
+Builds a session of ``--images`` (10,000) images with 98-point predictions in a temporary
+folder, then times (median of ``--runs``):
+
+- baseline: one raw SQLite ``INSERT`` + ``COMMIT`` of a 1.5 kB blob in WAL mode (the floor
+  for any edit that is committed at once);
+- ``Session.accept`` + next-image lookup (Qt-free), and ``EditController.accept_and_next``
+  (the Space key: accept, undo command, next in queue, view refresh of a stand-in view);
+- ``Session.move_points`` (one drag, committed);
+- ``Session.open`` of the 10,000-image session (lock, header + ``PRAGMA quick_check``,
+  ``.bak`` copy), and the same without the backup;
+- exports of 10,000 labelled rows to HRNet CSV and COCO JSON (baseline: ``write_dataset``
+  of an already-built `Dataset`, i.e. the writer alone).
+
+Targets (issue 5): accept-and-next <= 50 ms, open <= 1 s, export of 10,000 rows <= 1 s.
+
+    QT_QPA_PLATFORM=offscreen python benchmarks/bench_session.py [--images 10000] [--runs 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sqlite3
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from facealign_gui.core.annotation import Prediction
+from facealign_gui.datasets.model import Dataset
+from facealign_gui.session.export import export_session, session_dataset
+from facealign_gui.session.store import Session
+
+K = 98
+
+
+def timed(fn: Callable[[], object], runs: int) -> float:
+    out = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - t)
+    return statistics.median(out)
+
+
+def build(folder: Path, n: int) -> Path:
+    rng = np.random.default_rng(0)
+    base = rng.uniform(50, 250, (K, 2))
+    pts = base + rng.normal(0, 2, (n, K, 2))
+    ds = Dataset("image_folder", "wflw98", folder, [f"img_{i:05d}.png" for i in range(n)])
+    path = folder / "bench.fagsession"
+    s = Session.create(path, ds, scheme="wflw98")
+    conf = rng.uniform(0.2, 0.9, (n, K)).astype(np.float32)
+    s.set_predictions(
+        [(i, Prediction(points=pts[i], confidence=conf[i], model_id="m"), "primary")
+         for i in range(n)]
+    )  # fmt: skip
+    s.close()
+    return path
+
+
+def raw_insert_baseline(folder: Path, runs: int) -> float:
+    con = sqlite3.connect(folder / "raw.db", isolation_level=None)
+    con.execute("PRAGMA journal_mode=WAL")
+    con.execute("PRAGMA synchronous=NORMAL")
+    con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, b BLOB)")
+    blob = os.urandom(K * 16)
+
+    def one() -> None:
+        con.execute("BEGIN")
+        con.execute("INSERT INTO t (b) VALUES (?)", (blob,))
+        con.execute("COMMIT")
+
+    t = timed(one, runs * 20)
+    con.close()
+    return t
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--images", type=int, default=10_000)
+    ap.add_argument("--runs", type=int, default=5)
+    a = ap.parse_args()
+    rows: list[tuple[str, float, str, float | None]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        t0 = time.perf_counter()
+        path = build(folder, a.images)
+        print(f"built a {a.images}-image session in {time.perf_counter() - t0:.1f} s")
+        base_insert = raw_insert_baseline(folder, a.runs)
+        rows.append(("raw sqlite insert+commit (baseline)", base_insert, "", 1.0))
+
+        s = Session.open(path)
+        queue = iter(s.review_queue())
+
+        def accept_next() -> None:
+            s.accept(next(queue))
+
+        t = timed(accept_next, a.runs * 10)
+        rows.append(("Session.accept (one image)", t, "", t / base_insert))
+        moves = iter(range(10_000))
+
+        def move() -> None:
+            j = next(moves)
+            s.move_points(j % a.images, [j % K], [[1.0, 2.0]])
+
+        t = timed(move, a.runs * 10)
+        rows.append(("Session.move_points (one drag)", t, "", t / base_insert))
+        t = timed(lambda: s.review_queue(), a.runs)
+        rows.append(("review_queue (uncertainty order)", t, "", None))
+
+        from PySide6.QtWidgets import QApplication
+
+        app = QApplication.instance() or QApplication([])
+        import importlib.util
+        import sys
+
+        fakes = Path(__file__).resolve().parents[1] / "tests" / "app" / "_labelling_fakes.py"
+        spec = importlib.util.spec_from_file_location("_labelling_fakes", fakes)
+        mod = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+        sys.modules["_labelling_fakes"] = mod
+        spec.loader.exec_module(mod)  # type: ignore[union-attr]
+        from facealign_gui.app.editing import EditController
+
+        t = time.perf_counter()
+        c = EditController(mod.FakeView(), s)
+        rows.append(("EditController start (queue of all)", time.perf_counter() - t, "", None))
+        t = timed(c.accept_and_next, a.runs * 10)
+        rows.append(("EditController.accept_and_next (Space)", t, "<= 50 ms", t / base_insert))
+        c.close()
+        app.processEvents()
+        s.close()
+
+        t = timed(lambda: Session.open(path).close(), a.runs)
+        rows.append((f"Session.open, {a.images} images (+ .bak)", t, "<= 1 s", None))
+        t = timed(lambda: Session.open(path, backup=False).close(), a.runs)
+        rows.append((f"Session.open, {a.images} images, no backup", t, "", None))
+
+        s = Session.open(path)
+        s._conn.execute(  # make every image labelled and verified, as after a full pass
+            "INSERT OR IGNORE INTO annotations SELECT i.id, p.points, zeroblob(98), 'predicted',"
+            " p.id, 0 FROM images i JOIN predictions p ON p.id = i.prediction_id"
+        )
+        s._conn.execute("UPDATE annotations SET visible = ?", (b"\x01" * K,))
+        s._conn.execute("UPDATE images SET status='verified'")
+        ds = session_dataset(s, s.labels())
+        from facealign_gui.datasets.io import write_dataset
+
+        n_out = iter(range(1000))
+        t_base = timed(
+            lambda: write_dataset(ds, folder / f"w{next(n_out)}.csv", "hrnet_csv"), a.runs
+        )
+        rows.append((f"write_dataset HRNet CSV, {len(ds)} rows (baseline)", t_base, "", 1.0))
+        t = timed(lambda: export_session(s, folder / f"e{next(n_out)}.csv", "hrnet_csv"), a.runs)
+        rows.append((f"export HRNet CSV, {len(ds)} rows", t, "<= 1 s", t / t_base))
+        t = timed(lambda: export_session(s, folder / f"e{next(n_out)}.json", "coco"), a.runs)
+        rows.append((f"export COCO JSON, {len(ds)} rows", t, "<= 1 s", t / t_base))
+        t = timed(lambda: export_session(s, folder / f"e{next(n_out)}.txt", "wflw_list"), a.runs)
+        rows.append((f"export WFLW list, {len(ds)} rows", t, "<= 1 s", t / t_base))
+        s.close()
+
+    print(f"\nmedian of {a.runs} runs (accept/move: {a.runs * 10} runs)\n")
+    print(f"{'what':<48} {'median':>11} {'target':>9} {'x baseline':>11}")
+    for name, t, target, ratio in rows:
+        r = "" if ratio is None else f"{ratio:.1f}"
+        print(f"{name:<48} {t * 1000:>8.2f} ms {target:>9} {r:>11}")
+
+
+if __name__ == "__main__":
+    main()
