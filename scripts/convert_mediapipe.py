@@ -410,6 +410,8 @@ def main(argv: list[str] | None = None) -> int:
         target = MODELS / spec.onnx_name
         print(f"{spec.member}: {len(tfl)} bytes, sha256 {sha256_bytes(tfl)}")
         if args.check_only:
+            if not target.is_file():
+                raise SystemExit(f"{target}: not found (run without --check-only first)")
             data = target.read_bytes()
         else:
             data = convert(tfl, spec, wheel).SerializeToString()

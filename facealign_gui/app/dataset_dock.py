@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from facealign_gui.app.sample_table import COL_IMAGE, SampleFilter, SampleTableModel
+from facealign_gui.app.sample_table import SampleFilter, SampleTableModel
 from facealign_gui.datasets.model import Dataset
 
 ALL = "all"
@@ -116,8 +116,6 @@ class DatasetDock(QDockWidget):
         self._current = -1
         self.model.set_dataset(ds)
         self._fill_combos()
-        self.table.resizeColumnToContents(COL_IMAGE)
-        self.table.setColumnWidth(COL_IMAGE, min(self.table.columnWidth(COL_IMAGE), 170))
 
     def set_nme(self, nme: np.ndarray | None, threshold: float = 0.1) -> None:
         self.model.set_nme(nme, threshold)

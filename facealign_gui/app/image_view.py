@@ -13,6 +13,9 @@ item sits at (-0.5, -0.5).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Signal
@@ -127,6 +130,8 @@ class ImageView(pg.GraphicsLayoutWidget):
         self._layers = dict.fromkeys(LAYERS, True)
         self._layers["numbers"] = False
         self._image_shape: tuple[int, ...] | None = None
+        self._batch_depth = 0
+        self._dirty = False
         self.auto_fit = True
         self.nudge_step = 1.0
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
@@ -234,6 +239,17 @@ class ImageView(pg.GraphicsLayoutWidget):
             self.vb.autoRange()
 
     # -- drawing ---------------------------------------------------------------------------
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Redraw the point layers once, at the end, for several ``set_*`` calls."""
+        self._batch_depth += 1
+        try:
+            yield
+        finally:
+            self._batch_depth -= 1
+            if self._batch_depth == 0 and self._dirty:
+                self._refresh_points()
+
     def _count(self) -> int:
         return 0 if self._truth is None else len(self._truth)
 
@@ -246,6 +262,10 @@ class ImageView(pg.GraphicsLayoutWidget):
         return pts
 
     def _refresh_points(self) -> None:
+        if self._batch_depth:
+            self._dirty = True
+            return
+        self._dirty = False
         truth = self._shown_truth()
         self._set_scatter(self.truth_item, truth)
         self._set_scatter(self.pred_item, self._pred)

@@ -188,19 +188,34 @@ class Inspector(QObject):
         if ds is None or not 0 <= i < len(ds):
             return
         self.current = i
-        self.hub.set_shown(i)
         rows = self.dock.model
         r = rows.row_of(i)
         near = tuple(rows.sample_at(j) for j in (r + 1, r - 1) if 0 <= j < rows.rowCount())
         self.hub.request_image(ds, i, prefetch=near)
-        if ds.points is not None:
-            self.view.set_annotation(ds.points[i], None if ds.visible is None else ds.visible[i])
-        else:
-            self.view.set_annotation(None)
-        norm = None if self._norms is None else float(self._norms[i])
-        self.view.set_error_normaliser(norm if norm and np.isfinite(norm) else None)
-        self._show_prediction(request=True)
+        with self.view.batch():
+            if ds.points is not None:
+                vis = None if ds.visible is None else ds.visible[i]
+                self.view.set_annotation(ds.points[i], vis)
+            else:
+                self.view.set_annotation(None)
+            norm = None if self._norms is None else float(self._norms[i])
+            self.view.set_error_normaliser(norm if norm and np.isfinite(norm) else None)
+            self._show_prediction(request=True)
+        if self.predictor is not None:
+            self.hub.set_shown(i, self._nearby(r))
+            for j in near[:1]:  # the next row: predicted ahead, heatmaps ready when shown
+                p = self.hub.cache.get(self.model_id, j)
+                if (
+                    p is None or (self._has_heatmaps and p.heatmaps is None)
+                ) and self.hub.cache.failure(self.model_id, j) is None:
+                    self.hub.request_prediction(self.predictor, ds, j, prefetch=True)
         self.sampleShown.emit(i)
+
+    def _nearby(self, row: int, before: int = 8, after: int = 56) -> frozenset[int]:
+        """Samples of the rows around ``row`` in table order: a run keeps their heatmaps."""
+        rows = self.dock.model.rows()
+        lo, hi = max(0, row - before), max(0, row + after)
+        return frozenset(rows[lo:hi].tolist())
 
     def current_prediction(self) -> Prediction | None:
         if self.predictor is None or self.current < 0:
@@ -271,7 +286,7 @@ class Inspector(QObject):
         _, keep = np.unique(order, return_index=True)
         order = order[np.sort(keep)]
         self.hub.start_run(self.predictor, self.ds, order.tolist())
-        self.hub.set_shown(self.current)
+        self.hub.set_shown(self.current, self._nearby(self.dock.model.row_of(self.current)))
         self.runStateChanged.emit(True)
         self.message.emit(f"Running {self.model_id} over {n:,} samples …")
         return True

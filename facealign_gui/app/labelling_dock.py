@@ -330,6 +330,9 @@ class LabellingDock(QDockWidget):
             self.loader.request(i, self.session.image_path(i))
 
     def _on_image_loaded(self, i: int, image: object) -> None:
+        h, w = image.shape[:2]  # type: ignore[attr-defined]
+        if self.session.image_info(i)["size"] != (w, h):
+            self.session.set_image_size(i, w, h)  # COCO export needs it
         if i == self.controller.current and hasattr(self.view, "set_image"):
             self.view.set_image(image)  # type: ignore[attr-defined]
             if hasattr(self.view, "fit"):

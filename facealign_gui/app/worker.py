@@ -68,7 +68,7 @@ class TaskResult:
 class ResultCache:
     """Predictions per (model id, index); heatmaps only for the `heatmap_slots` newest uses."""
 
-    def __init__(self, heatmap_slots: int = 64) -> None:
+    def __init__(self, heatmap_slots: int = 256) -> None:
         self._preds: dict[tuple[str, int], Prediction] = {}
         self._failures: dict[tuple[str, int], str] = {}
         self._with_heatmaps: OrderedDict[tuple[str, int], None] = OrderedDict()
@@ -138,7 +138,9 @@ class RunThread(QThread):
         self.ds = ds
         self.order = order
         self.cancel_event = threading.Event()
-        self.keep_heatmaps_for = -1  # the shown sample: its heatmaps are kept (set by the UI)
+        # the samples whose heatmaps are kept (the shown one and its neighbours in table
+        # order); replaced as a whole by the UI thread, read here: no lock needed
+        self.keep_heatmaps_for: frozenset[int] = frozenset()
 
     def run(self) -> None:
         from facealign_gui.inference.pipeline import run_predictions
@@ -196,8 +198,10 @@ class WorkerHub(QObject):
         self._image_slots = image_cache
         self._lock = threading.Lock()
         self._image_token = 0
+        self._wanted = -1
         self._pred_token = 0
         self._run: RunThread | None = None
+        self._keep: frozenset[int] = frozenset()
         self._closed = False
 
     # -- images ----------------------------------------------------------------------------
@@ -216,6 +220,7 @@ class WorkerHub(QObject):
         """
         self._image_token += 1
         token = self._image_token
+        self._wanted = index
         img = self.cached_image(ds, index)
         if img is not None:
             self.imageReady.emit(ImageResult(token, index, img))
@@ -227,8 +232,14 @@ class WorkerHub(QObject):
         return token
 
     def _load(self, ds: Dataset, index: int, token: int, deliver: bool) -> None:
-        if self._closed or token != self._image_token:
+        if self._closed:
+            return
+        if deliver and token != self._image_token:
             return  # stale: a newer image was requested before this one started
+        if not deliver and abs(index - self._wanted) > 2 and token != self._image_token:
+            return  # a prefetch for a row the user has already left behind
+        if not deliver and self.cached_image(ds, index) is not None:
+            return
         from facealign_gui.datasets.images import load_image
 
         try:
@@ -250,16 +261,30 @@ class WorkerHub(QObject):
             self._images.clear()
 
     # -- one prediction (the shown image, served before the run) -------------------------------
-    def request_prediction(self, predictor: Predictor, ds: Dataset, index: int) -> int:
-        """Predict sample ``index`` now, at high priority; returns the request token."""
+    def request_prediction(
+        self, predictor: Predictor, ds: Dataset, index: int, prefetch: bool = False
+    ) -> int:
+        """Predict sample ``index`` now, at high priority; returns the request token.
+
+        A newer request makes older ones stale (skipped before they start); a ``prefetch``
+        (the next row) runs at low priority and does not replace the shown image's request.
+        """
+        if prefetch:
+            token = self._pred_token
+            self.pool.start(lambda: self._predict(predictor, ds, index, token, True), 0)
+            return token
         self._pred_token += 1
         token = self._pred_token
         self.pool.start(lambda: self._predict(predictor, ds, index, token), 1)
         return token
 
-    def _predict(self, predictor: Predictor, ds: Dataset, index: int, token: int) -> None:
-        if self._closed or token != self._pred_token:
+    def _predict(
+        self, predictor: Predictor, ds: Dataset, index: int, token: int, prefetch: bool = False
+    ) -> None:
+        if self._closed or (token != self._pred_token and not prefetch):
             return
+        if prefetch and token != self._pred_token:
+            return  # the user moved on before the prefetch started
         from facealign_gui.inference.pipeline import run_predictions
 
         pred, err = None, ""
@@ -296,6 +321,7 @@ class WorkerHub(QObject):
         """Start a run (cancelling any running one) over ``order``."""
         self.cancel_run(wait=True)
         t = RunThread(predictor, ds, order, self)
+        t.keep_heatmaps_for = self._keep
         t.chunk.connect(self.runChunk)
         t.progress.connect(self.runProgress)
         t.summary.connect(self.runFinished)
@@ -306,10 +332,11 @@ class WorkerHub(QObject):
     def running(self) -> bool:
         return self._run is not None and self._run.isRunning()
 
-    def set_shown(self, index: int) -> None:
-        """Tell the run which sample is shown (its heatmaps are kept)."""
+    def set_shown(self, index: int, nearby: frozenset[int] = frozenset()) -> None:
+        """Tell the run which samples are shown or near it (their heatmaps are kept)."""
+        self._keep = nearby | {index}
         if self._run is not None:
-            self._run.keep_heatmaps_for = index
+            self._run.keep_heatmaps_for = self._keep
 
     def cancel_run(self, wait: bool = False, timeout_ms: int = 5000) -> None:
         t = self._run

@@ -30,6 +30,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from facealign_gui.convert import ConvertError
+from facealign_gui.convert.cards import template_card
 from facealign_gui.convert.checkpoint import load_strict, read_state_dict
 from facealign_gui.convert.export import ConvertResult, max_abs_diff, onnx_bytes, write_atomic
 from facealign_gui.inference.card import (
@@ -211,4 +212,8 @@ def convert(
     x = np.random.default_rng(0).standard_normal((2, 3, INPUT_SIZE, INPUT_SIZE), np.float32)
     diff = max_abs_diff(model, data, x)
     write_atomic(out, data)
-    return ConvertResult(make_card(Path(out).name, checkpoint is not None, 98), diff)
+    name = Path(out).name
+    card = (checkpoint is not None and template_card("hih_wflw", name)) or make_card(
+        name, checkpoint is not None, 98
+    )
+    return ConvertResult(card, diff)

@@ -28,6 +28,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from facealign_gui.convert import ConvertError
+from facealign_gui.convert.cards import template_card
 from facealign_gui.convert.checkpoint import load_strict, read_state_dict
 from facealign_gui.convert.export import ConvertResult, max_abs_diff, onnx_bytes, write_atomic
 from facealign_gui.inference.card import (
@@ -268,5 +269,8 @@ def convert(
     x = np.random.default_rng(0).standard_normal((2, 3, INPUT_SIZE, INPUT_SIZE), np.float32)
     diff = max_abs_diff(model, data, x)
     write_atomic(out, data)
-    card = make_card(Path(out).name, dataset if checkpoint is not None else None, num_points)
+    trained = dataset if checkpoint is not None else None
+    card = (trained and template_card(f"hrnetv2_w18_{trained}", Path(out).name)) or make_card(
+        Path(out).name, trained, num_points
+    )
     return ConvertResult(card, diff)

@@ -28,6 +28,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from facealign_gui.convert.cards import template_card
 from facealign_gui.convert.checkpoint import load_strict, read_state_dict
 from facealign_gui.convert.export import ConvertResult, max_abs_diff, onnx_bytes, write_atomic
 from facealign_gui.inference.card import (
@@ -209,9 +210,11 @@ def convert(checkpoint: str | Path | None, out: str | Path, **_: Any) -> Convert
     x = rng.random((2, 1, INPUT_SIZE, INPUT_SIZE), dtype=np.float32)
     diff = max_abs_diff(model, data, x)
     write_atomic(out, data)
-    card = make_card(Path(out).name)
     if checkpoint is None:
+        card = make_card(Path(out).name)
         card.id, card.name = "kaggle_hourglass_random", "Kaggle hourglass, random weights"
         card.provenance.published = []
         card.provenance.notes = "random weights: for speed measurements only"
+    else:
+        card = template_card("kaggle_hourglass_15pt", Path(out).name) or make_card(Path(out).name)
     return ConvertResult(card, diff)

@@ -23,6 +23,7 @@ from torch import nn
 
 from facealign_gui.convert import ConvertError
 from facealign_gui.convert.backbones import MobileNetV2Trunk, MobileNetV3Trunk, ResNetTrunk
+from facealign_gui.convert.cards import template_card
 from facealign_gui.convert.checkpoint import load_strict, read_state_dict
 from facealign_gui.convert.export import ConvertResult, max_abs_diff, onnx_bytes, write_atomic
 from facealign_gui.inference.card import CropSpec, DecoderSpec, InputSpec, ModelCard, Provenance
@@ -156,8 +157,11 @@ def convert(
     data = onnx_bytes(model, (1, 3, INPUT_SIZE, INPUT_SIZE), "input", list(OUTPUT_NAMES))
     x = np.random.default_rng(0).standard_normal((2, 3, INPUT_SIZE, INPUT_SIZE), np.float32)
     diff = max_abs_diff(model, data, x)
-    card = make_card(Path(out).name, dataset if checkpoint is not None else None, backbone,
-                     num_points)  # fmt: skip
+    trained = dataset if checkpoint is not None else None
+    template = f"pipnet_{backbone.replace('_', '')}_{trained}"
+    card = (trained and template_card(template, Path(out).name)) or make_card(
+        Path(out).name, trained, backbone, num_points
+    )
     if card.decoder.meanface and dataset:
         extra[card.decoder.meanface] = meanface_path(dataset)
     write_atomic(out, data)

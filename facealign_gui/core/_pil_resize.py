@@ -6,7 +6,10 @@ whole array stretched to 0..255, ``+ 0.5`` and truncated to uint8. It then calle
 vertical pass, with a triangle filter whose support grows with the down-scaling factor
 (anti-aliasing), coefficients normalised to sum 1 and converted to fixed point with 22
 fractional bits, an 8-bit intermediate image, and round-half-up with clipping
-(Pillow ``libImaging/Resample.c``). This module follows those steps.
+(Pillow ``libImaging/Resample.c``). This module follows those steps, bit for bit against
+Pillow 6.2 (read) and 10.0 (run). Pillow 13 (PR #9549) runs the vertical pass first when the
+height shrinks much more than the width, which can move a pixel by 1 level; HRNet's results
+predate that, so the horizontal-first order is kept.
 """
 
 from __future__ import annotations

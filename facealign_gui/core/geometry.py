@@ -183,26 +183,53 @@ def crop_image(
     scipy's ``imresize`` (min..max of the float image to 0..255), Pillow's bilinear resize,
     zero padding outside the image; returns uint8 like theirs.
     precise: ``cv2.warpAffine`` with the precise matrix, bilinear, zero border, the image's
-    dtype, no contrast stretch.
+    dtype, no contrast stretch. When the crop shrinks the face by 2x or more, the region it
+    reads is first box-averaged by the integer factor (``cv2.INTER_AREA``) so that bilinear
+    sampling does not alias; the returned matrix is unchanged (it still maps image pixels).
     """
     _check_mode(mode)
     img = np.asarray(image)
     if img.ndim not in (2, 3):
         raise ValueError(f"image must be (H, W) or (H, W, C), got shape {img.shape}")
     if mode == "precise":
-        import cv2
-
         m = crop_matrix(center, scale, output_size, rotation, mode="precise")
         size = (int(output_size[0]), int(output_size[1]))
-        out = cv2.warpAffine(
-            img, m, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0
-        )
-        if img.ndim == 3 and out.ndim == 2:
-            out = out[:, :, None]
-        return out, m
+        return _warp_antialiased(img, m, size), m
     if rotation != 0:
         raise ValueError("official mode reproduces HRNet's test-time crop, which has no rotation")
     return official_crop(img, center, scale, output_size)
+
+
+def _warp_antialiased(img: np.ndarray, m: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    import cv2
+
+    a = m[:, :2]
+    factor = int(1.0 / max(np.sqrt(abs(a[0, 0] * a[1, 1] - a[0, 1] * a[1, 0])), 1e-12))
+    src, mat = img, m
+    if factor >= 2:
+        # image region the crop reads, one small pixel of margin, whole multiples of factor
+        corners = np.array([[-1.0, -1.0], [size[0], -1.0], [-1.0, size[1]], [size[0], size[1]]])
+        box = transform_points(corners, invert_affine(m))
+        x0 = max(0, int(np.floor(box[:, 0].min())) - factor)
+        y0 = max(0, int(np.floor(box[:, 1].min())) - factor)
+        x1 = min(img.shape[1], int(np.ceil(box[:, 0].max())) + factor)
+        y1 = min(img.shape[0], int(np.ceil(box[:, 1].max())) + factor)
+        w, h = (x1 - x0) // factor, (y1 - y0) // factor
+        if w >= 1 and h >= 1:
+            region = img[y0 : y0 + h * factor, x0 : x0 + w * factor]
+            src = cv2.resize(region, (w, h), interpolation=cv2.INTER_AREA)
+            # small pixel u covers image pixels x0 + f*u .. x0 + f*u + f - 1:
+            # x = f * u + x0 + (f - 1) / 2
+            up = np.array(
+                [[factor, 0.0, x0 + (factor - 1) / 2], [0.0, factor, y0 + (factor - 1) / 2]]
+            )
+            mat = np.hstack([a @ up[:, :2], (a @ up[:, 2] + m[:, 2])[:, None]])
+    out = cv2.warpAffine(
+        src, mat, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0
+    )
+    if img.ndim == 3 and out.ndim == 2:
+        out = out[:, :, None]
+    return out
 
 
 def transform_preds(
@@ -228,13 +255,14 @@ def transform_preds(
     Notes
     -----
     official = trunc(precise) + 1 for points inside the image: HRNet's decoded points sit on
-    average half a pixel right of and below the precise ones.
+    average half a pixel right of and below the precise ones. Non-finite coordinates give NaN.
     """
     _check_mode(mode)
     c0 = np.asarray(coords, dtype=np.float64)
     if mode == "precise":
         inv = invert_affine(crop_matrix(center, scale, output_size, mode="precise"))
         return transform_points(c0, inv)
-    theirs = c0 + 1.5
+    finite = np.isfinite(c0).all(axis=-1)
+    theirs = np.where(finite[..., None], c0, 0.0) + 1.5
     out = hrnet_transform_pixel(theirs, center, scale, output_size, invert=True, tensor_scale=True)
-    return out.astype(np.float64)
+    return np.where(finite[..., None], out.astype(np.float64), np.nan)

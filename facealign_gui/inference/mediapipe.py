@@ -129,10 +129,13 @@ class MediaPipePredictor:
         coords = card.output_for("coords")
         if coords is None:
             raise InferenceError(f"{card.where}: [outputs] must name the 'coords' output")
-        flags = [n for n in self.session.output_names if n != coords]
+        # the face-presence logit: the card's 'score_map' output, else the model's other one
+        others = [n for n in self.session.output_names if n != coords]
         self.coords_output = coords
-        self.flag_output = flags[0] if flags else None
-        self.session.output(coords)
+        self.flag_output = card.output_for("score_map") or (others[0] if others else None)
+        for name in (coords, self.flag_output):
+            if name is not None:
+                self.session.output(name)  # raises naming the file when absent
         std = np.broadcast_to(np.asarray(card.input.std, np.float32), (3,))
         mean = np.broadcast_to(np.asarray(card.input.mean, np.float32), (3,))
         self._scale = (card.input.pixel_scale / std).astype(np.float32)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -100,18 +101,13 @@ def _check_target(session: Session, path: Path, format: str, overwrite: bool) ->
 def session_dataset(session: Session, labels: Labels) -> Dataset:
     """A `Dataset` of the labels, with HRNet centre/scale by the landmark box rule and
     (for WFLW lists) landmark boxes plus the six attribute flags."""
-    from facealign_gui.core.geometry import box_from_points, center_scale_from_points
-
-    n = labels.points.shape[0]
-    centers = np.zeros((n, 2))
-    scales = np.zeros(n)
-    boxes = np.zeros((n, 4))
-    for j in range(n):
-        c, s = center_scale_from_points(labels.points[j])
-        centers[j], scales[j] = c, s
-        boxes[j] = (
-            labels.boxes[j] if labels.boxes[j] is not None else box_from_points(labels.points[j])
-        )
+    centers, scales = centers_scales(labels.points)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        boxes = np.concatenate([np.nanmin(labels.points, 1), np.nanmax(labels.points, 1)], 1)
+    for j, b in enumerate(labels.boxes):
+        if b is not None:  # the dataset's own face box, when it came with one
+            boxes[j] = b
     attributes = {
         name: np.array([int(a.get(name, 0)) for a in labels.attributes], dtype=np.int64)
         for name in WFLW_ATTRIBUTES
@@ -135,6 +131,22 @@ def session_dataset(session: Session, labels: Labels) -> Dataset:
     )
 
 
+def centers_scales(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """HRNet centre/scale of (N, K, 2) points by the landmark box rule, for all N at once.
+
+    The same arithmetic as `core.geometry.center_scale_from_points` (floor of the smallest,
+    ceil of the largest coordinate; centre = middle; scale = longer side / 200), vectorised;
+    the tests check it against that function row by row.
+    """
+    with warnings.catch_warnings():  # a face with no placed point gives NaN, not a warning
+        warnings.simplefilter("ignore", RuntimeWarning)
+        lo = np.floor(np.nanmin(points, axis=1))
+        hi = np.ceil(np.nanmax(points, axis=1))
+    centers = (lo + hi) / 2.0
+    scales = np.maximum(hi[:, 0] - lo[:, 0], hi[:, 1] - lo[:, 1]) / 200.0
+    return centers, scales
+
+
 def coco_document(labels: Labels, session: Session) -> dict[str, object]:
     """The COCO keypoints JSON of ``labels`` as a dict."""
     names, skeleton = _scheme_names(session)
@@ -146,8 +158,7 @@ def coco_document(labels: Labels, session: Session) -> dict[str, object]:
         placed = np.isfinite(pts).all(axis=1)
         v = np.where(placed, np.where(vis, 2, 1), 0)
         xy = np.where(placed[:, None], pts, 0.0)
-        kp = np.column_stack([xy, v]).reshape(-1).tolist()
-        kp = [int(x) if i % 3 == 2 else float(x) for i, x in enumerate(kp)]
+        kp = [c for (x, y), vv in zip(xy.tolist(), v.tolist(), strict=True) for c in (x, y, vv)]
         if placed.any():
             lo, hi = pts[placed].min(axis=0), pts[placed].max(axis=0)
             bbox = [float(lo[0]), float(lo[1]), float(hi[0] - lo[0]), float(hi[1] - lo[1])]

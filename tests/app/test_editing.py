@@ -243,3 +243,18 @@ def test_any_edit_undo_redo_sequence_equals_the_journal_replay(qtbot, tmp_path_f
     c.close()
     with contextlib.suppress(Exception):
         s.close()
+
+
+def test_time_on_an_image_is_counted_when_the_person_moves_on(setup, monkeypatch) -> None:
+    s, _view, c = setup
+    import facealign_gui.app.editing as editing
+
+    now = [1000.0]
+    monkeypatch.setattr(editing.time, "monotonic", lambda: now[0])
+    c.show(0)  # restart the clock at t = 1000
+    now[0] += 12.5
+    c.show(2)
+    now[0] += 1000.0  # walked away: one visit counts at most MAX_SECONDS_PER_VISIT
+    c.show(3)
+    assert s.image_info(0)["seconds"] == pytest.approx(12.5, abs=0.5)
+    assert s.image_info(2)["seconds"] == pytest.approx(editing.MAX_SECONDS_PER_VISIT)

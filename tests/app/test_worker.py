@@ -142,16 +142,17 @@ def test_a_run_reports_every_sample_in_order_given(
     assert (summary.done, summary.total, summary.cancelled) == (12, 12, False)
 
 
-def test_a_run_keeps_heatmaps_only_for_the_shown_sample(
+def test_a_run_keeps_heatmaps_only_for_the_shown_sample_and_its_neighbours(
     hub: WorkerHub, qtbot, synthetic_dataset: Path
 ) -> None:
     ds = open_dataset(synthetic_dataset)
     kept = {}
     hub.runChunk.connect(lambda items: kept.update({i: p.heatmaps is not None for i, p in items}))
+    hub.set_shown(7, frozenset({3}))  # sample 7 is shown, sample 3 is a neighbour row
     with qtbot.waitSignal(hub.runFinished, timeout=10000):
         hub.start_run(SlowPredictor(0.001), ds, list(range(12)))
-        hub.set_shown(7)
-    assert kept[7] and not any(v for i, v in kept.items() if i != 7)
+    assert sorted(i for i, v in kept.items() if v) == [3, 7]
+    assert len(kept) == 12
 
 
 def test_cancel_stops_a_run_within_a_second(hub: WorkerHub, qtbot, many_rows: object) -> None:

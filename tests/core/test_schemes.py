@@ -134,3 +134,15 @@ def test_300w_pupils_are_the_means_of_the_six_eye_points() -> None:
     s = get_scheme("300w68")
     assert s.pupils == (tuple(range(36, 42)), tuple(range(42, 48)))
     assert get_scheme("wflw98").pupils == ((96,), (97,))
+
+
+@pytest.mark.parametrize("name", ["300w68", "wflw98", "cofw29", "aflw19"])
+def test_pupils_lie_between_the_corners_of_their_eye_in_the_mean_face(
+    shared_dir: Path, name: str
+) -> None:
+    s = SCHEMES[name]
+    face = _meanface(shared_dir, name)
+    for group, eye in zip(s.pupils, ("right_eye", "left_eye"), strict=True):
+        pupil_x = face[list(group), 0].mean()
+        eye_x = face[list(s.groups[eye]), 0]
+        assert eye_x.min() < pupil_x < eye_x.max()

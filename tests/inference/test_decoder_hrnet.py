@@ -110,3 +110,18 @@ def test_subpixel_refine_recovers_the_vertex_of_a_sampled_peak(method: str, tran
     coords, _ = argmax_2d(h)
     assert coords.tolist() == [[[10.0, 21.0]]]
     assert np.allclose(subpixel_refine(h, coords, method), [[[10.3, 20.8]]], atol=1e-9)
+
+
+def test_nan_heatmaps_decode_without_warnings_and_keep_nan_confidence() -> None:
+    # A NaN is the maximum of its map (torch.max and np.argmax agree); NaN > 0 is False, so
+    # HRNet's get_preds zeroes the point: official gives the zero point (295, 43) as above.
+    hm = _worked_heatmap()
+    hm[0, 0, 40, 50] = np.nan
+    points, conf = decode_hrnet(hm, CENTER, SCALE, mode="official")
+    assert points.tolist() == [[[295.0, 43.0]]]
+    assert np.isnan(conf[0, 0])
+    # precise keeps the NaN's location (no quarter step: its neighbour differences are NaN)
+    # x = 364.5 + (50 - 31.5) * 2.1484375, y = 112 + (40 - 31.5) * 2.1484375
+    points, conf = decode_hrnet(hm, CENTER, SCALE, mode="precise")
+    assert np.allclose(points, [[[404.24609375, 130.26171875]]], rtol=0, atol=1e-9)
+    assert np.isnan(conf[0, 0])

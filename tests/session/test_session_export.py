@@ -163,3 +163,14 @@ def test_exporting_nothing_says_so(tmp_path: Path) -> None:
     s = make_session(tmp_path)
     with pytest.raises(ex.ExportError, match="no verified images"):
         ex.export_session(s, tmp_path / "o.csv", "hrnet_csv")
+
+
+def test_vectorised_center_scale_equals_the_core_rule_row_by_row() -> None:
+    rng = np.random.default_rng(3)
+    pts = rng.uniform(-50, 500, (200, 68, 2))
+    pts[:50] = np.round(pts[:50])  # integer coordinates: floor/ceil edge cases
+    centers, scales = ex.centers_scales(pts)
+    for j in range(len(pts)):
+        c, s = center_scale_from_points(pts[j])
+        np.testing.assert_array_equal(centers[j], c)
+        assert scales[j] == s

@@ -75,7 +75,7 @@ def quarter_offset(heatmaps: np.ndarray, coords: np.ndarray) -> np.ndarray:
     h = _heatmaps(heatmaps)
     c = np.asarray(coords, dtype=np.float64)
     dx, dy, inside = _neighbour_diffs(h, c)
-    step = np.stack([np.sign(dx), np.sign(dy)], axis=-1) * 0.25
+    step = np.nan_to_num(np.stack([np.sign(dx), np.sign(dy)], axis=-1)) * 0.25  # NaN: no step
     return c + np.where(inside[..., None], step, 0.0)
 
 
