@@ -7,8 +7,8 @@ pipeline rows only time the detector). The baseline is the two raw ``session.run
 on ready-made input tensors, measured in the same run, so the ratio shows what
 pre-processing, decoding, NMS and the 300W mapping cost on top of the networks.
 
-Each configuration runs ``--frames`` frames per repeat after a warm-up; the table shows the
-median over ``--repeats`` repeats. Target: >= 60 frames/s for detect + landmarks on 2 cores.
+Each configuration runs ``--frames`` frames per repeat after a warm-up, the configurations
+interleaved; the table shows the median over ``--repeats`` repeats. Target: >= 60 frames/s for detect + landmarks on 2 cores.
 
     python benchmarks/bench_default.py [--frames 200] [--repeats 5]
 """
@@ -46,22 +46,31 @@ def make_frame() -> tuple[np.ndarray, str]:
     return frame, f"takeo x2 ({w}x{h}) in 640x480"
 
 
-def time_it(fn: Callable[[], object], frames: int, repeats: int) -> tuple[list[float], list[float]]:
-    """Wall and process-CPU seconds per frame of each repeat.
+def time_rows(
+    rows: list[tuple[str, Callable[[], object]]], frames: int, repeats: int
+) -> list[tuple[str, float, float]]:
+    """Median wall and process-CPU seconds per frame of each row.
 
-    CPU time counts every thread of this process; with ``--threads 1`` it approximates the
-    wall time on an otherwise idle core, which wall time on a shared machine does not.
+    The rows are interleaved (every repeat times every row once) so that a change in the
+    machine's load hits all of them alike. CPU time counts every thread of this process;
+    with ``--threads 1`` it approximates the wall time on an otherwise idle core.
     """
-    for _ in range(10):
-        fn()
-    wall, cpu = [], []
-    for _ in range(repeats):
-        t0, c0 = time.perf_counter(), time.process_time()
-        for _ in range(frames):
+    for _, fn in rows:
+        for _ in range(10):
             fn()
-        wall.append((time.perf_counter() - t0) / frames)
-        cpu.append((time.process_time() - c0) / frames)
-    return wall, cpu
+    wall: list[list[float]] = [[] for _ in rows]
+    cpu: list[list[float]] = [[] for _ in rows]
+    for _ in range(repeats):
+        for i, (_, fn) in enumerate(rows):
+            t0, c0 = time.perf_counter(), time.process_time()
+            for _ in range(frames):
+                fn()
+            wall[i].append((time.perf_counter() - t0) / frames)
+            cpu[i].append((time.process_time() - c0) / frames)
+    return [
+        (name, statistics.median(w), statistics.median(c))
+        for (name, _), w, c in zip(rows, wall, cpu, strict=True)
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -112,10 +121,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{th or 'onnxruntime default'}, {args.frames} frames x {args.repeats} repeats, "
         f"median shown; load average before: {os.getloadavg()[0]:.2f}"
     )
-    results = []
-    for name, fn in rows:
-        wall, cpu = time_it(fn, args.frames, args.repeats)
-        results.append((name, statistics.median(wall), statistics.median(cpu)))
+    results = time_rows(rows, args.frames, args.repeats)
     base = results[0][1]
     print(
         f"| {'what':<50} | {'ms/frame':>8} | {'frames/s':>8} | {'x baseline':>10} "

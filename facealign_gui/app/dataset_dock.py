@@ -129,6 +129,13 @@ class DatasetDock(QDockWidget):
             spin.blockSignals(False)
         self._apply_filter()
 
+    @Slot(str)
+    def set_subset(self, name: str) -> None:
+        """Show one subset (``"all"``: every sample), e.g. from the metrics table."""
+        i = self.subset.findData(ALL if name == "all" else name)
+        if i >= 0:
+            self.subset.setCurrentIndex(i)
+
     def _fill_combos(self) -> None:
         for combo, items, label in (
             (self.subset, self.model.subset_names(), "all subsets"),

@@ -175,7 +175,7 @@ class EditController(QObject):
             self.session.set_current(i)
             if self._load_image is not None:
                 self._load_image(i)
-        self._refresh_view()
+        self.refresh_view()
         self.currentChanged.emit(i)
 
     def next_index(self, unverified_only: bool = True, step: int = 1) -> int | None:
@@ -184,6 +184,7 @@ class EditController(QObject):
             return None
         start = self._pos.get(self.current, -1 if step > 0 else len(self.queue))
         n = len(self.queue)
+        todo: set[int] | None = None
         for k in range(1, n + 1):
             p = start + step * k
             if not 0 <= p < n:
@@ -191,7 +192,14 @@ class EditController(QObject):
                     return None
                 p %= n
             img = self.queue[p]
-            if not unverified_only or self.session.status(img) is not Status.VERIFIED:
+            if not unverified_only:
+                return img
+            if k > 20 and todo is None:  # a long verified stretch: one query, not many
+                todo = self.session.unverified()
+            if todo is not None:
+                if img in todo:
+                    return img
+            elif self.session.status(img) is not Status.VERIFIED:
                 return img
         return None
 
@@ -283,11 +291,11 @@ class EditController(QObject):
             edit = do()
         except SessionError as exc:
             self.failed.emit(str(exc))
-            self._refresh_view()
+            self.refresh_view()
             return None
         cmd = cls(self.session, edit, self._after_undo_redo)
         self.stack.push(cmd)
-        self._refresh_view()
+        self.refresh_view()
         self.changed.emit(edit.image)
         return cmd
 
@@ -295,7 +303,7 @@ class EditController(QObject):
         if image != self.current:
             self.show(image)
         else:
-            self._refresh_view()
+            self.refresh_view()
         self.changed.emit(image)
 
     def _guarded(self, fn: Callable[[], None]) -> None:
@@ -308,7 +316,7 @@ class EditController(QObject):
         sel = getattr(self.view, "selected_points", None)
         return np.zeros(0, np.int64) if sel is None else np.asarray(sel(), dtype=np.int64)
 
-    def _refresh_view(self) -> None:
+    def refresh_view(self) -> None:
         if self.current < 0:
             return
         i = self.current

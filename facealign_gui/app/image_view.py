@@ -139,13 +139,21 @@ class ImageView(pg.GraphicsLayoutWidget):
 
     # -- content ---------------------------------------------------------------------------
     def set_image(self, image: np.ndarray | None) -> None:
-        """Show an RGB (H, W, 3) or grey (H, W) uint8 image with fixed levels (no flicker)."""
+        """Show an RGB (H, W, 3) or grey (H, W) image with fixed levels (no flicker)."""
         if image is None:
             self.image_item.clear()
             self._image_shape = None
             return
         new_shape = image.shape[:2] != (self._image_shape or (None, None))[:2]
-        self.image_item.setImage(image, autoLevels=False, levels=(0, 255))
+        # uint8 is drawn as is (pyqtgraph's zero-copy QImage path, no rescaling); other
+        # types get the fixed levels of their range. Never auto-levels: no flicker.
+        if image.dtype == np.uint8:
+            levels = None
+        elif image.dtype.kind in "ui":
+            levels = (0, np.iinfo(image.dtype).max)
+        else:
+            levels = (0.0, 1.0)
+        self.image_item.setImage(image, autoLevels=False, levels=levels)
         self._image_shape = image.shape
         if self.auto_fit or new_shape:
             self.fit()

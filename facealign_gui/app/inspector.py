@@ -57,6 +57,7 @@ class Inspector(QObject):
         self.predictor: Predictor | None = None
         self.results: dict[str, object] = {}
         self.current = -1
+        self.active = True  # False while another controller (labelling) drives the view
         self.image: np.ndarray | None = None
         self._image_index = -1
         self._norms: np.ndarray | None = None
@@ -183,15 +184,34 @@ class Inspector(QObject):
     # -- the shown sample ------------------------------------------------------------------
     @Slot(int)
     def show_sample(self, i: int) -> None:
-        """Show sample ``i``: points now, image and prediction when the workers deliver."""
+        """Show sample ``i``. Image, points and prediction change together, in one paint,
+        when the decoded image arrives (at once when it was prefetched)."""
         ds = self.ds
-        if ds is None or not 0 <= i < len(ds):
+        if ds is None or not 0 <= i < len(ds) or not self.active:
             return
         self.current = i
         rows = self.dock.model
         r = rows.row_of(i)
-        near = tuple(rows.sample_at(j) for j in (r + 1, r - 1) if 0 <= j < rows.rowCount())
-        self.hub.request_image(ds, i, prefetch=near)
+        near = tuple(rows.sample_at(j) for j in (r + 1, r + 2, r - 1) if 0 <= j < rows.rowCount())
+        if self.predictor is not None:
+            self.hub.set_shown(i, self._nearby(r))
+        if self.predictor is not None:  # predict while the image decodes
+            self._request_missing_prediction()
+        self.hub.request_image(ds, i, prefetch=near)  # may deliver at once (cached)
+        if self.predictor is not None:
+            nxt = near[0] if near else -1
+            p = self.hub.cache.get(self.model_id, nxt) if nxt >= 0 else None
+            if (
+                nxt >= 0
+                and (p is None or (self._has_heatmaps and p.heatmaps is None))
+                and self.hub.cache.failure(self.model_id, nxt) is None
+            ):
+                self.hub.request_prediction(self.predictor, ds, nxt, prefetch=True)
+        self.sampleShown.emit(i)
+
+    def _apply_sample(self) -> None:
+        """Points and prediction of the current sample (called with its image)."""
+        ds, i = self.ds, self.current
         with self.view.batch():
             if ds.points is not None:
                 vis = None if ds.visible is None else ds.visible[i]
@@ -200,16 +220,7 @@ class Inspector(QObject):
                 self.view.set_annotation(None)
             norm = None if self._norms is None else float(self._norms[i])
             self.view.set_error_normaliser(norm if norm and np.isfinite(norm) else None)
-            self._show_prediction(request=True)
-        if self.predictor is not None:
-            self.hub.set_shown(i, self._nearby(r))
-            for j in near[:1]:  # the next row: predicted ahead, heatmaps ready when shown
-                p = self.hub.cache.get(self.model_id, j)
-                if (
-                    p is None or (self._has_heatmaps and p.heatmaps is None)
-                ) and self.hub.cache.failure(self.model_id, j) is None:
-                    self.hub.request_prediction(self.predictor, ds, j, prefetch=True)
-        self.sampleShown.emit(i)
+            self._show_prediction(request=False)
 
     def _nearby(self, row: int, before: int = 8, after: int = 56) -> frozenset[int]:
         """Samples of the rows around ``row`` in table order: a run keeps their heatmaps."""
@@ -230,22 +241,33 @@ class Inspector(QObject):
             self.view.set_prediction(pred.points, pred.confidence)
         img = self.image if self._image_index == self.current else None
         self.heatmaps.set_data(img, pred)
+        if request:
+            self._request_missing_prediction()
+
+    def _request_missing_prediction(self) -> None:
+        pred = self.current_prediction()
         missing = pred is None or (self._has_heatmaps and pred.heatmaps is None)
         failed = self.hub.cache.failure(self.model_id, self.current) is not None
-        if request and missing and not failed and self.predictor is not None and self.ds:
+        if missing and not failed and self.predictor is not None and self.ds is not None:
             self.hub.request_prediction(self.predictor, self.ds, self.current)
 
     @Slot(object)
     def _on_image(self, res: ImageResult) -> None:
-        if res.token != self.hub.latest_image_token() or res.index != self.current:
+        if (
+            not self.active
+            or res.token != self.hub.latest_image_token()
+            or res.index != self.current
+        ):
             return  # stale: the user has moved on
         if res.image is None:
+            self.image, self._image_index = None, res.index
             self.view.set_image(None)
+            self._apply_sample()
             self.message.emit(f"Cannot show image: {res.error}")
             return
         self.image, self._image_index = res.image, res.index
         self.view.set_image(res.image)
-        self.heatmaps.set_data(res.image, self.current_prediction())
+        self._apply_sample()
 
     @Slot(object)
     def _on_prediction(self, res: PredictionResult) -> None:
@@ -254,7 +276,8 @@ class Inspector(QObject):
             self._has_heatmaps |= res.prediction.heatmaps is not None
         else:
             self.hub.cache.put_failure(res.model_id, res.index, res.error)
-        if res.index == self.current and res.model_id == self.model_id:
+        shown = self._image_index == self.current
+        if res.index == self.current and res.model_id == self.model_id and self.active and shown:
             if res.prediction is None:
                 self.message.emit(f"No prediction for sample {res.index}: {res.error}")
             self._show_prediction(request=False)
@@ -307,7 +330,7 @@ class Inspector(QObject):
             else:
                 cache.put_failure(mid, i, str(r))
             touched |= i == self.current
-        if touched:
+        if touched and self.active and self._image_index == self.current:
             self._show_prediction(request=False)
 
     @Slot(object)

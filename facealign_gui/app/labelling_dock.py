@@ -101,6 +101,7 @@ class LabellingDock(QDockWidget):
         self.predictor: Predictor | None = None
         self._thread = None
         self._worker: PredictAllWorker | None = None
+        self._before_predict: tuple[int, int] | None = None
         self.loader = ImageLoader(self)
         self.loader.loaded.connect(self._on_image_loaded)
         self.loader.failed.connect(lambda _i, msg: self.message.setText(msg))
@@ -269,6 +270,7 @@ class LabellingDock(QDockWidget):
         worker.failure.connect(self.message.setText)
         worker.finished.connect(self._on_predict_finished)
         self._worker = worker
+        self._before_predict = (self.controller.current, self.controller.stack.index())
         self.progress.setRange(0, len(todo))
         self.progress.setValue(0)
         self.progress.show()
@@ -291,7 +293,7 @@ class LabellingDock(QDockWidget):
         for i, _p, _role in items:
             self.model.image_changed(i)
             if i == self.controller.current:
-                self.controller._refresh_view()
+                self.controller.refresh_view()
         self._update_counts()
 
     def _on_progress(self, done: int, total: int) -> None:
@@ -307,8 +309,13 @@ class LabellingDock(QDockWidget):
         self.progress.hide()
         self.cancel_button.hide()
         self.message.setText("Prediction cancelled." if cancelled else "Prediction finished.")
-        self.controller.refresh_queue()
-        self.controller.show(self.controller.next_index() or 0)
+        c = self.controller
+        c.refresh_queue()
+        if (c.current, c.stack.index()) == self._before_predict:  # the person did not go on
+            todo = self.session.unverified()  # so start at the least certain image
+            first = next((img for img in c.queue if img in todo), None)
+            if first is not None:
+                c.show(first)
         self._sync_buttons()
 
     # -- dialogs ---------------------------------------------------------------------------
@@ -391,8 +398,9 @@ class LabellingDock(QDockWidget):
         self.accept_button.setEnabled(has_pred or has_ann)
         self._sync_undo_buttons()
 
-    def shutdown(self) -> None:
-        """Stop the worker, count time, clear the undo stack (call before closing)."""
+    def shutdown(self, close_session: bool = True) -> None:
+        """Stop the worker, count time, clear the undo stack and (by default) close the
+        session, releasing its lock. Call before removing the dock."""
         if self._worker is not None:
             self._worker.cancel.set()
         if self._thread is not None:
@@ -402,7 +410,35 @@ class LabellingDock(QDockWidget):
             self._worker = None
         self.loader.wait()
         self.controller.close()
+        if close_session:
+            self.session.close()
 
     def closeEvent(self, ev: object) -> None:  # type: ignore[override]
         self.shutdown()
         super().closeEvent(ev)  # type: ignore[arg-type]
+
+
+def open_session_with_recovery(path: str | Path, parent: QWidget | None = None) -> Session | None:
+    """`Session.open`, asking to restore the backup when the file is damaged.
+
+    Returns None when the person declines; other errors (locked by another instance, not a
+    session) propagate with their message.
+    """
+    from PySide6.QtWidgets import QMessageBox
+
+    from facealign_gui.session.store import SessionDamagedError
+
+    try:
+        return Session.open(path)
+    except SessionDamagedError as exc:
+        if exc.backup is None:
+            raise
+        answer = QMessageBox.question(
+            parent,
+            "Damaged session",
+            f"{exc}\n\nRestore the backup now? The damaged file is kept beside it.",
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return None
+        Session.restore_backup(path)
+        return Session.open(path)

@@ -26,12 +26,15 @@ from facealign_gui.app.dataset_dock import DatasetDock
 from facealign_gui.app.heatmap_dock import HeatmapDock
 from facealign_gui.app.image_view import ImageView
 from facealign_gui.app.inspector import Inspector
+from facealign_gui.app.session_hook import SessionHook
 from facealign_gui.app.settings import Preferences
 from facealign_gui.app.start_page import StartPage
 
 MODEL_SUFFIXES = {".toml", ".onnx"}
 VIDEO_SUFFIXES = {".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v"}
 DEFAULT_MODEL = Path(__file__).resolve().parents[1] / "models" / "mediapipe_face_landmark.toml"
+
+
 LAYER_KEYS = (
     ("truth", "Ground truth", "1"),
     ("prediction", "Prediction", "2"),
@@ -73,6 +76,7 @@ class MainWindow(QMainWindow):
         self.metrics_dock = self._make_metrics_dock()
         self.inspector = Inspector(self.dataset_dock, self.view, self.heatmaps, self)
         self.live_window: QWidget | None = None
+        self.sessions = SessionHook(self)
 
         self._build_status_bar()
         self._build_actions()
@@ -82,6 +86,14 @@ class MainWindow(QMainWindow):
         )
         self.start_page.set_recent(self.prefs.recent_items())
         self.prefs.restore_window(self)
+        self._docks = [d for d in (self.dataset_dock, self.heatmap_dock, self.metrics_dock) if d]
+        for d in self._docks:  # the start page gets the whole window
+            d.hide()
+
+    def show_docks(self) -> None:
+        if self.stack.currentIndex() == 1 and not any(d.isVisible() for d in self._docks):
+            for d in self._docks:
+                d.show()
 
     # -- construction ----------------------------------------------------------------------
     def _make_metrics_dock(self) -> QWidget | None:
@@ -183,6 +195,9 @@ class MainWindow(QMainWindow):
         m = mb.addMenu("&Model")
         m.addAction(self.act_run)
         m.addAction(self.act_cancel)
+        m = mb.addMenu("&Label")
+        m.addAction(A("&New labelling session…", None, self.sessions.ask_new))
+        m.addAction(A("&Open labelling session…", None, self.sessions.ask_open))
         self._add_help_menu(mb.addMenu("&Help"))
 
         tb = self.addToolBar("Main")
@@ -233,6 +248,8 @@ class MainWindow(QMainWindow):
             md.landmarkSelected.connect(ins.select_landmark)
             md.nmeRangeSelected.connect(self.dataset_dock.set_nme_range)
             self.view.pointClicked.connect(md.select_landmark)
+            md.subsetSelected.connect(self.dataset_dock.set_subset)
+            md.compareSortRequested.connect(self._sort_by_difference)
 
     # -- opening ---------------------------------------------------------------------------
     def open_path(self, path: str | Path) -> None:
@@ -299,6 +316,7 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _on_dataset(self, ds: object) -> None:
         self.stack.setCurrentIndex(1)
+        self.show_docks()
         if self.inspector.dataset_path:
             self.start_page.set_recent(self.prefs.add_recent(self.inspector.dataset_path))
             self.setWindowTitle(f"{Path(self.inspector.dataset_path).name} — facealign-gui")
@@ -308,6 +326,7 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _on_model(self, predictor: object) -> None:
         self.model_label.setText(f"  model: {predictor.model_id}  ")  # type: ignore[attr-defined]
+        self.sessions.set_predictor(predictor)
 
     @Slot(object)
     def _on_results(self, result: object) -> None:
@@ -332,6 +351,12 @@ class MainWindow(QMainWindow):
         if running:
             self.progress.setValue(0)
 
+    def _sort_by_difference(self) -> None:
+        d = self.metrics_dock.difference() if self.metrics_dock is not None else None
+        if d is not None:
+            self.dataset_dock.model.sort_by_key(d, descending=True)
+            self.dataset_dock.go_to_row(0)
+
     def _step_landmark(self, delta: int) -> None:
         k = self.heatmaps.landmark() + delta
         n = self.dataset_dock.model._ds.num_points if self.dataset_dock.model._ds else None
@@ -355,6 +380,7 @@ class MainWindow(QMainWindow):
         ev.acceptProposedAction()
 
     def closeEvent(self, ev: QCloseEvent) -> None:
+        self.sessions.close()
         self.inspector.shutdown()
         if self.live_window is not None:
             self.live_window.close()

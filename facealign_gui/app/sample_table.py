@@ -55,6 +55,7 @@ class SampleTableModel(QAbstractTableModel):
         self._sort: tuple[int, Qt.SortOrder] = (COL_INDEX, Qt.SortOrder.AscendingOrder)
         self._rows = np.zeros(0, np.int64)
         self._row_of: np.ndarray | None = None
+        self._key: np.ndarray | None = None
 
     # -- inputs ----------------------------------------------------------------------------
     def set_dataset(self, ds: Dataset | None) -> None:
@@ -149,6 +150,8 @@ class SampleTableModel(QAbstractTableModel):
         return keep
 
     def _sort_key(self, column: int) -> np.ndarray:
+        if column == -1 and self._key is not None and len(self._key) == self._n:
+            return self._key
         if column == COL_IMAGE:
             return np.argsort(np.argsort(self._lower, kind="stable"), kind="stable")
         if column == COL_SUBSETS:
@@ -178,6 +181,15 @@ class SampleTableModel(QAbstractTableModel):
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         self.layoutAboutToBeChanged.emit()
         self._sort = (column, order)
+        self._key = None
+        self._relayout()
+
+    def sort_by_key(self, key: np.ndarray, descending: bool = True) -> None:
+        """Order rows by a per-sample value (e.g. NME A − NME B), NaN last."""
+        self.layoutAboutToBeChanged.emit()
+        self._key = np.asarray(key, dtype=float)
+        order = Qt.SortOrder.DescendingOrder if descending else Qt.SortOrder.AscendingOrder
+        self._sort = (-1, order)
         self._relayout()
 
     # -- Qt model API ----------------------------------------------------------------------

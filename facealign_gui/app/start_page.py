@@ -87,10 +87,11 @@ class StartPage(QWidget):
         """Show recent paths (most recent first); missing ones are greyed out."""
         self.recent.clear()
         for path in items:
-            it = QListWidgetItem(Path(path).name or path)
+            p = Path(path)
+            it = QListWidgetItem(f"{p.name or path}    —  {p.parent}")
             it.setToolTip(path)
             it.setData(Qt.ItemDataRole.UserRole, path)
-            if not Path(path).exists():
+            if not p.exists():
                 it.setForeground(Qt.GlobalColor.gray)
                 it.setText(f"{it.text()}   (missing)")
             self.recent.addItem(it)

@@ -91,3 +91,10 @@ def apply_dark_palette(app: object) -> None:
     ):
         p.setColor(QPalette.ColorGroup.Disabled, role, QColor("#7d8188"))
     app.setPalette(p)  # type: ignore[attr-defined]
+    # Fusion's check boxes nearly vanish on a dark base: give them a visible frame
+    app.setStyleSheet(  # type: ignore[attr-defined]
+        "QCheckBox::indicator { width: 12px; height: 12px; border: 1px solid #8a8f98;"
+        " border-radius: 2px; background: #1c1d20; }"
+        "QCheckBox::indicator:checked { background: #3d6fb6; border-color: #6cb2ff; }"
+        "QCheckBox::indicator:disabled { border-color: #55585e; }"
+    )

@@ -157,7 +157,7 @@ class RunThread(QThread):
                 if (
                     isinstance(r, Prediction)
                     and r.heatmaps is not None
-                    and i != self.keep_heatmaps_for
+                    and i not in self.keep_heatmaps_for
                 ):
                     r = dataclasses.replace(r, heatmaps=None)
                 buf.append((i, r))

@@ -16,6 +16,7 @@ from pathlib import Path
 from facealign_gui.convert import FAMILIES, ConvertError
 
 DATASETS = ("wflw", "300w", "cofw", "aflw")
+PIPNET_BACKBONES = ("resnet18", "resnet50", "resnet101", "mobilenet_v2", "mobilenet_v3")
 # an export whose outputs differ more than this from eager PyTorch is not written as good
 MAX_EXPORT_DIFF = 1e-3
 
@@ -33,7 +34,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         choices=DATASETS,
         help="dataset the checkpoint was trained on (sets the number of points and the card)",
     )
-    parser.add_argument("--backbone", help="PIPNet backbone, e.g. resnet18, mobilenet_v2")
+    parser.add_argument(
+        "--backbone", choices=PIPNET_BACKBONES, help="PIPNet backbone (default resnet18)"
+    )
     parser.add_argument(
         "--random-weights",
         action="store_true",

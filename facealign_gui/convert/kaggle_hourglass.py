@@ -14,6 +14,11 @@ names and shapes and from that code's documented forward pass:
   BN-ReLU-1x1(64->128) plus identity, as ``convBlock`` (Sequential indices 0..8);
 - head ``lin``: 1x1 conv 128->15, BN, ReLU -> 15 heatmaps at 96x96 (stride 1).
 
+The shared ``kaggle_hourglass_15pt_epoch809.ckpt`` is byte-identical (sha256 a0c923eb...)
+to the authors' ``data/weight/kd_epoch_809_model.ckpt``: a legacy (torch < 1.6) pickle stream
+whose only globals are ``collections.OrderedDict``, ``torch.FloatStorage`` and
+``torch._utils._rebuild_tensor``, so ``torch.load(weights_only=True)`` reads it.
+
 Targets were Gaussians (sigma 5) centred on the keypoint in pixel-index coordinates, so the
 arg-max cell index is the point in our convention (pixel centre = integer coordinate).
 Points are in Kaggle's column order; "left"/"right" are the subject's (left_eye_center lies

@@ -128,11 +128,20 @@ def make_card(onnx_name: str, dataset: str | None, backbone: str, num_points: in
 
 
 def meanface_path(dataset: str) -> Path:
-    """The dataset's mean face in ``../shared/data/pipnet_meanface`` beside the project."""
+    """The dataset's mean face in ``../shared/data/pipnet_meanface`` beside the project.
+
+    The file holds 2K numbers (x y per point, normalised to the crop); this is checked.
+    """
     shared = Path(__file__).resolve().parents[3] / "shared" / "data" / "pipnet_meanface"
     path = shared / MEANFACE_FILES[dataset]
     if not path.is_file():
         raise ConvertError(f"{path}: PIPNet mean face for {dataset} not found")
+    try:
+        count = len([float(v) for v in path.read_text().split()])
+    except ValueError:
+        raise ConvertError(f"{path}: mean face holds something that is not a number") from None
+    if count != 2 * POINTS[dataset]:
+        raise ConvertError(f"{path}: {count} numbers, expected {2 * POINTS[dataset]} (x, y)")
     return path
 
 

@@ -15,7 +15,7 @@ import os
 import shutil
 import sqlite3
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,30 +24,28 @@ import numpy as np
 from facealign_gui.core.annotation import Annotation, Prediction, Source, Status
 from facealign_gui.datasets.model import Dataset
 from facealign_gui.session import journal as jr
+from facealign_gui.session.edits import EditingMixin
+from facealign_gui.session.files import (
+    SessionDamagedError,
+    SessionError,
+    backup_path,
+    checked_connection,
+    fill_new,
+    write_backup,
+)
 from facealign_gui.session.journal import Edit, ImageState, ReplayedImage
 from facealign_gui.session.lock import SessionLock, SessionLockedError
-from facealign_gui.session.schema import SCHEMA_VERSION, SQLITE_HEADER, configure, create_schema
+from facealign_gui.session.schema import configure, create_schema
 from facealign_gui.session.sources import rows_from, scheme_num_points
 
-__all__ = ["Session", "SessionDamagedError", "SessionError", "SessionLockedError"]
-
-
-class SessionError(RuntimeError):
-    """A session operation that cannot be done; the message says why."""
-
-
-class SessionDamagedError(SessionError):
-    """The session file failed its checks; ``backup`` is the last good copy, if any."""
-
-    def __init__(self, path: Path, why: str, backup: Path | None) -> None:
-        self.path, self.backup = path, backup
-        hint = (
-            f" A backup from the last successful open is at {backup}; "
-            "use Session.restore_backup to go back to it."
-            if backup is not None
-            else " No backup copy exists."
-        )
-        super().__init__(f"{path}: the session file is damaged ({why}).{hint}")
+__all__ = [
+    "Labels",
+    "Session",
+    "SessionDamagedError",
+    "SessionError",
+    "SessionLockedError",
+    "backup_path",
+]
 
 
 @dataclass
@@ -70,11 +68,7 @@ class Labels:
         return int(self.index.size)
 
 
-def backup_path(path: Path) -> Path:
-    return path.with_name(path.name + ".bak")
-
-
-class Session:
+class Session(EditingMixin):
     """One open ``.fagsession`` file. Use `create` or `open`; `close` when done."""
 
     def __init__(self, path: Path, conn: sqlite3.Connection, lock: SessionLock) -> None:
@@ -120,7 +114,7 @@ class Session:
         try:
             configure(conn)
             create_schema(conn)
-            _fill(conn, rows, scheme, int(k))
+            fill_new(conn, rows, scheme, int(k))
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:
             conn.close()
@@ -140,9 +134,9 @@ class Session:
         lock = SessionLock(path)
         lock.acquire()
         try:
-            conn = _checked_connection(path)
+            conn = checked_connection(path)
             if backup:
-                _write_backup(conn, backup_path(path))
+                write_backup(conn, backup_path(path))
             return cls(path, conn, lock)
         except BaseException:
             lock.release()
@@ -277,6 +271,11 @@ class Session:
         ).fetchone()
         return r[0], r[1], r[2], r[3]
 
+    def unverified(self) -> set[int]:
+        """Indices of every image not yet verified."""
+        cur = self._conn.execute("SELECT id FROM images WHERE status != 'verified'")
+        return {r[0] for r in cur}
+
     def unpredicted(self) -> list[int]:
         """Images without a prediction, in file order."""
         cur = self._conn.execute("SELECT id FROM images WHERE prediction_id IS NULL ORDER BY id")
@@ -397,168 +396,6 @@ class Session:
                 "UPDATE images SET seconds = seconds + ? WHERE id=?", (seconds, self._check(i))
             )
 
-    def set_prediction(self, i: int, prediction: Prediction, role: str = "primary") -> int:
-        """Store a model's prediction for image ``i`` and return its id.
-
-        A ``primary`` prediction becomes the image's current one (status unlabelled ->
-        predicted); a ``mirror`` one (already un-flipped, see `session.mirror`) only feeds
-        the disagreement order of the review queue.
-        """
-        with self._tx():
-            return self._insert_prediction(i, prediction, role)
-
-    def set_predictions(self, items: Sequence[tuple[int, Prediction, str]]) -> list[int]:
-        """Many `set_prediction` calls in one transaction (for a whole-dataset run)."""
-        with self._tx():
-            return [self._insert_prediction(i, p, role) for i, p, role in items]
-
-    def move_points(
-        self, i: int, indices: Sequence[int], new_xy: np.ndarray, kind: str = "move"
-    ) -> Edit:
-        """Move landmarks ``indices`` of image ``i`` to ``new_xy`` (n x 2).
-
-        The first edit of an image without an annotation starts it from the prediction.
-        """
-        idx = _indices(indices, self.num_points)
-        xy = np.asarray(new_xy, dtype=np.float64).reshape(-1, 2)
-        if xy.shape[0] != idx.size:
-            raise SessionError(f"{idx.size} indices but {xy.shape[0]} new positions")
-        state, pts, vis = self._current(i)
-        new_state = self._edited_state(state)
-        return self.apply(
-            Edit(i, kind, state, new_state, idx, pts[idx], xy, vis[idx], vis[idx].copy())
-        )
-
-    def set_visibility(self, i: int, indices: Sequence[int], visible: bool | np.ndarray) -> Edit:
-        idx = _indices(indices, self.num_points)
-        new_vis = np.broadcast_to(np.asarray(visible, dtype=bool), idx.shape).copy()
-        state, pts, vis = self._current(i)
-        new_state = self._edited_state(state)
-        return self.apply(
-            Edit(
-                i, "visibility", state, new_state, idx, pts[idx], pts[idx].copy(), vis[idx], new_vis
-            )
-        )
-
-    def copy_prediction(self, i: int, indices: Sequence[int] | None = None) -> Edit:
-        """Copy the prediction's points (all, or ``indices``) into the annotation."""
-        state, pts, vis = self._current(i)
-        if state.prediction is None:
-            raise SessionError(f"image {i} has no prediction to copy")
-        pred = self.prediction_by_id(state.prediction).points
-        idx = np.arange(self.num_points) if indices is None else _indices(indices, self.num_points)
-        if indices is None:
-            new_state = ImageState(
-                True,
-                Source.PREDICTED.value,
-                state.prediction,
-                Status.EDITED.value,
-                state.prediction,
-            )
-        else:
-            new_state = self._edited_state(state)
-        return self.apply(
-            Edit(
-                i,
-                "copy",
-                state,
-                new_state,
-                idx,
-                pts[idx],
-                pred[idx].copy(),
-                vis[idx],
-                np.ones(idx.size, dtype=bool),
-            )
-        )
-
-    def reset_to_prediction(self, i: int) -> Edit:
-        """Drop the annotation: the image shows its prediction again."""
-        state, pts, vis = self._current(i)
-        if not state.annotated:
-            raise SessionError(f"image {i} has no annotation to reset")
-        status = Status.PREDICTED if state.prediction is not None else Status.UNLABELLED
-        new_state = ImageState(False, None, None, status.value, state.prediction)
-        idx = np.arange(self.num_points)
-        return self.apply(Edit(i, "reset", state, new_state, idx, pts, pts.copy(), vis, vis.copy()))
-
-    def accept(self, i: int) -> Edit:
-        """Mark image ``i`` verified; without edits its prediction becomes the annotation."""
-        state = self.state(i)
-        if state.annotated:
-            new_state = ImageState(
-                True, state.source, state.from_prediction, Status.VERIFIED.value, state.prediction
-            )
-        elif state.prediction is not None:
-            new_state = ImageState(
-                True,
-                Source.PREDICTED.value,
-                state.prediction,
-                Status.VERIFIED.value,
-                state.prediction,
-            )
-        else:
-            raise SessionError(f"image {i} has neither a prediction nor an annotation to accept")
-        return self.apply(Edit(i, "accept", state, new_state))
-
-    def set_status(self, i: int, status: Status | str) -> Edit:
-        status = Status(status)
-        if status is Status.VERIFIED:
-            return self.accept(i)
-        state = self.state(i)
-        new_state = ImageState(
-            state.annotated, state.source, state.from_prediction, status.value, state.prediction
-        )
-        return self.apply(Edit(i, "status", state, new_state))
-
-    def apply(self, edit: Edit) -> Edit:
-        """Apply ``edit`` (a new one, a redo, or an ``inverse()`` for undo) and journal it.
-
-        Raises `SessionError` when the image's state is not ``edit.old_state`` (a stale undo).
-        """
-        i = self._check(edit.image)
-        with self._tx():
-            state = self.state(i)
-            if state != edit.old_state:
-                raise SessionError(
-                    f"image {i} changed since this edit was made ({state} != {edit.old_state})"
-                )
-            cur_pts, cur_vis = self._stored_points(i)
-            cur = ReplayedImage(state, cur_pts, cur_vis)
-            preds = {}
-            pid = edit.new_state.from_prediction
-            if edit.new_state.annotated and not state.annotated and pid is not None:
-                preds[pid] = self.prediction_by_id(pid).points
-            new = jr.apply_to(cur, edit, self.num_points, preds)
-            now = time.time()
-            c = self._conn
-            if new.points is None:
-                c.execute("DELETE FROM annotations WHERE image_id=?", (i,))
-            else:
-                c.execute(
-                    "INSERT OR REPLACE INTO annotations VALUES (?, ?, ?, ?, ?, ?)",
-                    (
-                        i,
-                        jr.points_blob(new.points),
-                        jr.mask_blob(new.visible),
-                        edit.new_state.source,
-                        edit.new_state.from_prediction,
-                        now,
-                    ),
-                )
-            reviewed = now if edit.new_state.status == Status.VERIFIED.value else None
-            c.execute(
-                "UPDATE images SET status=?, prediction_id=?, "
-                "reviewed_at=COALESCE(?, reviewed_at) WHERE id=?",
-                (edit.new_state.status, edit.new_state.prediction, reviewed, i),
-            )
-            c.execute(
-                "INSERT INTO journal (t, image_id, kind, indices, old_points, new_points,"
-                " old_visible, new_visible, old_state, new_state)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                jr.edit_row(edit, now),
-            )
-        return edit
-
     # -- internals -------------------------------------------------------------------------
 
     @contextlib.contextmanager
@@ -589,201 +426,3 @@ class Session:
 
     def _one(self, sql: str, i: int) -> object:
         return self._conn.execute(sql, (self._check(i),)).fetchone()[0]
-
-    def _stored_points(self, i: int) -> tuple[np.ndarray | None, np.ndarray | None]:
-        r = self._conn.execute(
-            "SELECT points, visible FROM annotations WHERE image_id=?", (i,)
-        ).fetchone()
-        return (None, None) if r is None else (jr.points_from_blob(r[0]), jr.mask_from_blob(r[1]))
-
-    def _current(self, i: int) -> tuple[ImageState, np.ndarray, np.ndarray]:
-        """State plus the points a person sees: the annotation, else the prediction."""
-        state = self.state(i)
-        pts, vis = self._stored_points(i)
-        if pts is None:
-            if state.prediction is not None:
-                pts = self.prediction_by_id(state.prediction).points
-            else:
-                pts = np.full((self.num_points, 2), np.nan)
-            vis = np.ones(self.num_points, dtype=bool)
-        return state, pts, vis
-
-    def _edited_state(self, state: ImageState) -> ImageState:
-        if state.annotated:
-            return ImageState(
-                True,
-                Source.EDITED.value,
-                state.from_prediction,
-                Status.EDITED.value,
-                state.prediction,
-            )
-        return ImageState(
-            True, Source.EDITED.value, state.prediction, Status.EDITED.value, state.prediction
-        )
-
-    def _insert_prediction(self, i: int, p: Prediction, role: str) -> int:
-        from facealign_gui.session.mirror import disagreement
-
-        i = self._check(i)
-        pts = np.asarray(p.points, dtype=np.float64).reshape(-1, 2)
-        if pts.shape[0] != self.num_points:
-            raise SessionError(
-                f"prediction for image {i} has {pts.shape[0]} points, "
-                f"the session's scheme has {self.num_points}"
-            )
-        conf = np.asarray(p.confidence, dtype=np.float32).reshape(-1)
-        mean_c = float(np.mean(conf)) if conf.size else None
-        min_c = float(np.min(conf)) if conf.size else None
-        dis = None
-        if role == "mirror":
-            primary = self.prediction(i)
-            dis = None if primary is None else disagreement(primary.points, pts)
-        cur = self._conn.execute(
-            "INSERT INTO predictions (image_id, role, model_id, points, confidence, mean_conf,"
-            " min_conf, disagreement, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                i,
-                role,
-                p.model_id,
-                jr.points_blob(pts),
-                jr.floats_blob(conf),
-                mean_c,
-                min_c,
-                dis,
-                time.time(),
-            ),
-        )
-        pid = int(cur.lastrowid)
-        if role == "primary":
-            state = self.state(i)
-            status = Status.PREDICTED.value if state.status == "unlabelled" else state.status
-            new_state = ImageState(
-                state.annotated, state.source, state.from_prediction, status, pid
-            )
-            self.apply(Edit(i, "predict", state, new_state))
-        return pid
-
-
-def _indices(indices: Sequence[int], k: int) -> np.ndarray:
-    idx = np.asarray(indices, dtype=np.int64).reshape(-1)
-    if idx.size and (idx.min() < 0 or idx.max() >= k):
-        raise SessionError(f"landmark indices must be in 0..{k - 1}, got {idx.tolist()}")
-    if np.unique(idx).size != idx.size:
-        raise SessionError(f"landmark indices repeat: {idx.tolist()}")
-    return idx
-
-
-def _fill(conn: sqlite3.Connection, rows: object, scheme: str | None, k: int) -> None:
-    from facealign_gui.session.sources import SourceRows
-
-    assert isinstance(rows, SourceRows)
-    conn.execute("BEGIN")
-    conn.executemany(
-        "INSERT INTO meta VALUES (?, ?)",
-        [
-            ("root", str(rows.root)),
-            ("scheme", scheme or ""),
-            ("num_points", str(k)),
-            ("current", "0"),
-            ("inputs", json.dumps(rows.inputs)),
-            ("created", str(time.time())),
-        ],
-    )
-
-    def blob(a: np.ndarray | None, j: int) -> bytes | None:
-        return None if a is None else np.ascontiguousarray(a[j], dtype="<f8").tobytes()
-
-    conn.executemany(
-        "INSERT INTO images (id, path, box, center, scale, attributes) VALUES (?,?,?,?,?,?)",
-        (
-            (
-                j,
-                name,
-                blob(rows.boxes, j),
-                blob(rows.centers, j),
-                None if rows.scales is None else float(rows.scales[j]),
-                rows.attributes[j],
-            )
-            for j, name in enumerate(rows.images)
-        ),
-    )
-    if rows.points is not None:
-        if rows.points.shape[1] != k:
-            raise SessionError(f"the dataset has {rows.points.shape[1]} points, expected {k}")
-        now = time.time()
-        idx = np.arange(k)
-        ann, jour = [], []
-        vis_all = rows.visible if rows.visible is not None else np.ones(rows.points.shape[:2], bool)
-        for j in range(len(rows.images)):
-            pts = rows.points[j]
-            if np.all(np.isnan(pts)):
-                continue
-            vis = vis_all[j]
-            ann.append(
-                (j, jr.points_blob(pts), jr.mask_blob(vis), Source.GROUND_TRUTH.value, None, now)
-            )
-            new_state = ImageState(True, Source.GROUND_TRUTH.value, None, "unlabelled", None)
-            e = Edit(
-                j,
-                "import",
-                ImageState(),
-                new_state,
-                idx,
-                np.full((k, 2), np.nan),
-                np.asarray(pts, np.float64),
-                np.ones(k, bool),
-                np.asarray(vis, bool),
-            )
-            jour.append(jr.edit_row(e, now))
-        conn.executemany("INSERT INTO annotations VALUES (?, ?, ?, ?, ?, ?)", ann)
-        conn.executemany(
-            "INSERT INTO journal (t, image_id, kind, indices, old_points, new_points,"
-            " old_visible, new_visible, old_state, new_state) VALUES (?,?,?,?,?,?,?,?,?,?)",
-            jour,
-        )
-    conn.execute("COMMIT")
-
-
-def _checked_connection(path: Path) -> sqlite3.Connection:
-    bak = backup_path(path)
-    backup = bak if bak.is_file() else None
-    with open(path, "rb") as f:
-        head = f.read(100)
-    if len(head) < 100 or not head.startswith(SQLITE_HEADER):
-        raise SessionDamagedError(path, "not an SQLite database header", backup)
-    try:
-        conn = sqlite3.connect(path, isolation_level=None)
-    except sqlite3.Error as exc:
-        raise SessionDamagedError(path, str(exc), backup) from exc
-    try:
-        configure(conn)
-        check = conn.execute("PRAGMA quick_check").fetchall()
-        if check != [("ok",)]:
-            raise SessionDamagedError(path, "; ".join(r[0] for r in check[:3]), backup)
-        try:
-            (version,) = conn.execute("SELECT version FROM schema_version").fetchone()
-        except (sqlite3.Error, TypeError) as exc:
-            raise SessionDamagedError(path, "no schema version table", backup) from exc
-        if version > SCHEMA_VERSION:
-            raise SessionError(
-                f"{path}: made by a newer facealign-gui (schema {version} > {SCHEMA_VERSION})"
-            )
-        return conn
-    except sqlite3.DatabaseError as exc:
-        conn.close()
-        raise SessionDamagedError(path, str(exc), backup) from exc
-    except BaseException:
-        conn.close()
-        raise
-
-
-def _write_backup(conn: sqlite3.Connection, bak: Path) -> None:
-    """Copy the (checked) session to ``bak`` atomically."""
-    tmp = bak.with_name(f".{bak.name}.{os.getpid()}.tmp")
-    dst = sqlite3.connect(tmp)
-    try:
-        conn.backup(dst)
-        dst.execute("PRAGMA journal_mode = DELETE")
-    finally:
-        dst.close()
-    os.replace(tmp, bak)

@@ -258,3 +258,19 @@ def test_time_on_an_image_is_counted_when_the_person_moves_on(setup, monkeypatch
     c.show(3)
     assert s.image_info(0)["seconds"] == pytest.approx(12.5, abs=0.5)
     assert s.image_info(2)["seconds"] == pytest.approx(editing.MAX_SECONDS_PER_VISIT)
+
+
+def test_next_skips_a_long_run_of_verified_images(qtbot, tmp_path: Path) -> None:
+    s = labelling_session(tmp_path, n=30)
+    for i in range(1, 28):
+        s.accept(i)
+    c = EditController(FakeView(), s)
+    assert c.current == 0
+    c.accept_and_next()
+    assert c.current == 28
+    c.accept_and_next()
+    assert c.current == 29
+    c.accept_and_next()  # nothing left: stays
+    assert c.current == 29 and s.counts()["remaining"] == 0
+    c.close()
+    s.close()

@@ -40,7 +40,10 @@ def test_truth_and_prediction_are_separate_layers_with_one_item_each(view: Image
 
 def test_image_levels_are_fixed_so_a_dark_image_is_not_stretched(view: ImageView) -> None:
     view.set_image(np.full((20, 30, 3), 10, np.uint8))
-    assert tuple(view.image_item.levels) == (0, 255)
+    view.image_item.render()
+    assert view.image_item.qimage.pixelColor(3, 4).getRgb()[:3] == (10, 10, 10)
+    view.set_image(np.full((20, 30), 1000, np.uint16))
+    assert tuple(view.image_item.levels) == (0, 65535)
     # pixel centres at integers: the image item starts half a pixel up-left
     assert (view.image_item.pos().x(), view.image_item.pos().y()) == (-0.5, -0.5)
 

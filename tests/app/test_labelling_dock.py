@@ -101,6 +101,7 @@ def test_predict_all_runs_in_the_background_and_orders_the_queue(qtbot, tmp_path
     assert s.unpredicted() == []
     means = [s.summary(i)[2] for i in d.controller.queue]
     assert means == sorted(means)
+    assert d.controller.current == d.controller.queue[0]  # the least confident image is shown
     assert s.counts()["predicted"] == 6
     assert s.prediction(0, role="mirror") is not None  # the mirror check ran too
     d.shutdown()
@@ -155,3 +156,31 @@ def test_the_correction_report_dialog_lists_every_labelled_image(qtbot, dock) ->
     nme = [dlg.image_table.item(r, 3).text() for r in range(2)]
     assert nme[1] == "0.0000" and float(nme[0]) > 0  # sorted: largest correction first
     assert np.isfinite(dlg.report.nme).all()
+
+
+def test_a_damaged_session_can_be_restored_from_its_backup(qtbot, tmp_path, monkeypatch) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    from facealign_gui.app.labelling_dock import open_session_with_recovery
+
+    s = labelling_session(tmp_path, n=2)
+    s.accept(0)
+    s.close()
+    path = tmp_path / "s.fagsession"
+    Session.open(path).close()  # takes the .bak
+    data = bytearray(path.read_bytes())
+    data[:16] = b"not sqlite at al"
+    path.write_bytes(bytes(data))
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    s2 = open_session_with_recovery(path)
+    assert s2 is not None and s2.status(0) is Status.VERIFIED
+    s2.close()
+
+
+def test_shutdown_closes_the_session_and_releases_its_lock(qtbot, tmp_path) -> None:
+    s = labelling_session(tmp_path, n=2)
+    d = LabellingDock(s, FakeView())
+    qtbot.addWidget(d)
+    d.shutdown()
+    assert s.closed
+    Session.open(tmp_path / "s.fagsession").close()

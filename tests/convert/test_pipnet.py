@@ -85,3 +85,10 @@ def test_checkpoint_for_another_number_of_points_is_refused_naming_the_keys(
 def test_unknown_backbone_is_named_in_the_error() -> None:
     with pytest.raises(ConvertError, match="resnet34"):
         build_pipnet("resnet34", 98)
+
+
+def test_command_offers_exactly_the_backbones_the_converter_builds() -> None:
+    from facealign_gui.commands.convert_model import PIPNET_BACKBONES
+    from facealign_gui.convert.pipnet import BACKBONES
+
+    assert set(PIPNET_BACKBONES) == set(BACKBONES)

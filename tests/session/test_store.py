@@ -185,3 +185,17 @@ def test_the_file_uses_wal_foreign_keys_and_a_schema_version(tmp_path: Path) -> 
     fks = con.execute("PRAGMA foreign_key_list(annotations)").fetchall()
     assert {r[2] for r in fks} == {"images", "predictions"}
     con.close()
+
+
+def test_a_folder_of_unlabelled_images_becomes_a_session(tmp_path: Path) -> None:
+    import cv2
+
+    folder = tmp_path / "faces"
+    folder.mkdir()
+    for name in ("b.png", "a.jpg", "c.png"):
+        cv2.imwrite(str(folder / name), np.zeros((8, 8, 3), np.uint8))
+    s = Session.create(tmp_path / "f.fagsession", folder, scheme="wflw98")
+    assert len(s) == 3 and s.num_points == 98
+    assert sorted(s.image_path(i).name for i in range(3)) == ["a.jpg", "b.png", "c.png"]
+    assert all(s.image_path(i).is_file() for i in range(3))
+    assert s.counts()["unlabelled"] == 3

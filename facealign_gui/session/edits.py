@@ -1,0 +1,270 @@
+"""The editing half of `Session`: every change builds an `Edit` and goes through `apply`,
+one transaction that updates the annotation, the image's state and the journal together."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from facealign_gui.core.annotation import Prediction, Source, Status
+from facealign_gui.session import journal as jr
+from facealign_gui.session.files import SessionError
+from facealign_gui.session.journal import Edit, ImageState, ReplayedImage
+
+
+class EditingMixin:
+    """Edits of a `Session` (which provides the connection, `state` and lookups)."""
+
+    path: Path
+    num_points: int
+    _conn: sqlite3.Connection
+
+    # `Session` provides state(), prediction(), prediction_by_id(), _check() and _tx().
+
+    def set_prediction(self, i: int, prediction: Prediction, role: str = "primary") -> int:
+        """Store a model's prediction for image ``i`` and return its id.
+
+        A ``primary`` prediction becomes the image's current one (status unlabelled ->
+        predicted); a ``mirror`` one (already un-flipped, see `session.mirror`) only feeds
+        the disagreement order of the review queue.
+        """
+        with self._tx():
+            return self._insert_prediction(i, prediction, role)
+
+    def set_predictions(self, items: Sequence[tuple[int, Prediction, str]]) -> list[int]:
+        """Many `set_prediction` calls in one transaction (for a whole-dataset run)."""
+        with self._tx():
+            return [self._insert_prediction(i, p, role) for i, p, role in items]
+
+    def move_points(
+        self, i: int, indices: Sequence[int], new_xy: np.ndarray, kind: str = "move"
+    ) -> Edit:
+        """Move landmarks ``indices`` of image ``i`` to ``new_xy`` (n x 2).
+
+        The first edit of an image without an annotation starts it from the prediction.
+        """
+        idx = _indices(indices, self.num_points)
+        xy = np.asarray(new_xy, dtype=np.float64).reshape(-1, 2)
+        if xy.shape[0] != idx.size:
+            raise SessionError(f"{idx.size} indices but {xy.shape[0]} new positions")
+        state, pts, vis = self._current(i)
+        new_state = self._edited_state(state)
+        return self.apply(
+            Edit(i, kind, state, new_state, idx, pts[idx], xy, vis[idx], vis[idx].copy())
+        )
+
+    def set_visibility(self, i: int, indices: Sequence[int], visible: bool | np.ndarray) -> Edit:
+        idx = _indices(indices, self.num_points)
+        new_vis = np.broadcast_to(np.asarray(visible, dtype=bool), idx.shape).copy()
+        state, pts, vis = self._current(i)
+        new_state = self._edited_state(state)
+        return self.apply(
+            Edit(
+                i, "visibility", state, new_state, idx, pts[idx], pts[idx].copy(), vis[idx], new_vis
+            )
+        )
+
+    def copy_prediction(self, i: int, indices: Sequence[int] | None = None) -> Edit:
+        """Copy the prediction's points (all, or ``indices``) into the annotation."""
+        state, pts, vis = self._current(i)
+        if state.prediction is None:
+            raise SessionError(f"image {i} has no prediction to copy")
+        pred = self.prediction_by_id(state.prediction).points
+        idx = np.arange(self.num_points) if indices is None else _indices(indices, self.num_points)
+        if indices is None:
+            new_state = ImageState(
+                True,
+                Source.PREDICTED.value,
+                state.prediction,
+                Status.EDITED.value,
+                state.prediction,
+            )
+        else:
+            new_state = self._edited_state(state)
+        return self.apply(
+            Edit(
+                i,
+                "copy",
+                state,
+                new_state,
+                idx,
+                pts[idx],
+                pred[idx].copy(),
+                vis[idx],
+                np.ones(idx.size, dtype=bool),
+            )
+        )
+
+    def reset_to_prediction(self, i: int) -> Edit:
+        """Drop the annotation: the image shows its prediction again."""
+        state, pts, vis = self._current(i)
+        if not state.annotated:
+            raise SessionError(f"image {i} has no annotation to reset")
+        status = Status.PREDICTED if state.prediction is not None else Status.UNLABELLED
+        new_state = ImageState(False, None, None, status.value, state.prediction)
+        idx = np.arange(self.num_points)
+        return self.apply(Edit(i, "reset", state, new_state, idx, pts, pts.copy(), vis, vis.copy()))
+
+    def accept(self, i: int) -> Edit:
+        """Mark image ``i`` verified; without edits its prediction becomes the annotation."""
+        state = self.state(i)
+        if state.annotated:
+            new_state = ImageState(
+                True, state.source, state.from_prediction, Status.VERIFIED.value, state.prediction
+            )
+        elif state.prediction is not None:
+            new_state = ImageState(
+                True,
+                Source.PREDICTED.value,
+                state.prediction,
+                Status.VERIFIED.value,
+                state.prediction,
+            )
+        else:
+            raise SessionError(f"image {i} has neither a prediction nor an annotation to accept")
+        return self.apply(Edit(i, "accept", state, new_state))
+
+    def set_status(self, i: int, status: Status | str) -> Edit:
+        status = Status(status)
+        if status is Status.VERIFIED:
+            return self.accept(i)
+        state = self.state(i)
+        new_state = ImageState(
+            state.annotated, state.source, state.from_prediction, status.value, state.prediction
+        )
+        return self.apply(Edit(i, "status", state, new_state))
+
+    def apply(self, edit: Edit) -> Edit:
+        """Apply ``edit`` (a new one, a redo, or an ``inverse()`` for undo) and journal it.
+
+        Raises `SessionError` when the image's state is not ``edit.old_state`` (a stale undo).
+        """
+        i = self._check(edit.image)
+        with self._tx():
+            state = self.state(i)
+            if state != edit.old_state:
+                raise SessionError(
+                    f"image {i} changed since this edit was made ({state} != {edit.old_state})"
+                )
+            cur_pts, cur_vis = self._stored_points(i)
+            cur = ReplayedImage(state, cur_pts, cur_vis)
+            preds = {}
+            pid = edit.new_state.from_prediction
+            if edit.new_state.annotated and not state.annotated and pid is not None:
+                preds[pid] = self.prediction_by_id(pid).points
+            new = jr.apply_to(cur, edit, self.num_points, preds)
+            now = time.time()
+            c = self._conn
+            if new.points is None:
+                c.execute("DELETE FROM annotations WHERE image_id=?", (i,))
+            else:
+                c.execute(
+                    "INSERT OR REPLACE INTO annotations VALUES (?, ?, ?, ?, ?, ?)",
+                    (
+                        i,
+                        jr.points_blob(new.points),
+                        jr.mask_blob(new.visible),
+                        edit.new_state.source,
+                        edit.new_state.from_prediction,
+                        now,
+                    ),
+                )
+            reviewed = now if edit.new_state.status == Status.VERIFIED.value else None
+            c.execute(
+                "UPDATE images SET status=?, prediction_id=?, "
+                "reviewed_at=COALESCE(?, reviewed_at) WHERE id=?",
+                (edit.new_state.status, edit.new_state.prediction, reviewed, i),
+            )
+            c.execute(
+                "INSERT INTO journal (t, image_id, kind, indices, old_points, new_points,"
+                " old_visible, new_visible, old_state, new_state)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                jr.edit_row(edit, now),
+            )
+        return edit
+
+    def _stored_points(self, i: int) -> tuple[np.ndarray | None, np.ndarray | None]:
+        r = self._conn.execute(
+            "SELECT points, visible FROM annotations WHERE image_id=?", (i,)
+        ).fetchone()
+        return (None, None) if r is None else (jr.points_from_blob(r[0]), jr.mask_from_blob(r[1]))
+
+    def _current(self, i: int) -> tuple[ImageState, np.ndarray, np.ndarray]:
+        """State plus the points a person sees: the annotation, else the prediction."""
+        state = self.state(i)
+        pts, vis = self._stored_points(i)
+        if pts is None:
+            if state.prediction is not None:
+                pts = self.prediction_by_id(state.prediction).points
+            else:
+                pts = np.full((self.num_points, 2), np.nan)
+            vis = np.ones(self.num_points, dtype=bool)
+        return state, pts, vis
+
+    def _edited_state(self, state: ImageState) -> ImageState:
+        if state.annotated:
+            return ImageState(
+                True,
+                Source.EDITED.value,
+                state.from_prediction,
+                Status.EDITED.value,
+                state.prediction,
+            )
+        return ImageState(
+            True, Source.EDITED.value, state.prediction, Status.EDITED.value, state.prediction
+        )
+
+    def _insert_prediction(self, i: int, p: Prediction, role: str) -> int:
+        from facealign_gui.session.mirror import disagreement
+
+        i = self._check(i)
+        pts = np.asarray(p.points, dtype=np.float64).reshape(-1, 2)
+        if pts.shape[0] != self.num_points:
+            raise SessionError(
+                f"prediction for image {i} has {pts.shape[0]} points, "
+                f"the session's scheme has {self.num_points}"
+            )
+        conf = np.asarray(p.confidence, dtype=np.float32).reshape(-1)
+        mean_c = float(np.mean(conf)) if conf.size else None
+        min_c = float(np.min(conf)) if conf.size else None
+        dis = None
+        if role == "mirror":
+            primary = self.prediction(i)
+            dis = None if primary is None else disagreement(primary.points, pts)
+        cur = self._conn.execute(
+            "INSERT INTO predictions (image_id, role, model_id, points, confidence, mean_conf,"
+            " min_conf, disagreement, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                i,
+                role,
+                p.model_id,
+                jr.points_blob(pts),
+                jr.floats_blob(conf),
+                mean_c,
+                min_c,
+                dis,
+                time.time(),
+            ),
+        )
+        pid = int(cur.lastrowid)
+        if role == "primary":
+            state = self.state(i)
+            status = Status.PREDICTED.value if state.status == "unlabelled" else state.status
+            new_state = ImageState(
+                state.annotated, state.source, state.from_prediction, status, pid
+            )
+            self.apply(Edit(i, "predict", state, new_state))
+        return pid
+
+
+def _indices(indices: Sequence[int], k: int) -> np.ndarray:
+    idx = np.asarray(indices, dtype=np.int64).reshape(-1)
+    if idx.size and (idx.min() < 0 or idx.max() >= k):
+        raise SessionError(f"landmark indices must be in 0..{k - 1}, got {idx.tolist()}")
+    if np.unique(idx).size != idx.size:
+        raise SessionError(f"landmark indices repeat: {idx.tolist()}")
+    return idx
