@@ -10,8 +10,9 @@ folder, then times (median of ``--runs``):
 - ``Session.move_points`` (one drag, committed);
 - ``Session.open`` of the 10,000-image session (lock, header + ``PRAGMA quick_check``,
   ``.bak`` copy), and the same without the backup;
-- exports of 10,000 labelled rows to HRNet CSV and COCO JSON (baseline: ``write_dataset``
-  of an already-built `Dataset`, i.e. the writer alone).
+- exports of 10,000 labelled rows to HRNet CSV, COCO JSON and a WFLW list (baseline:
+  ``write_dataset`` of an already-built `Dataset`, i.e. the HRNet writer alone), and the
+  floor any exact text export pays: ``repr()`` of every coordinate.
 
 Targets (issue 5): accept-and-next <= 50 ms, open <= 1 s, export of 10,000 rows <= 1 s.
 
@@ -156,6 +157,9 @@ def main() -> None:
             lambda: write_dataset(ds, folder / f"w{next(n_out)}.csv", "hrnet_csv"), a.runs
         )
         rows.append((f"write_dataset HRNet CSV, {len(ds)} rows (baseline)", t_base, "", 1.0))
+        floats = ds.points.reshape(-1).tolist()
+        t = timed(lambda: ",".join(map(repr, floats)), a.runs)
+        rows.append((f"repr() of {len(floats)} floats (text floor)", t, "", t / t_base))
         t = timed(lambda: export_session(s, folder / f"e{next(n_out)}.csv", "hrnet_csv"), a.runs)
         rows.append((f"export HRNet CSV, {len(ds)} rows", t, "<= 1 s", t / t_base))
         t = timed(lambda: export_session(s, folder / f"e{next(n_out)}.json", "coco"), a.runs)
@@ -164,7 +168,11 @@ def main() -> None:
         rows.append((f"export WFLW list, {len(ds)} rows", t, "<= 1 s", t / t_base))
         s.close()
 
-    print(f"\nmedian of {a.runs} runs (accept/move: {a.runs * 10} runs)\n")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(
+        f"\nmedian of {a.runs} runs (accept/move: {a.runs * 10} runs); "
+        f"load average {load:.1f} on {os.cpu_count()} CPUs\n"
+    )
     print(f"{'what':<48} {'median':>11} {'target':>9} {'x baseline':>11}")
     for name, t, target, ratio in rows:
         r = "" if ratio is None else f"{ratio:.1f}"

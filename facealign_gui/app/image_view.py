@@ -269,16 +269,18 @@ class ImageView(pg.GraphicsLayoutWidget):
             pts[~self._visible] = np.nan
         return pts
 
-    def _refresh_points(self) -> None:
+    def _refresh_points(self, prediction: bool = True) -> None:
+        """Redraw the point layers; ``prediction=False`` (a drag) leaves the model's alone."""
         if self._batch_depth:
             self._dirty = True
             return
         self._dirty = False
         truth = self._shown_truth()
         self._set_scatter(self.truth_item, truth)
-        self._set_scatter(self.pred_item, self._pred)
         self.edges_truth.set_segments(*edge_segments(truth, self._edges))
-        self.edges_pred.set_segments(*edge_segments(self._pred, self._edges))
+        if prediction:
+            self._set_scatter(self.pred_item, self._pred)
+            self.edges_pred.set_segments(*edge_segments(self._pred, self._edges))
         norm = self._error_norm or fallback_error_norm(truth)
         self.errors.set_vectors(truth, self._pred, norm)
         self.labels.set_points(truth if truth is not None else self._pred)
@@ -347,12 +349,12 @@ class ImageView(pg.GraphicsLayoutWidget):
 
     def drag_to(self, indices: np.ndarray, xy: np.ndarray) -> None:
         self._truth[indices] = xy
-        self._refresh_points()
+        self._refresh_points(prediction=False)
         self.pointsDragging.emit(indices, xy.copy())
 
     def finish_drag(self, indices: np.ndarray, old: np.ndarray, new: np.ndarray) -> None:
         self._truth[indices] = new
-        self._refresh_points()
+        self._refresh_points(prediction=False)
         self.pointsMoved.emit(indices, old, new.copy())
 
     def select_in_rect(self, rect: QRectF, modifiers: object) -> None:

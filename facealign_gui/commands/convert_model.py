@@ -38,6 +38,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--backbone", choices=PIPNET_BACKBONES, help="PIPNet backbone (default resnet18)"
     )
     parser.add_argument(
+        "--meanface",
+        metavar="FILE",
+        help="PIPNet: the dataset's mean face (meanface.txt from the authors' data folder)",
+    )
+    parser.add_argument(
         "--random-weights",
         action="store_true",
         help="export a randomly initialised network (for benchmarks; no checkpoint)",
@@ -73,6 +78,7 @@ def run(args: argparse.Namespace) -> int:
             out,
             dataset=args.dataset,
             backbone=args.backbone,
+            meanface=args.meanface,
         )
     except ConvertError as exc:
         print(f"convert-model: {exc}", file=sys.stderr)

@@ -127,15 +127,22 @@ def make_card(onnx_name: str, dataset: str | None, backbone: str, num_points: in
     )
 
 
-def meanface_path(dataset: str) -> Path:
-    """The dataset's mean face in ``../shared/data/pipnet_meanface`` beside the project.
+def meanface_path(dataset: str, given: str | Path | None = None) -> Path:
+    """The dataset's mean face: ``given``, else ``../shared/data/pipnet_meanface`` beside
+    a source checkout.
 
     The file holds 2K numbers (x y per point, normalised to the crop); this is checked.
     """
-    shared = Path(__file__).resolve().parents[3] / "shared" / "data" / "pipnet_meanface"
-    path = shared / MEANFACE_FILES[dataset]
+    if given is not None:
+        path = Path(given)
+    else:
+        shared = Path(__file__).resolve().parents[3] / "shared" / "data" / "pipnet_meanface"
+        path = shared / MEANFACE_FILES[dataset]
     if not path.is_file():
-        raise ConvertError(f"{path}: PIPNet mean face for {dataset} not found")
+        raise ConvertError(
+            f"{path}: PIPNet mean face for {dataset} not found; pass --meanface with the "
+            f"{MEANFACE_FILES[dataset]} file from the authors' data folder"
+        )
     try:
         count = len([float(v) for v in path.read_text().split()])
     except ValueError:
@@ -150,6 +157,7 @@ def convert(
     out: str | Path,
     dataset: str | None = None,
     backbone: str | None = None,
+    meanface: str | Path | None = None,
     **_: Any,
 ) -> ConvertResult:
     """Rebuild, load ``checkpoint`` (None: random weights), export ``out``; return the card."""
@@ -172,6 +180,6 @@ def convert(
         Path(out).name, trained, backbone, num_points
     )
     if card.decoder.meanface and dataset:
-        extra[card.decoder.meanface] = meanface_path(dataset)
+        extra[card.decoder.meanface] = meanface_path(dataset, meanface)
     write_atomic(out, data)
     return ConvertResult(card, diff, extra)
