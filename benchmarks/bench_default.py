@@ -8,9 +8,10 @@ on ready-made input tensors, measured in the same run, so the ratio shows what
 pre-processing, decoding, NMS and the 300W mapping cost on top of the networks.
 
 Each configuration runs ``--frames`` frames per repeat after a warm-up, the configurations
-interleaved; the table shows the median over ``--repeats`` repeats. Target: >= 60 frames/s for detect + landmarks on 2 cores.
+interleaved; the table shows the median over ``--repeats`` repeats. Target: >= 60 frames/s
+for detect + landmarks on 2 cores.
 
-    python benchmarks/bench_default.py [--frames 200] [--repeats 5]
+    python benchmarks/bench_default.py [--frames 200] [--repeats 5] [--threads 1]
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import numpy as np
 import onnxruntime as ort
 
 from facealign_gui.inference.detect import detect_faces, get_detector
-from facealign_gui.inference.mediapipe import load_default_predictor, roi_from_face
+from facealign_gui.inference.mediapipe import face_from_mesh, load_default_predictor, roi_from_face
 
 TAKEO = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "takeo.ppm"
 
@@ -113,6 +114,13 @@ def main(argv: list[str] | None = None) -> int:
     ]
     if face is not None:
         rows.append(("predict (ROI, warp, run, 300W map)", lambda: predictor.predict(frame, face)))
+        tracked = face_from_mesh(predictor.predict(frame, face).mesh)
+        rows.append(
+            (
+                "predict from last frame's mesh (tracking, no detector)",
+                lambda: predictor.predict(frame, tracked),
+            )
+        )
     rows.append(("detect_faces + predict (default model)", pipeline))
 
     print(f"frame: {what}; faces found: {len(faces)}")
@@ -124,13 +132,13 @@ def main(argv: list[str] | None = None) -> int:
     results = time_rows(rows, args.frames, args.repeats)
     base = results[0][1]
     print(
-        f"| {'what':<50} | {'ms/frame':>8} | {'frames/s':>8} | {'x baseline':>10} "
+        f"| {'what':<55} | {'ms/frame':>8} | {'frames/s':>8} | {'x baseline':>10} "
         f"| {'CPU ms/frame':>12} |"
     )
-    print(f"|{'-' * 52}|{'-' * 10}|{'-' * 10}|{'-' * 12}|{'-' * 14}|")
+    print(f"|{'-' * 57}|{'-' * 10}|{'-' * 10}|{'-' * 12}|{'-' * 14}|")
     for name, sec, cpu in results:
         print(
-            f"| {name:<50} | {sec * 1e3:8.2f} | {1 / sec:8.1f} | {sec / base:10.2f} "
+            f"| {name:<55} | {sec * 1e3:8.2f} | {1 / sec:8.1f} | {sec / base:10.2f} "
             f"| {cpu * 1e3:12.2f} |"
         )
     print(f"load average after: {os.getloadavg()[0]:.2f} (other processes share the cores)")

@@ -23,7 +23,8 @@ MODES: tuple[tuple[str, str], ...] = (
     ("sum", "Sum of all"),
     ("max", "Max of all"),
 )
-CROP_UPSCALE = 4
+CROP_UPSCALE = 4  # at least 4 crop pixels per heatmap pixel
+CROP_PIXELS = 256  # ... and about this many across, so a 16x16 map gets a sharp crop
 
 
 class HeatmapPanel(QWidget):
@@ -166,7 +167,8 @@ class HeatmapPanel(QWidget):
         h, w = hm.shape
         m = self._pred.crop_to_image if self._pred is not None else None
         if self._image is not None and m is not None:
-            crop = hmm.crop_from_image(self._image, m, (h, w), CROP_UPSCALE)
+            up = max(CROP_UPSCALE, CROP_PIXELS // max(h, w, 1))
+            crop = hmm.crop_from_image(self._image, m, (h, w), up)
             self.bg_item.setImage(crop, autoLevels=False, levels=(0, 255))
             self.bg_item.setRect(-0.5, -0.5, w, h)
             lut = self._lut

@@ -15,7 +15,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 
 from facealign_gui.app.dataset_dock import DatasetDock
-from facealign_gui.app.errors import UserError, unreadable_rows
+from facealign_gui.app.errors import UserError, dataset_moved, model_missing, unreadable_rows
 from facealign_gui.app.heatmap_panel import HeatmapPanel
 from facealign_gui.app.image_view import ImageView
 from facealign_gui.app.worker import (
@@ -98,15 +98,7 @@ class Inspector(QObject):
     def _on_task(self, res: TaskResult) -> None:
         kind, path = res.tag  # type: ignore[misc]
         if res.error is not None:
-            what = "dataset" if kind == "dataset" else "model"
-            self.problem.emit(
-                UserError(
-                    title=f"Could not open the {what}",
-                    what=f"{path}: {res.error}",
-                    next_step=f"Check the file, or open another {what}.",
-                    fatal=True,
-                )
-            )
+            self.problem.emit(self._open_error(kind, path, res.error))
             self.message.emit(f"Could not open {path}")
             return
         if kind == "dataset":
@@ -127,6 +119,31 @@ class Inspector(QObject):
             self.set_dataset(ds)
         else:
             self.set_predictor(res.value)  # type: ignore[arg-type]
+
+    @staticmethod
+    def _open_error(kind: str, path: str, error: BaseException) -> UserError:
+        """The most specific message for a dataset or model that would not open."""
+        if kind == "dataset":
+            if not Path(path).exists():
+                return dataset_moved(path)
+        else:
+            if not Path(path).exists() and Path(path).suffix.lower() in (".toml", ".onnx"):
+                return model_missing(path)
+            try:
+                from facealign_gui.inference.registry import resolve_card
+
+                onnx = resolve_card(path).onnx_path
+                if not onnx.exists():
+                    return model_missing(onnx)
+            except Exception:  # the card itself is broken: the generic message says why
+                pass
+        what = "dataset" if kind == "dataset" else "model"
+        return UserError(
+            title=f"Could not open the {what}",
+            what=f"{path}: {error}",
+            next_step=f"Check the file, or open another {what}.",
+            fatal=True,
+        )
 
     def set_dataset(self, ds: Dataset) -> None:
         """Show ``ds``: its table, its scheme, its first sample."""

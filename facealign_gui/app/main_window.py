@@ -42,6 +42,7 @@ LAYER_KEYS = (
     ("edges", "Edges", "4"),
     ("numbers", "Point numbers", "5"),
     ("heatmap", "Heatmap overlay", "H"),
+    ("legend", "Legend", "L"),
 )
 
 

@@ -3,6 +3,7 @@ while a session is open, and the dataset table steps aside (`Inspector.active`).
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -78,6 +79,11 @@ class SessionHook(QObject):
         """Stop the labelling dock's workers and hand the view back to the dataset table."""
         if self.dock is None:
             return
+        loader = getattr(self.dock, "loader", None)
+        if loader is not None and hasattr(loader, "loaded"):
+            # an image decoded just before shutdown must not reach the closed session
+            with contextlib.suppress(RuntimeError, TypeError):
+                loader.loaded.disconnect()
         self.dock.shutdown()  # type: ignore[attr-defined]
         self.window.removeDockWidget(self.dock)
         self.dock.deleteLater()

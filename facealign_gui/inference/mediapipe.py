@@ -98,6 +98,27 @@ def roi_from_face(face: FaceRegion, image_shape: tuple[int, ...], enlarge: float
     return Roi((x1 + x2) / 2.0, (y1 + y2) / 2.0, max(w, h) * enlarge, rotation)
 
 
+def face_from_mesh(mesh: np.ndarray, score: float = 1.0) -> FaceRegion:
+    """The region MediaPipe tracks from one frame's mesh to the next.
+
+    As ``face_landmark_landmarks_to_roi.pbtxt``: the tight box of all mesh points, rotated
+    by the line from vertex 33 to vertex 133 (the right eye's corners); `roi_from_face` then
+    squares it and scales it by 1.5. In a video, feeding this to the next frame's `predict`
+    skips the detector while the face stays in view. The six key points are the mesh
+    vertices 33, 133 (the rotation pair), 1 (nose tip), 13 (mouth), 234 and 454 (face sides).
+    """
+    pts = np.asarray(mesh, dtype=np.float64)[:, :2]
+    if pts.shape != (NUM_MESH_POINTS, 2) or not np.isfinite(pts).all():
+        raise InferenceError(f"expected a finite ({NUM_MESH_POINTS}, 2+) mesh, got {pts.shape}")
+    x1, y1 = pts.min(axis=0)
+    x2, y2 = pts.max(axis=0)
+    return FaceRegion(
+        box=(float(x1), float(y1), float(x2), float(y2)),
+        keypoints=pts[[33, 133, 1, 13, 234, 454]].copy(),
+        score=float(score),
+    )
+
+
 class MediaPipePredictor:
     """MediaPipe Face Mesh from a model card; `predict` gives 300W-68 points.
 

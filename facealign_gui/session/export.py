@@ -152,13 +152,14 @@ def coco_document(labels: Labels, session: Session) -> dict[str, object]:
     names, skeleton = _scheme_names(session)
     images, anns = [], []
     for j in range(len(labels)):
-        w, h = labels.sizes[j] or _image_size(session, int(labels.index[j]))
+        w, h = labels.sizes[j] or _image_size(session, labels.images[j])
         images.append({"id": j + 1, "file_name": labels.images[j], "width": w, "height": h})
         pts, vis = labels.points[j], labels.visible[j]
         placed = np.isfinite(pts).all(axis=1)
         v = np.where(placed, np.where(vis, 2, 1), 0)
         xy = np.where(placed[:, None], pts, 0.0)
-        kp = [c for (x, y), vv in zip(xy.tolist(), v.tolist(), strict=True) for c in (x, y, vv)]
+        kp: list[float | int] = [0] * (3 * len(v))
+        kp[0::3], kp[1::3], kp[2::3] = xy[:, 0].tolist(), xy[:, 1].tolist(), v.tolist()
         if placed.any():
             lo, hi = pts[placed].min(axis=0), pts[placed].max(axis=0)
             bbox = [float(lo[0]), float(lo[1]), float(hi[0] - lo[0]), float(hi[1] - lo[1])]
@@ -227,12 +228,9 @@ def _scheme_names(session: Session) -> tuple[list[str], list[list[int]]]:
         return [f"p{i}" for i in range(k)], []
 
 
-def _image_size(session: Session, i: int) -> tuple[int, int]:
-    try:
-        from facealign_gui.datasets.images import read_image_file
+def _image_size(session: Session, name: str) -> tuple[int, int]:
+    """Size from the image file's header (0, 0 when the file is missing or unknown)."""
+    from facealign_gui.session.imagesize import image_size
 
-        h, w = read_image_file(session.image_path(i)).shape[:2]
-    except Exception:
-        return 0, 0
-    session.set_image_size(i, w, h)
-    return w, h
+    p = Path(name)
+    return image_size(p if p.is_absolute() else session.root / p) or (0, 0)

@@ -135,3 +135,19 @@ def test_selecting_a_filtered_out_sample_is_refused(dock: DatasetDock) -> None:
     dock.model.set_filter(SampleFilter(subset="tens"))
     assert not dock.select_sample(3)
     assert dock.select_sample(0)
+
+
+def test_sorting_by_an_external_key_puts_the_largest_first_and_nan_last(
+    dock: DatasetDock,
+) -> None:
+    dock.set_dataset(make_dataset(5))
+    dock.model.sort_by_key(np.array([0.1, np.nan, -0.3, 0.4, 0.0]), descending=True)
+    assert dock.model.rows().tolist() == [3, 0, 4, 2, 1]
+
+
+def test_choosing_a_subset_in_the_metrics_table_filters_the_table(dock: DatasetDock) -> None:
+    dock.set_dataset(make_dataset(30))
+    dock.set_subset("tens")
+    assert sorted(dock.model.rows().tolist()) == [0, 10, 20]
+    dock.set_subset("all")
+    assert dock.model.rowCount() == 30

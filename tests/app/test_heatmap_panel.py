@@ -98,7 +98,7 @@ def test_panel_marks_the_peak_and_the_decoded_point_of_the_selected_landmark(
     assert xs == (9.0, 12.0)  # heatmap pixels in crop mode
     dec = (panel.decoded_item.data["x"][0], panel.decoded_item.data["y"][0])
     assert dec == pytest.approx((9.25, 12.25))
-    assert panel.bg_item.image.shape == (64, 64, 3)  # the crop behind the heatmap
+    assert panel.bg_item.image.shape == (256, 256, 3)  # the crop behind the heatmap, 16x
     assert "landmark 1" in panel.info.text()
 
 

@@ -212,3 +212,44 @@ def test_the_app_quits_by_itself_when_asked_by_the_environment(tmp_path: Path) -
         [sys.executable, "-m", "facealign_gui"], env=env, capture_output=True, text=True, timeout=60
     )
     assert out.returncode == 0, out.stderr
+
+
+def test_docks_make_room_for_the_start_page_and_return_with_a_dataset(
+    window: MainWindow, qtbot, synthetic_dataset: Path
+) -> None:
+    assert not window.dataset_dock.isVisible() and not window.heatmap_dock.isVisible()
+    open_and_wait(window, qtbot, synthetic_dataset)
+    assert window.dataset_dock.isVisible() and window.heatmap_dock.isVisible()
+
+
+def test_a_labelling_session_takes_over_the_view_and_gives_it_back(
+    window: MainWindow, qtbot, synthetic_dataset: Path, tmp_path: Path
+) -> None:
+    from facealign_gui.session.store import Session
+
+    open_and_wait(window, qtbot, synthetic_dataset)
+    ds = window.inspector.ds
+    assert window.sessions.start(lambda: Session.create(tmp_path / "s.fagsession", ds))
+    assert window.sessions.dock is not None and not window.inspector.active
+    assert window.view.is_editable()
+    window.dataset_dock.step(1)  # the table no longer drives the view
+    assert window.inspector.current == 0
+    window.sessions.close()
+    qtbot.wait(50)  # anything the dock's workers still had queued is delivered (or dropped)
+    assert window.sessions.dock is None and window.inspector.active
+    assert not window.view.is_editable()
+
+
+def test_every_key_on_the_shortcut_sheet_is_bound_by_the_window(window: MainWindow) -> None:
+    from PySide6.QtGui import QKeySequence
+
+    from facealign_gui.app.shortcuts import SHORTCUTS
+
+    bound = {s.toString() for a in window.actions() for s in a.shortcuts()}
+    gestures = ("drag", "Arrow keys")  # handled by the image view, not by actions
+    for keys, what in SHORTCUTS:
+        if any(g in keys for g in gestures):
+            continue
+        for key in keys.split(" / "):
+            seq = QKeySequence(key.strip()).toString()
+            assert seq in bound, f"{key!r} ({what}) is on the sheet but not bound"

@@ -20,6 +20,7 @@ from facealign_gui.inference.mediapipe import (
     MediaPipePredictor,
     MeshPrediction,
     Roi,
+    face_from_mesh,
     load_default_predictor,
     roi_from_face,
 )
@@ -141,6 +142,20 @@ def test_default_model_follows_a_rotated_face(takeo, predictor, angle: float) ->
     gt_turned = (gt + 60.0) @ rot[:, :2].T + rot[:, 2]
     face = detect_faces(turned)[0]
     assert _nme(predictor.predict(turned, face).points, gt_turned) < 0.10
+
+
+def test_tracking_from_the_previous_mesh_keeps_the_landmarks(takeo, predictor) -> None:
+    image, gt = _load(takeo)
+    first = predictor.predict(image, detect_faces(image)[0])
+    face = face_from_mesh(first.mesh, first.presence)
+    # MediaPipe's landmarks-to-ROI: tight box of the mesh, rotation from vertex 33 to 133
+    np.testing.assert_allclose(face.box[:2], first.mesh[:, :2].min(axis=0))
+    np.testing.assert_allclose(face.keypoints[:2], first.mesh[[33, 133], :2])
+    second = predictor.predict(image, face)
+    assert _nme(second.points, gt) < 0.10
+    assert _nme(second.points, first.points) < 0.05
+    with pytest.raises(InferenceError, match="mesh"):
+        face_from_mesh(np.zeros((68, 2)))
 
 
 def test_predict_from_a_ground_truth_box_also_works(takeo, predictor) -> None:
