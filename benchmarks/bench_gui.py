@@ -243,6 +243,8 @@ def main() -> int:
         run_s = time.perf_counter() - t0
         app.processEvents()
         warm = bench_switch(app, w, args.switches, with_model=True)
+        w.dataset_dock.go_to_row(0)  # browse the same rows again, now at a person's pace
+        spin_until(app, lambda: ins._image_index == ins.current)
         paced = bench_switch(app, w, args.switches // 2, with_model=True, pace=0.15)
 
         rows.append(

@@ -127,10 +127,15 @@ def time_raw(pred: CardPredictor, n: int, batch: int) -> float:
     return time.perf_counter() - t0
 
 
-def time_pipeline(pred: CardPredictor, ds: Dataset, batch: int, workers: int) -> float:
+def time_pipeline(
+    pred: CardPredictor, ds: Dataset, batch: int, workers: int, max_batch_seconds: float
+) -> float:
     t0 = time.perf_counter()
     failed = 0
-    for _, r in run_predictions(pred, ds, batch_size=batch, workers=workers):
+    runs = run_predictions(
+        pred, ds, batch_size=batch, workers=workers, max_batch_seconds=max_batch_seconds
+    )
+    for _, r in runs:
         failed += isinstance(r, SampleFailure)
     elapsed = time.perf_counter() - t0
     if failed:
@@ -148,6 +153,13 @@ def main() -> int:
     ap.add_argument("--workers", type=int, default=2, help="pipeline reader threads")
     ap.add_argument("--threads", type=int, default=None, help="onnxruntime intra-op threads")
     ap.add_argument("--mode", choices=("official", "precise"), default="precise")
+    ap.add_argument(
+        "--max-batch-seconds",
+        type=float,
+        default=float("inf"),
+        help="pipeline batch-shrinking limit (default: off, same batches as raw; the app "
+        "uses 1.0 s so a cancel is quick)",
+    )
     ap.add_argument("--card", action="append", default=[], help="benchmark this card instead")
     args = ap.parse_args()
 
@@ -162,7 +174,10 @@ def main() -> int:
             raw, e2e = [], []
             for _ in range(args.runs):  # interleaved so drift hits both alike
                 raw.append(args.images / time_raw(pred, args.images, args.batch_size))
-                e2e.append(args.images / time_pipeline(pred, ds, args.batch_size, args.workers))
+                e2e.append(
+                    args.images
+                    / time_pipeline(pred, ds, args.batch_size, args.workers, args.max_batch_seconds)
+                )
             r, e = statistics.median(raw), statistics.median(e2e)
             rows.append((pred.model_id, r, e, e / r))
     print(

@@ -4,8 +4,10 @@
 #   2. the window opens and quits by itself (FACEALIGN_GUI_QUIT_AFTER_MS) with exit code 0,
 #      under xvfb-run when it is installed, else on Qt's offscreen platform;
 #   3. the embedded default model runs headlessly: `predict` on the takeo fixture
-#      (../shared/fixtures/takeo.ppm, skipped when absent) writes one face.
-# Prints the build time and the folder size. Not part of CI (a build takes several minutes);
+#      (../shared/fixtures/takeo.ppm, skipped when absent) writes one face;
+# then adds install.sh and share/ (menu entry, icon, metainfo) to the folder and packs it as
+# build/facealign-gui-<version>-linux-<arch>.tar.gz, the archive a user unpacks and runs.
+# Prints the build time, the folder size and the archive size. Not part of CI (a build takes several minutes);
 # run it by hand before a release:  bash packaging/smoke.sh   (SKIP_BUILD=1 reuses the build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -52,4 +54,16 @@ if [ -f "$takeo" ]; then
 else
   echo "smoke: $takeo not found, skipped the predict check"
 fi
+
+# The release archive: the folder plus what install.sh needs.
+dist=build/dist/facealign-gui
+mkdir -p "$dist/share"
+cp packaging/linux/facealign-gui.desktop packaging/linux/facealign-gui.svg \
+  packaging/linux/io.github.facealign_gui.metainfo.xml "$dist/share/"
+cp packaging/install-linux.sh "$dist/install.sh"
+chmod +x "$dist/install.sh"
+version=$("$app" --version | awk '{print $2}')
+archive=build/facealign-gui-$version-linux-$(uname -m).tar.gz
+tar -C build/dist -czf "$archive" facealign-gui
+echo "smoke: wrote $archive ($(du -h "$archive" | cut -f1))"
 echo "smoke: OK"

@@ -151,8 +151,11 @@ class EditController(QObject):
         if hasattr(view, "set_editable"):
             view.set_editable(True)
         self.refresh_queue()
-        start = session.current if len(session) else -1
-        if start >= 0:
+        start = session.current
+        if start is None and self.queue:  # a new session: the least certain image first
+            todo = session.unverified()
+            start = next((img for img in self.queue if img in todo), self.queue[0])
+        if start is not None:
             self.show(start)
 
     # -- navigation ------------------------------------------------------------------------

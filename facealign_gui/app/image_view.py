@@ -19,9 +19,9 @@ from contextlib import contextmanager
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Signal
-from PySide6.QtGui import QKeyEvent
 
 from facealign_gui.app import style
+from facealign_gui.app.image_editing import EditingMixin
 from facealign_gui.app.landmark_viewbox import LandmarkViewBox
 from facealign_gui.app.overlays import (
     ErrorVectors,
@@ -37,7 +37,7 @@ LAYERS: tuple[str, ...] = ("truth", "prediction", "errors", "edges", "numbers", 
 EMPTY = np.zeros((0, 2))
 
 
-class ImageView(pg.GraphicsLayoutWidget):
+class ImageView(EditingMixin, pg.GraphicsLayoutWidget):
     """One image and its landmark layers in a zoomable, pannable view."""
 
     pointsMoved = Signal(object, object, object)
@@ -216,6 +216,27 @@ class ImageView(pg.GraphicsLayoutWidget):
         self.set_selection(np.zeros(0, np.int64))
         self._refresh_points()
 
+    def set_colors(
+        self, truth: str, prediction: str, error_colors: tuple[str, ...], point_size: float = 4.0
+    ) -> None:
+        """Layer colours and point radius (from the preferences); one legend rebuild."""
+        size = max(3.0, 2.0 * point_size - 1.0)
+        outline = pg.mkPen("#000000", width=0.8)
+        self.truth_item.setBrush(pg.mkBrush(truth))
+        self.truth_item.setPen(outline)
+        self.truth_item.setSize(size)
+        self.pred_item.setBrush(pg.mkBrush(prediction))
+        self.pred_item.setSize(size + 2)
+        self.sel_item.setSize(2 * size + 1)
+        for layer, color in zip(self.errors.layers, error_colors, strict=True):
+            layer.item.setPen(style.pen(color, 1.5))
+        visible = self.legend.isVisible()
+        if self.legend.scene() is not None:
+            self.legend.scene().removeItem(self.legend)
+        self.legend = build_legend(self.vb, truth, prediction, tuple(error_colors))
+        self.legend.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+        self.legend.setVisible(visible)
+
     # -- layers ----------------------------------------------------------------------------
     def set_layer_visible(self, name: str, visible: bool) -> None:
         """Show or hide one of `LAYERS`."""
@@ -302,89 +323,6 @@ class ImageView(pg.GraphicsLayoutWidget):
         sel = self._selection[self._selection < len(base)]
         pts = base[sel]
         self.sel_item.setData(pos=pts[np.isfinite(pts).all(axis=1)])
-
-    # -- selection & editing (called by LandmarkViewBox) -------------------------------------
-    def set_editable(self, editable: bool) -> None:
-        """Allow dragging and nudging the annotation points."""
-        self._editable = bool(editable)
-
-    def is_editable(self) -> bool:
-        return self._editable
-
-    def annotation_points(self) -> np.ndarray | None:
-        return self._truth
-
-    def selected_points(self) -> np.ndarray:
-        """Indices (int64) of the selected points."""
-        return self._selection.copy()
-
-    def set_selection(self, indices: object) -> None:
-        """Select these point indices and emit `selectionChanged` when it changed."""
-        sel = np.unique(np.asarray(indices, dtype=np.int64).ravel())
-        changed = not np.array_equal(sel, self._selection)
-        self._selection = sel
-        self._refresh_selection()
-        if changed:
-            self.selectionChanged.emit(sel.copy())
-
-    def handle_click(self, xy: np.ndarray, modifiers: object) -> None:
-        hit = self.vb.nearest(xy, self._truth)
-        if hit is None:
-            hit = self.vb.nearest(xy, self._pred)
-        if hit is None:
-            if not modifiers & Qt.KeyboardModifier.ShiftModifier:
-                self.set_selection([])
-            return
-        if modifiers & (Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.ControlModifier):
-            sel = set(self._selection.tolist()) ^ {hit}
-            self.set_selection(sorted(sel))
-        else:
-            self.set_selection([hit])
-        self.pointClicked.emit(hit)
-
-    def begin_drag(self, hit: int) -> np.ndarray:
-        if hit not in self._selection:
-            self.set_selection([hit])
-        return self._selection.copy()
-
-    def drag_to(self, indices: np.ndarray, xy: np.ndarray) -> None:
-        self._truth[indices] = xy
-        self._refresh_points(prediction=False)
-        self.pointsDragging.emit(indices, xy.copy())
-
-    def finish_drag(self, indices: np.ndarray, old: np.ndarray, new: np.ndarray) -> None:
-        self._truth[indices] = new
-        self._refresh_points(prediction=False)
-        self.pointsMoved.emit(indices, old, new.copy())
-
-    def select_in_rect(self, rect: QRectF, modifiers: object) -> None:
-        base = self._truth if self._truth is not None else self._pred
-        if base is None:
-            return
-        x, y = base[:, 0], base[:, 1]
-        inside = (x >= rect.left()) & (x <= rect.right()) & (y >= rect.top()) & (y <= rect.bottom())
-        idx = np.flatnonzero(inside)
-        if modifiers & Qt.KeyboardModifier.ControlModifier:
-            idx = np.union1d(self._selection, idx)
-        self.set_selection(idx)
-
-    def keyPressEvent(self, ev: QKeyEvent) -> None:
-        steps = {
-            Qt.Key.Key_Left: (-1, 0),
-            Qt.Key.Key_Right: (1, 0),
-            Qt.Key.Key_Up: (0, -1),
-            Qt.Key.Key_Down: (0, 1),
-        }
-        key = Qt.Key(ev.key())
-        if key in steps and self._editable and len(self._selection) and self._truth is not None:
-            k = 10.0 if ev.modifiers() & Qt.KeyboardModifier.ShiftModifier else 1.0
-            delta = np.array(steps[key], dtype=float) * self.nudge_step * k
-            idx = self._selection.copy()
-            old = self._truth[idx].copy()
-            self.finish_drag(idx, old, old + delta)
-            ev.accept()
-            return
-        ev.ignore()
 
     # -- hover -----------------------------------------------------------------------------
     def _on_mouse_moved(self, scene_pos: object) -> None:

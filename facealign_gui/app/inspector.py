@@ -21,6 +21,7 @@ from facealign_gui.app.image_view import ImageView
 from facealign_gui.app.worker import (
     ImageResult,
     PredictionResult,
+    RunChunk,
     RunSummary,
     TaskResult,
     WorkerHub,
@@ -54,6 +55,8 @@ class Inspector(QObject):
         self.dock, self.view, self.heatmaps = dock, view, heatmaps
         self.ds: Dataset | None = None
         self.dataset_path: str | None = None
+        self.model_path: str | None = None
+        self._run_text = ""
         self.predictor: Predictor | None = None
         self.results: dict[str, object] = {}
         self.current = -1
@@ -97,6 +100,14 @@ class Inspector(QObject):
     @Slot(object)
     def _on_task(self, res: TaskResult) -> None:
         kind, path = res.tag  # type: ignore[misc]
+        if kind == "score":
+            if path != self.hub.generation:
+                return  # scores of a dataset that is no longer open
+            if res.error is not None:
+                self.message.emit(f"{self._run_text} · cannot score: {res.error}")
+            else:
+                self._show_result(res.value)
+            return
         if res.error is not None:
             self.problem.emit(self._open_error(kind, path, res.error))
             self.message.emit(f"Could not open {path}")
@@ -118,6 +129,7 @@ class Inspector(QObject):
             self.dataset_path = path
             self.set_dataset(ds)
         else:
+            self.model_path = path
             self.set_predictor(res.value)  # type: ignore[arg-type]
 
     @staticmethod
@@ -149,9 +161,7 @@ class Inspector(QObject):
         """Show ``ds``: its table, its scheme, its first sample."""
         from facealign_gui.core.schemes import get_scheme, scheme_for_num_points
 
-        self.hub.cancel_run(wait=True)
-        self.hub.cache.clear()
-        self.hub.clear_images()
+        self.hub.new_generation()  # results still on their way for the old dataset are dropped
         self.results.clear()
         self.ds, self.current, self._image_index, self.image = ds, -1, -1, None
         scheme = None
@@ -288,6 +298,8 @@ class Inspector(QObject):
 
     @Slot(object)
     def _on_prediction(self, res: PredictionResult) -> None:
+        if res.generation != self.hub.generation:
+            return  # asked for a dataset that is no longer open
         if res.prediction is not None:
             self.hub.cache.put(res.model_id, res.index, res.prediction)
             self._has_heatmaps |= res.prediction.heatmaps is not None
@@ -337,7 +349,9 @@ class Inspector(QObject):
             self.message.emit("Cancelling …")
 
     @Slot(object)
-    def _on_chunk(self, items: list[tuple[int, object]]) -> None:
+    def _on_chunk(self, items: RunChunk) -> None:
+        if items.generation != self.hub.generation:
+            return  # a run over a dataset that is no longer open
         mid, cache = self.model_id, self.hub.cache
         touched = False
         for i, r in items:
@@ -352,7 +366,10 @@ class Inspector(QObject):
 
     @Slot(object)
     def _on_run_finished(self, s: RunSummary) -> None:
-        self.runStateChanged.emit(False)
+        if not self.hub.running():
+            self.runStateChanged.emit(False)
+        if s.generation != self.hub.generation:
+            return  # a run over a dataset that is no longer open
         if s.error:
             self.problem.emit(
                 UserError(
@@ -363,35 +380,58 @@ class Inspector(QObject):
                 )
             )
         state = "cancelled" if s.cancelled else "done"
-        text = f"Run {state}: {s.done:,} of {s.total:,} samples in {s.seconds:.1f} s"
-        result = self.score()
-        if result is not None:
-            summ = result.summary
-            text += (
-                f" · NME {100 * summ['nme']:.2f}% · FR {100 * summ['fr']:.2f}%"
-                f" · AUC {summ['auc']:.4f}"
-            )
-        self.message.emit(text)
+        self._run_text = f"Run {state}: {s.done:,} of {s.total:,} samples in {s.seconds:.1f} s"
+        if self.score_in_background():
+            self.message.emit(self._run_text + " · scoring …")
+        else:
+            self.message.emit(self._run_text)
 
-    def score(self) -> object | None:
-        """Score the cached predictions with `EvalResult` and update table and metrics."""
+    def _score_inputs(self) -> tuple[Dataset, np.ndarray, str] | None:
         ds = self.ds
         if ds is None or ds.points is None or self.predictor is None:
             return None
+        n, k = ds.points.shape[:2]
+        return ds, self.hub.cache.points(self.model_id, n, k), self.model_id
+
+    def score_in_background(self) -> bool:
+        """Score the cached predictions with `EvalResult` on the pool (the same functions as
+        ``facealign-gui eval``); `resultsReady` follows. False when there is nothing to score."""
+        inputs = self._score_inputs()
+        if inputs is None:
+            return False
         from facealign_gui.core.results import EvalResult
 
-        n, k = ds.points.shape[:2]
-        pts = self.hub.cache.points(self.model_id, n, k)
+        ds, pts, mid = inputs
+        self.hub.run_task(
+            ("score", self.hub.generation), lambda: EvalResult.from_points(ds, pts, mid)
+        )
+        return True
+
+    def score(self) -> object | None:
+        """Score the cached predictions now (on this thread) and show the result."""
+        inputs = self._score_inputs()
+        if inputs is None:
+            return None
+        from facealign_gui.core.results import EvalResult
+
         try:
-            result = EvalResult.from_points(ds, pts, self.model_id)
+            result = EvalResult.from_points(*inputs)
         except ValueError as exc:
             self.message.emit(f"Cannot score: {exc}")
             return None
-        result.dataset = self.dataset_path or result.dataset
-        self.results[self.model_id] = result
-        self.dock.set_nme(result.nme, result.threshold)
-        self.resultsReady.emit(result)
+        self._show_result(result)
         return result
+
+    def _show_result(self, result: object) -> None:
+        result.dataset = self.dataset_path or result.dataset  # type: ignore[attr-defined]
+        self.results[result.model_id] = result  # type: ignore[attr-defined]
+        self.dock.set_nme(result.nme, result.threshold)  # type: ignore[attr-defined]
+        self.resultsReady.emit(result)
+        summ = result.summary  # type: ignore[attr-defined]
+        self.message.emit(
+            f"{self._run_text} · NME {100 * summ['nme']:.2f}% · FR {100 * summ['fr']:.2f}%"
+            f" · AUC {summ['auc']:.4f}".lstrip(" ·")
+        )
 
     def shutdown(self) -> None:
         self.hub.shutdown()

@@ -102,6 +102,7 @@ class LabellingDock(QDockWidget):
         self._thread = None
         self._worker: PredictAllWorker | None = None
         self._before_predict: tuple[int, int] | None = None
+        self._shut = False
         self.loader = ImageLoader(self)
         self.loader.loaded.connect(self._on_image_loaded)
         self.loader.failed.connect(lambda _i, msg: self.message.setText(msg))
@@ -348,6 +349,9 @@ class LabellingDock(QDockWidget):
     def _on_changed(self, img: int) -> None:
         self.model.image_changed(img)
         self._update_counts()
+        if img == self.controller.current:
+            self._update_current_label(img)
+            self._sync_buttons()
 
     def _on_current(self, img: int) -> None:
         row = self.controller._pos.get(img)
@@ -355,6 +359,10 @@ class LabellingDock(QDockWidget):
             ix = self.model.index(row)
             self.queue_view.setCurrentIndex(ix)
             self.queue_view.scrollTo(ix)
+        self._update_current_label(img)
+        self._sync_buttons()
+
+    def _update_current_label(self, img: int) -> None:
         name, status, conf, _ = self.session.summary(img)
         conf_text = "" if conf is None else f", confidence {conf:.2f}"
         pos = self.controller._pos.get(img, 0) + 1
@@ -362,7 +370,6 @@ class LabellingDock(QDockWidget):
             f"{pos} / {len(self.controller.queue)} in queue: <b>{Path(name).name}</b>"
             f" — {status}{conf_text}"
         )
-        self._sync_buttons()
 
     def _update_counts(self) -> None:
         n = self.session.counts()
@@ -409,7 +416,12 @@ class LabellingDock(QDockWidget):
             self._thread = None
             self._worker = None
         self.loader.wait()
-        self.controller.close()
+        if not self._shut:
+            self._shut = True
+            stack = self.controller.stack
+            stack.canUndoChanged.disconnect(self._sync_undo_buttons)
+            stack.canRedoChanged.disconnect(self._sync_undo_buttons)
+            self.controller.close()
         if close_session:
             self.session.close()
 

@@ -86,6 +86,8 @@ class MainWindow(QMainWindow):
             [self.dataset_dock, self.heatmap_dock], [430, 440], Qt.Orientation.Horizontal
         )
         self.start_page.set_recent(self.prefs.recent_items())
+        self.apply_preferences()
+        self.prefs.changed.connect(self._on_pref_changed)
         self.prefs.restore_window(self)
         self._docks = [d for d in (self.dataset_dock, self.heatmap_dock, self.metrics_dock) if d]
         for d in self._docks:  # the start page gets the whole window
@@ -172,6 +174,7 @@ class MainWindow(QMainWindow):
         m.addAction(self.act_camera)
         m.addAction(self.act_video)
         self._add_export_actions(m)
+        m.addAction(A("&Preferences…", "Ctrl+,", self.show_preferences))
         m.addSeparator()
         m.addAction(self.act_quit)
         m = mb.addMenu("&View")
@@ -327,6 +330,9 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _on_model(self, predictor: object) -> None:
         self.model_label.setText(f"  model: {predictor.model_id}  ")  # type: ignore[attr-defined]
+        path = self.inspector.model_path
+        if path and Path(path).exists():  # not the id of a built-in card
+            self.start_page.set_recent(self.prefs.add_recent(path))
         self.sessions.set_predictor(predictor)
 
     @Slot(object)
@@ -351,6 +357,29 @@ class MainWindow(QMainWindow):
         self.act_run.setEnabled(not running)
         if running:
             self.progress.setValue(0)
+
+    def apply_preferences(self) -> None:
+        """Colours and point size from the preferences, into the image view."""
+        from facealign_gui.app.overlays import error_bin_colors
+
+        p = self.prefs
+        ramp = [c.name() for c in p.error_ramp()]
+        self.view.set_colors(
+            p.colour("gt").name(),
+            p.colour("prediction").name(),
+            error_bin_colors(*ramp),
+            p.point_size,
+        )
+
+    @Slot(str)
+    def _on_pref_changed(self, key: str) -> None:
+        if key.startswith("colour/") or key == "point_size":
+            self.apply_preferences()
+
+    def show_preferences(self) -> None:
+        from facealign_gui.app.settings import PreferencesDialog
+
+        PreferencesDialog(self.prefs, self).open()
 
     def _sort_by_difference(self) -> None:
         d = self.metrics_dock.difference() if self.metrics_dock is not None else None

@@ -135,7 +135,12 @@ class PassiveLegend(pg.LegendItem):
         ev.ignore()  # type: ignore[attr-defined]
 
 
-def build_legend(parent: pg.ViewBox) -> pg.LegendItem:
+def build_legend(
+    parent: pg.ViewBox,
+    truth: str = style.COLORS["truth"],
+    prediction: str = style.COLORS["prediction"],
+    error_colors: tuple[str, ...] = style.ERROR_COLORS,
+) -> pg.LegendItem:
     """A compact legend for the landmark layers, pinned to the view's top-left corner."""
     legend = PassiveLegend(
         offset=(8, 8),
@@ -145,11 +150,11 @@ def build_legend(parent: pg.ViewBox) -> pg.LegendItem:
     )
     legend.setParentItem(parent)
     legend.addItem(
-        pg.ScatterPlotItem(symbol="o", size=8, brush=style.brush("truth"), pen=pg.mkPen("k")),
+        pg.ScatterPlotItem(symbol="o", size=8, brush=pg.mkBrush(truth), pen=pg.mkPen("k")),
         "ground truth",
     )
     legend.addItem(
-        pg.ScatterPlotItem(symbol="x", size=9, brush=style.brush("prediction"), pen=None),
+        pg.ScatterPlotItem(symbol="x", size=9, brush=pg.mkBrush(prediction), pen=None),
         "prediction",
     )
     names = [f"error &lt; {style.ERROR_BINS[0]:.0%}"]
@@ -157,6 +162,15 @@ def build_legend(parent: pg.ViewBox) -> pg.LegendItem:
         f"{a:.0%}–{b:.0%}" for a, b in zip(style.ERROR_BINS[:-1], style.ERROR_BINS[1:], strict=True)
     ]
     names += [f"error ≥ {style.ERROR_BINS[-1]:.0%}"]
-    for color, name in zip(style.ERROR_COLORS, names, strict=True):
+    for color, name in zip(error_colors, names, strict=True):
         legend.addItem(pg.PlotDataItem(pen=style.pen(color, 2)), name)
     return legend
+
+
+def error_bin_colors(low: str, mid: str, high: str) -> tuple[str, ...]:
+    """Four bin colours from a three-colour ramp (the third bin halfway from mid to high)."""
+    a, b = QColor(mid), QColor(high)
+    between = QColor(
+        (a.red() + b.red()) // 2, (a.green() + b.green()) // 2, (a.blue() + b.blue()) // 2
+    )
+    return (QColor(low).name(), a.name(), between.name(), b.name())

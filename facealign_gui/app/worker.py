@@ -18,7 +18,7 @@ import dataclasses
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,6 +46,7 @@ class PredictionResult:
     index: int
     prediction: Prediction | None
     error: str = ""
+    generation: int = 0  # `WorkerHub.generation` when it was asked for
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,18 @@ class RunSummary:
     cancelled: bool
     error: str = ""
     seconds: float = 0.0
+    generation: int = 0
+
+
+@dataclass(frozen=True)
+class RunChunk:
+    """Results of a run since the last chunk: ``(index, Prediction | SampleFailure)``."""
+
+    items: list[tuple[int, object]]
+    generation: int = 0
+
+    def __iter__(self) -> Iterator[tuple[int, object]]:
+        return iter(self.items)
 
 
 @dataclass(frozen=True)
@@ -68,7 +81,7 @@ class TaskResult:
 class ResultCache:
     """Predictions per (model id, index); heatmaps only for the `heatmap_slots` newest uses."""
 
-    def __init__(self, heatmap_slots: int = 256) -> None:
+    def __init__(self, heatmap_slots: int = 128) -> None:
         self._preds: dict[tuple[str, int], Prediction] = {}
         self._failures: dict[tuple[str, int], str] = {}
         self._with_heatmaps: OrderedDict[tuple[str, int], None] = OrderedDict()
@@ -141,6 +154,7 @@ class RunThread(QThread):
         # the samples whose heatmaps are kept (the shown one and its neighbours in table
         # order); replaced as a whole by the UI thread, read here: no lock needed
         self.keep_heatmaps_for: frozenset[int] = frozenset()
+        self.generation = 0
 
     def run(self) -> None:
         from facealign_gui.inference.pipeline import run_predictions
@@ -164,17 +178,23 @@ class RunThread(QThread):
                 done += 1
                 now = time.perf_counter()
                 if now - last >= CHUNK_SECONDS:
-                    self.chunk.emit(buf)
+                    self.chunk.emit(RunChunk(buf, self.generation))
                     self.progress.emit(done, total)
                     buf, last = [], now
         except Exception as exc:  # a broken model: report it, never crash the window
             error = f"{type(exc).__name__}: {exc}"
         if buf:
-            self.chunk.emit(buf)
+            self.chunk.emit(RunChunk(buf, self.generation))
         self.progress.emit(done, total)
         self.summary.emit(
             RunSummary(
-                model_id, done, total, self.cancel_event.is_set(), error, time.perf_counter() - t0
+                model_id,
+                done,
+                total,
+                self.cancel_event.is_set(),
+                error,
+                time.perf_counter() - t0,
+                self.generation,
             )
         )
 
@@ -200,6 +220,7 @@ class WorkerHub(QObject):
         self._image_token = 0
         self._wanted = -1
         self._pred_token = 0
+        self.generation = 0  # bumped when the dataset changes: older results are dropped
         self._run: RunThread | None = None
         self._keep: frozenset[int] = frozenset()
         self._closed = False
@@ -271,15 +292,23 @@ class WorkerHub(QObject):
         """
         if prefetch:
             token = self._pred_token
-            self.pool.start(lambda: self._predict(predictor, ds, index, token, True), 0)
+            gen = self.generation
+            self.pool.start(lambda: self._predict(predictor, ds, index, token, gen, True), 0)
             return token
         self._pred_token += 1
         token = self._pred_token
-        self.pool.start(lambda: self._predict(predictor, ds, index, token), 1)
+        gen = self.generation
+        self.pool.start(lambda: self._predict(predictor, ds, index, token, gen), 1)
         return token
 
     def _predict(
-        self, predictor: Predictor, ds: Dataset, index: int, token: int, prefetch: bool = False
+        self,
+        predictor: Predictor,
+        ds: Dataset,
+        index: int,
+        token: int,
+        generation: int,
+        prefetch: bool = False,
     ) -> None:
         if self._closed or (token != self._pred_token and not prefetch):
             return
@@ -294,7 +323,9 @@ class WorkerHub(QObject):
         except Exception as exc:
             err = f"{type(exc).__name__}: {exc}"
         if not self._closed:
-            self.predictionReady.emit(PredictionResult(token, predictor.model_id, index, pred, err))
+            self.predictionReady.emit(
+                PredictionResult(token, predictor.model_id, index, pred, err, generation)
+            )
 
     def latest_prediction_token(self) -> int:
         return self._pred_token
@@ -321,6 +352,7 @@ class WorkerHub(QObject):
         """Start a run (cancelling any running one) over ``order``."""
         self.cancel_run(wait=True)
         t = RunThread(predictor, ds, order, self)
+        t.generation = self.generation
         t.keep_heatmaps_for = self._keep
         t.chunk.connect(self.runChunk)
         t.progress.connect(self.runProgress)
@@ -328,6 +360,15 @@ class WorkerHub(QObject):
         self._run = t
         t.start(QThread.Priority.LowPriority)
         return t
+
+    def new_generation(self) -> int:
+        """Start afresh (a new dataset): cancel the run, drop every cached or pending result."""
+        self.cancel_run(wait=True)
+        self.generation += 1
+        self._pred_token += 1
+        self.cache.clear()
+        self.clear_images()
+        return self.generation
 
     def running(self) -> bool:
         return self._run is not None and self._run.isRunning()

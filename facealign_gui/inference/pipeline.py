@@ -4,7 +4,9 @@ A small pool of producer threads reads images ahead (OpenCV releases the GIL), f
 face region (the sample's box / center-scale, else the face detector) and, for predictors
 that offer ``prepare``/``run_prepared`` (`CardPredictor`), crops and normalises too; the
 calling thread batches the prepared faces through the runtime. At most ``prefetch`` samples
-are in flight, so memory stays bounded on any dataset size.
+are in flight, so memory stays bounded on any dataset size. Batches shrink when one runtime
+call would take longer than ``max_batch_seconds``, so a cancel takes effect quickly even on a
+slow model.
 
 `run_predictions` yields ``(index, Prediction | SampleFailure)`` in input order. A failed
 sample (missing or corrupt image, no face found, a bad box) is reported and the run goes
@@ -16,6 +18,7 @@ the GUI worker calls this same function.
 from __future__ import annotations
 
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -96,13 +99,16 @@ def run_predictions(
     cancel: threading.Event | None = None,
     progress: Callable[[int, int], None] | None = None,
     detect: Callable[[np.ndarray], list[FaceRegion]] | None = None,
+    max_batch_seconds: float = 1.0,
 ) -> Iterator[tuple[int, Prediction | SampleFailure]]:
     """Predict every sample of ``source`` (a Dataset, or image paths); see the module doc.
 
     Parameters
     ----------
     indices : which samples (default all), yielded in this order.
-    batch_size : faces per runtime call.
+    batch_size : most faces per runtime call.
+    max_batch_seconds : the batch shrinks (down to 1 face) when a runtime call takes longer,
+        so a cancel is honoured within about this long (plus one face).
     workers : producer threads reading and preparing images.
     prefetch : samples in flight (default ``2 * batch_size + workers``).
     detect : face detector for samples without a region (default
@@ -175,12 +181,13 @@ def run_predictions(
                 return
             pending.append((nxt[0], nxt[1], pool.submit(produce, nxt[1])))
 
+    limit = max(1, batch_size)
     try:
         top_up()
         while pending and not cancel.is_set():
             batch: list[tuple[int, _Item]] = []
             out: list[tuple[int, int, Prediction | SampleFailure]] = []
-            while pending and len(batch) < batch_size:
+            while pending and len(batch) < limit:
                 pos, i, fut = pending[0]
                 try:
                     item = _wait(fut, cancel)
@@ -196,7 +203,11 @@ def run_predictions(
                 top_up()
             if cancel.is_set():
                 break
+            t0 = time.perf_counter()
             results = _run_batch(predictor, [b for _, b in batch], can_prepare, sample_name)
+            if batch:
+                per_face = (time.perf_counter() - t0) / len(batch)
+                limit = max(1, min(batch_size, int(max_batch_seconds / max(per_face, 1e-6))))
             out.extend((pos, r[0], r[1]) for (pos, _), r in zip(batch, results, strict=False))
             out.sort(key=lambda r: r[0])
             for _, i, result in out:

@@ -85,6 +85,12 @@ class CardPredictor:
                 f"{card.onnx_path}: the model has {len(self.session.inputs)} inputs; only "
                 f"single-input models are supported"
             )
+        model_dtype = np.dtype(info.dtype).name
+        if model_dtype != card.input.dtype:
+            raise InferenceError(
+                f"{card.onnx_path}: input {info.name!r} is {model_dtype}; the card "
+                f"{card.where} says [input] dtype = {card.input.dtype!r}"
+            )
         want = self._expected_input_shape()
         if info.rank != 4 or any(
             m is not None and m != c for m, c in zip(info.shape[1:], want, strict=False)

@@ -50,7 +50,6 @@ def fill_new(conn: sqlite3.Connection, rows: object, scheme: str | None, k: int)
             ("root", str(rows.root)),
             ("scheme", scheme or ""),
             ("num_points", str(k)),
-            ("current", "0"),
             ("inputs", json.dumps(rows.inputs)),
             ("created", str(time.time())),
         ],

@@ -349,10 +349,10 @@ class Session(EditingMixin):
         )
 
     @property
-    def current(self) -> int:
-        """The image the person was on (restored on reopen)."""
+    def current(self) -> int | None:
+        """The image the person was on (restored on reopen); None in a new session."""
         r = self._conn.execute("SELECT value FROM meta WHERE key='current'").fetchone()
-        return min(int(r[0]), max(self._n - 1, 0)) if r else 0
+        return min(int(r[0]), max(self._n - 1, 0)) if r else None
 
     def journal(self, since: int = 0) -> list[Edit]:
         """Every journaled edit with ``seq > since``, in order."""

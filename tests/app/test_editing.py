@@ -274,3 +274,20 @@ def test_next_skips_a_long_run_of_verified_images(qtbot, tmp_path: Path) -> None
     assert c.current == 29 and s.counts()["remaining"] == 0
     c.close()
     s.close()
+
+
+def test_a_new_session_starts_at_the_least_confident_image_and_reopens_where_left(
+    qtbot, tmp_path: Path
+) -> None:
+    from _labelling_fakes import Prediction
+
+    s = labelling_session(tmp_path, n=3)
+    s.set_prediction(2, Prediction(s.prediction(2).points, np.full(68, 0.01, np.float32)))
+    c = EditController(FakeView(), s)
+    assert c.current == 2
+    c.show(1)
+    c.close()
+    c2 = EditController(FakeView(), s)
+    assert c2.current == 1
+    c2.close()
+    s.close()

@@ -184,3 +184,13 @@ def test_shutdown_closes_the_session_and_releases_its_lock(qtbot, tmp_path) -> N
     d.shutdown()
     assert s.closed
     Session.open(tmp_path / "s.fagsession").close()
+
+
+def test_after_an_edit_reset_is_enabled_and_the_status_line_says_edited(qtbot, dock) -> None:
+    assert not dock.reset_button.isEnabled()
+    view = dock.view
+    view.drag([0], view.points[[0]] + 3.0)
+    assert dock.reset_button.isEnabled()
+    assert "edited" in dock.current_label.text()
+    dock.reset_button.click()
+    assert not dock.reset_button.isEnabled() and "predicted" in dock.current_label.text()

@@ -42,9 +42,8 @@ def open_and_wait(w: MainWindow, qtbot, dataset: Path, model: Path | None = None
 
 
 def run_and_wait(w: MainWindow, qtbot) -> None:
-    with qtbot.waitSignal(
-        w.inspector.runStateChanged, timeout=20000, check_params_cb=lambda running: not running
-    ):
+    """Run the model over the dataset and wait for the scores (computed off the UI thread)."""
+    with qtbot.waitSignal(w.inspector.resultsReady, timeout=20000):
         w.act_run.trigger()
 
 
@@ -138,6 +137,7 @@ def test_cancel_stops_a_run_within_a_second_and_keeps_partial_scores(
     with qtbot.waitSignal(window.inspector.runStateChanged, timeout=5000):
         window.cancel_button.click()
     assert time.perf_counter() - t0 < 1.0  # the requirement: cancel within a second
+    qtbot.waitUntil(lambda: "tiny_heatmap" in window.inspector.results, timeout=5000)
     assert "Run cancelled" in window.status_label.text()
     nme = window.inspector.results["tiny_heatmap"].nme
     assert 0 < np.isfinite(nme).sum() < 1500
@@ -174,6 +174,7 @@ def test_dropping_a_model_file_on_the_window_loads_it(
         window.dropEvent(ev)
     assert window.inspector.model_id == "tiny_heatmap"
     assert "tiny_heatmap" in window.model_label.text()
+    assert window.prefs.recent_items()[0] == str(tiny_model)
 
 
 def test_number_keys_and_h_toggle_layers(
@@ -253,3 +254,36 @@ def test_every_key_on_the_shortcut_sheet_is_bound_by_the_window(window: MainWind
         for key in keys.split(" / "):
             seq = QKeySequence(key.strip()).toString()
             assert seq in bound, f"{key!r} ({what}) is on the sheet but not bound"
+
+
+def test_opening_another_dataset_during_a_run_drops_the_old_runs_results(
+    window: MainWindow, qtbot, tmp_path: Path, synthetic_dataset: Path, tiny_model: Path
+) -> None:
+    big = _gui_data.write_wflw_dataset(tmp_path / "big", n=1500, seed=5, distinct_images=3)
+    open_and_wait(window, qtbot, big, tiny_model)
+    with qtbot.waitSignal(window.inspector.progress, timeout=10000):
+        window.act_run.trigger()
+    with qtbot.waitSignal(window.inspector.runStateChanged, timeout=10000):
+        open_and_wait(window, qtbot, synthetic_dataset)
+    qtbot.wait(300)  # anything the old run had queued arrives now, and must be ignored
+    cache = window.inspector.hub.cache
+    cached = [i for i in range(12) if cache.get("tiny_heatmap", i) is not None]
+    assert len(cached) <= 3  # the shown image and the rows prefetched after it, no more
+    ds = open_dataset(synthetic_dataset)
+    fresh = dict(run_predictions(load_predictor(tiny_model), ds, indices=cached))
+    for i in cached:  # predictions of the new dataset's images, not the old run's
+        np.testing.assert_allclose(cache.get("tiny_heatmap", i).points, fresh[i].points)
+    assert not window.progress.isVisible()
+    assert window.dataset_dock.model.rowCount() == 12
+
+
+def test_colour_and_point_size_preferences_restyle_the_image_view(
+    window: MainWindow, prefs
+) -> None:
+    prefs.set_colour("gt", "#0000ff")
+    prefs.set_colour("error_high", "#ffffff")
+    prefs.point_size = 6.0
+    assert window.view.truth_item.opts["brush"].color().name() == "#0000ff"
+    assert window.view.truth_item.opts["size"] == 11.0  # 2 * 6 - 1 px across
+    assert window.view.errors.items[-1].opts["pen"].color().name() == "#ffffff"
+    assert window.view.legend.scene() is window.view.scene()  # rebuilt, still shown

@@ -159,11 +159,6 @@ def test_a_recent_dataset_that_moved_is_marked_and_opening_it_says_what_to_do(
     assert str(moved_dataset) in text and NEXT in text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="HOOK: Inspector._on_task reports a missing dataset with a generic UserError "
-    "instead of errors.dataset_moved(path)",
-)
 def test_a_moved_dataset_is_reported_as_moved_with_how_to_reopen_it(
     qtbot, prefs, monkeypatch, moved_dataset: Path
 ) -> None:
@@ -209,11 +204,6 @@ def test_a_model_path_that_does_not_exist_is_reported_in_the_window(
     assert len(seen) == 1 and str(gone) in seen[0] and NEXT in seen[0], seen
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="HOOK: Inspector._on_task reports a missing model file with a generic UserError "
-    "instead of errors.model_missing(path)",
-)
 def test_a_missing_model_file_is_reported_as_missing_with_how_to_fix_the_card(
     qtbot, prefs, monkeypatch, card_without_onnx: Path
 ) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 
 import cv2
@@ -127,7 +128,7 @@ def test_face_for_sample_prefers_ground_truth_box_when_asked(tmp_path: Path) -> 
     assert face_for_sample(ds, 0, "dataset").box == (0.0, 0.0, 9.0, 9.0)
 
 
-def test_a_detector_that_raises_fails_the_sample_not_the_run(tmp_path: Path, predictor) -> None:  # noqa: ANN001
+def test_a_detector_that_raises_fails_the_sample_not_the_run(tmp_path: Path, predictor) -> None:
     ds = _dataset(tmp_path, 3)
     ds.boxes = None
 
@@ -137,3 +138,22 @@ def test_a_detector_that_raises_fails_the_sample_not_the_run(tmp_path: Path, pre
     out = list(run_predictions(predictor, ds, detect=broken))
     assert len(out) == 3
     assert all("detector model missing" in r.message for _, r in out)
+
+
+def test_batches_shrink_when_a_runtime_call_is_slow(tmp_path: Path) -> None:
+    sizes: list[int] = []
+
+    class Slow:
+        model_id, num_points, scheme = "slow", 1, None
+
+        def prepare(self, image: np.ndarray, face: FaceRegion, *, detected: bool = False) -> int:
+            return 0
+
+        def run_prepared(self, items: list) -> list[Prediction]:
+            sizes.append(len(items))
+            time.sleep(0.02 * len(items))
+            return [Prediction(np.zeros((1, 2)), np.ones(1, np.float32)) for _ in items]
+
+    ds = _dataset(tmp_path, 9)
+    out = list(run_predictions(Slow(), ds, batch_size=4, max_batch_seconds=0.01))  # type: ignore[arg-type]
+    assert len(out) == 9 and sizes[0] == 4 and set(sizes[1:]) == {1}

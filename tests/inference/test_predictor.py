@@ -224,3 +224,11 @@ def test_fixed_batch_of_two_runs_three_faces_by_padding(tmp_path: Path) -> None:
     assert out["c"].shape == (3, 2) and out["c"][2].tolist() == [0.5, 0.25]
     with pytest.raises(InferenceError, match="axis 2"):
         sess.run(np.zeros((1, 3, 9, 8), np.float32))
+
+
+def test_card_dtype_that_differs_from_the_model_input_is_refused(tmp_path: Path) -> None:
+    constant_model(tmp_path / "m.onnx", {"c": np.zeros(4, np.float32)}, ("N", 3, 8, 8))
+    card = card_for(tmp_path / "m.toml", tmp_path / "m.onnx", "regression", 2, size=(8, 8))
+    card.input.dtype = "float16"
+    with pytest.raises(InferenceError, match=r"is float32; the card .* dtype = 'float16'"):
+        CardPredictor(card)

@@ -24,5 +24,5 @@ def test_flip_box_mirrors_the_face_box() -> None:
 
 def test_disagreement_is_mean_distance_over_the_landmark_box_size() -> None:
     a = np.array([[0.0, 0.0], [100.0, 0.0], [0.0, 25.0]])  # box 100 x 25 -> size 50
-    b = a + [3.0, 4.0]  # every point 5 px away
+    b = a + np.array([3.0, 4.0])  # every point 5 px away
     assert disagreement(a, b) == pytest.approx(5.0 / 50.0)

@@ -174,3 +174,17 @@ def test_vectorised_center_scale_equals_the_core_rule_row_by_row() -> None:
         c, s = center_scale_from_points(pts[j])
         np.testing.assert_array_equal(centers[j], c)
         assert scales[j] == s
+
+
+def test_coco_image_sizes_come_from_the_image_files(tmp_path: Path) -> None:
+    import cv2
+
+    from facealign_gui.core.annotation import Prediction
+
+    cv2.imwrite(str(tmp_path / "a.png"), np.zeros((30, 40, 3), np.uint8))
+    s = Session.create(tmp_path / "c.fagsession", [tmp_path / "a.png"], scheme="300w68")
+    s.set_prediction(0, Prediction(face_points(), np.full(68, 0.5, np.float32), model_id="m"))
+    s.accept(0)
+    ex.export_session(s, tmp_path / "c.json", "coco")
+    im = json.loads((tmp_path / "c.json").read_text())["images"][0]
+    assert (im["width"], im["height"]) == (40, 30)
