@@ -30,9 +30,11 @@ if [ -e "$bin/facealign-gui" ] && [ ! -L "$bin/facealign-gui" ]; then
 fi
 mkdir -p "$bin" "$(dirname "$desktop")" "$(dirname "$icon")" "$(dirname "$metainfo")"
 ln -sfn "$here/facealign-gui" "$bin/facealign-gui"
-# The menu entry starts this folder's program even when ~/.local/bin is not on PATH.
-sed "s|^Exec=facealign-gui|Exec=\"$here/facealign-gui\"|" "$here/share/facealign-gui.desktop" \
-  > "$desktop"
+# The menu entry starts this folder's program even when ~/.local/bin is not on PATH. Inside
+# Exec="…" the desktop spec wants " ` $ \ escaped by a backslash; sed wants & | \ escaped too.
+quoted=$(printf '%s' "$here/facealign-gui" | sed -e 's/[\\"`$]/\\&/g')
+quoted=$(printf '%s' "$quoted" | sed -e 's/[&|\\]/\\&/g')
+sed "s|^Exec=facealign-gui|Exec=\"$quoted\"|" "$here/share/facealign-gui.desktop" > "$desktop"
 cp "$here/share/facealign-gui.svg" "$icon"
 cp "$here/share/io.github.facealign_gui.metainfo.xml" "$metainfo"
 if command -v update-desktop-database >/dev/null 2>&1; then

@@ -242,6 +242,8 @@ class WorkerHub(QObject):
         self._image_token += 1
         token = self._image_token
         self._wanted = index
+        if self._closed:
+            return token
         img = self.cached_image(ds, index)
         if img is not None:
             self.imageReady.emit(ImageResult(token, index, img))
@@ -290,6 +292,8 @@ class WorkerHub(QObject):
         A newer request makes older ones stale (skipped before they start); a ``prefetch``
         (the next row) runs at low priority and does not replace the shown image's request.
         """
+        if self._closed:
+            return self._pred_token
         if prefetch:
             token = self._pred_token
             gen = self.generation
@@ -335,7 +339,10 @@ class WorkerHub(QObject):
 
     # -- any other slow call (open a dataset, load a model) ----------------------------------
     def run_task(self, tag: object, fn: Callable[[], object]) -> None:
-        """Call ``fn()`` on the pool; `taskDone` carries its value or exception."""
+        """Call ``fn()`` on the pool; `taskDone` carries its value or exception. Nothing
+        starts after `shutdown` (a signal queued before it may still ask)."""
+        if self._closed:
+            return
 
         def job() -> None:
             try:
@@ -348,8 +355,10 @@ class WorkerHub(QObject):
         self.pool.start(job, 3)
 
     # -- dataset-wide run ------------------------------------------------------------------
-    def start_run(self, predictor: Predictor, ds: Dataset, order: list[int]) -> RunThread:
-        """Start a run (cancelling any running one) over ``order``."""
+    def start_run(self, predictor: Predictor, ds: Dataset, order: list[int]) -> RunThread | None:
+        """Start a run (cancelling any running one) over ``order``; None after `shutdown`."""
+        if self._closed:
+            return None
         self.cancel_run(wait=True)
         t = RunThread(predictor, ds, order, self)
         t.generation = self.generation

@@ -207,7 +207,7 @@ def run_predictions(
             results = _run_batch(predictor, [b for _, b in batch], can_prepare, sample_name)
             if batch:
                 per_face = (time.perf_counter() - t0) / len(batch)
-                limit = max(1, min(batch_size, int(max_batch_seconds / max(per_face, 1e-6))))
+                limit = max(1, int(min(batch_size, max_batch_seconds / max(per_face, 1e-6))))
             out.extend((pos, r[0], r[1]) for (pos, _), r in zip(batch, results, strict=False))
             out.sort(key=lambda r: r[0])
             for _, i, result in out:

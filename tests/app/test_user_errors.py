@@ -1,12 +1,8 @@
 """Problems a user can meet on the way in, driven through ``run_app`` like the command line:
 a dataset whose folder was moved, a model whose file is missing, a camera that does not exist.
 Each must show a message *in the window* (not only on the terminal) that says what to do next,
-and the app must stay up and quit cleanly (exit code 0).
-
-The tests marked ``xfail(strict=True)`` document a missing hook: the window shows a generic
-"Could not open the dataset/model" message instead of the specific `errors.dataset_moved` /
-`errors.model_missing` wording. They turn into failures (XPASS) as soon as the hook exists,
-so the marker is then removed.
+and the app must stay up and quit cleanly (exit code 0). A missing dataset or model file
+gets the specific `errors.dataset_moved` / `errors.model_missing` wording, not a generic one.
 """
 
 from __future__ import annotations

@@ -157,3 +157,6 @@ def test_batches_shrink_when_a_runtime_call_is_slow(tmp_path: Path) -> None:
     ds = _dataset(tmp_path, 9)
     out = list(run_predictions(Slow(), ds, batch_size=4, max_batch_seconds=0.01))  # type: ignore[arg-type]
     assert len(out) == 9 and sizes[0] == 4 and set(sizes[1:]) == {1}
+    sizes.clear()
+    out = list(run_predictions(Slow(), ds, batch_size=4, max_batch_seconds=float("inf")))  # type: ignore[arg-type]
+    assert sizes == [4, 4, 1]
