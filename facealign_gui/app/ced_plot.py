@@ -64,6 +64,8 @@ class CedPlot(ClickablePlot):
             )
             self.curves.append(curve)
         self.threshold_line.setValue(t)
+        # the label's text is set explicitly: it does not follow a value set while hidden
+        self.threshold_line.label.setFormat(f"threshold {t:g}")
         self.threshold_line.show()
         self.plot_item.setXRange(0, x_max, padding=0.01)
         self.plot_item.setYRange(0, 1.0, padding=0.02)

@@ -80,7 +80,8 @@ def no_camera(index: int) -> UserError:
         what=f"Camera {index} could not be opened.",
         next_step=(
             "Check that a camera is connected and not in use by another program, try another "
-            f"index (for example --camera {index + 1}), or open a video file with --video FILE."
+            f"camera index (File ▸ Start camera, or --camera {index + 1}), or open a video "
+            "file instead (File ▸ Open video…, or --video FILE)."
         ),
         fatal=True,
     )
@@ -103,7 +104,7 @@ def model_missing(path: str | Path) -> UserError:
         title="Model file missing",
         what=f"The model file {path} does not exist.",
         next_step=(
-            "Choose another model, or point the model card's 'file' entry at the .onnx file "
+            "Choose another model, or point the model card's 'onnx' entry at the .onnx file "
             "(model cards are small TOML files next to the model)."
         ),
         fatal=True,
