@@ -33,19 +33,31 @@ class SessionHook(QObject):
         path, _ = QFileDialog.getSaveFileName(
             w, "New labelling session", default, "Labelling sessions (*.fagsession)"
         )
-        if path:
-            from facealign_gui.session.store import Session
+        if not path:
+            return
+        from facealign_gui.session.store import Session
 
-            self.start(lambda: Session.create(path, ins.ds))
+        predictor = ins.predictor
+        scheme = ins.ds.scheme or getattr(predictor, "scheme", None)
+        if scheme is None:
+            errors.show_error(w, errors.UserError(
+                title="No landmark scheme",
+                what="These images have no landmarks, so the session does not know which "
+                "points to label.",
+                next_step="Open a model first (File ▸ Open model…): its scheme is used.",
+                fatal=False))  # fmt: skip
+            return
+        self.start(lambda: Session.create(path, ins.ds, scheme=scheme))
 
     def ask_open(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
             self.window, "Open labelling session", "", "Labelling sessions (*.fagsession)"
         )
         if path:
-            from facealign_gui.session.store import Session
+            from facealign_gui.app.labelling_dock import open_session_with_recovery
 
-            self.start(lambda: Session.open(path))
+            # a damaged file offers its backup; None means the person declined
+            self.start(lambda: open_session_with_recovery(path, self.window))
 
     def start(self, make: object) -> bool:
         """Open the session ``make()`` returns and dock its labelling panel."""
@@ -54,6 +66,8 @@ class SessionHook(QObject):
             from facealign_gui.app.labelling_dock import LabellingDock
 
             session = make()  # type: ignore[operator]
+            if session is None:
+                return False
         except Exception as exc:  # SessionError, a locked or damaged file: say so
             errors.show_error(w, errors.UserError(
                 title="Could not open the session", what=str(exc),
