@@ -183,19 +183,20 @@ def crop_face(
 def to_tensor(crop: np.ndarray, card: ModelCard) -> np.ndarray:
     """BGR uint8 crop -> float tensor (C, H, W) or (H, W, C) per the card."""
     spec = card.input
+    if spec.colour == "gray":
+        crop = cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY)[:, :, None]
+    # (p * scale - mean) / std as one multiply-add per pixel, in BGR order
+    mean = np.asarray(spec.mean, dtype=np.float64)
+    std = np.asarray(spec.std, dtype=np.float64)
+    a = np.broadcast_to(spec.pixel_scale / std, (crop.shape[2],)).astype(np.float32)
+    b = np.broadcast_to(mean / std, (crop.shape[2],)).astype(np.float32)
+    if spec.colour == "rgb":  # card values are in RGB order; the crop is BGR
+        a, b = a[::-1], b[::-1]
+    x = crop.astype(np.float32)
+    x *= a
+    x -= b
     if spec.colour == "rgb":
-        img = crop[:, :, ::-1]
-    elif spec.colour == "gray":
-        img = cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY)[:, :, None]
-    else:
-        img = crop
-    x = img.astype(np.float32) * np.float32(spec.pixel_scale)
-    mean = np.asarray(spec.mean, dtype=np.float32)
-    std = np.asarray(spec.std, dtype=np.float32)
-    if np.any(mean != 0):
-        x -= mean
-    if np.any(std != 1):
-        x /= std
+        x = x[:, :, ::-1]
     if spec.layout == "NCHW":
         x = x.transpose(2, 0, 1)
     return np.ascontiguousarray(x, dtype=np.float16 if spec.dtype == "float16" else np.float32)

@@ -232,3 +232,34 @@ def test_card_dtype_that_differs_from_the_model_input_is_refused(tmp_path: Path)
     card.input.dtype = "float16"
     with pytest.raises(InferenceError, match=r"is float32; the card .* dtype = 'float16'"):
         CardPredictor(card)
+
+
+@pytest.mark.parametrize(("colour", "layout"), [("rgb", "NCHW"), ("bgr", "NHWC"), ("gray", "NCHW")])
+def test_to_tensor_applies_colour_scale_mean_std_and_layout(colour: str, layout: str) -> None:
+    import cv2
+
+    from facealign_gui.inference.card import InputSpec, ModelCard
+    from facealign_gui.inference.preprocess import to_tensor
+
+    crop = np.random.default_rng(0).integers(0, 256, (12, 10, 3), dtype=np.uint8)
+    n = 1 if colour == "gray" else 3
+    mean, std = (0.485, 0.456, 0.406)[:n], (0.229, 0.224, 0.225)[:n]
+    card = ModelCard(
+        id="x",
+        family="hrnet",
+        num_points=1,
+        onnx="x.onnx",
+        input=InputSpec(colour=colour, layout=layout, mean=mean, std=std),
+    )
+    if colour == "rgb":
+        img = crop[:, :, ::-1]
+    elif colour == "gray":
+        img = cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY)[:, :, None]
+    else:
+        img = crop
+    ref = (img / 255.0 - np.array(mean)) / np.array(std)
+    if layout == "NCHW":
+        ref = ref.transpose(2, 0, 1)
+    x = to_tensor(crop, card)
+    assert x.dtype == np.float32 and x.flags.c_contiguous
+    assert x == pytest.approx(ref, abs=1e-5)
