@@ -380,7 +380,10 @@ def card_from_dict(d: dict[str, Any], where: str = "<card>", path: Path | None =
 
 def load_card(path: str | Path) -> ModelCard:
     """Read and validate a card; errors name the file and the field."""
-    import tomllib
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10: the same parser as the 'tomli' package
+        import tomli as tomllib  # type: ignore[no-redef]
 
     path = Path(path)
     try:
