@@ -115,23 +115,18 @@ def run(args: argparse.Namespace) -> int:
     if evaluated.size == 0:
         return fail("no face was evaluated", None, args.json, code=130 if partial else 2)
     g = ds.points[evaluated]
-    visible = np.isfinite(g).all(axis=2)
-    if ds.visible is not None:
-        visible &= ds.visible[evaluated]
     box_sizes = ds.attributes.get("box_size")
     try:
-        norm = metrics.normalisers(
-            g, scheme, box_sizes=None if box_sizes is None else np.asarray(box_sizes)[evaluated]
+        nme, _ = metrics.score_faces(
+            pred[evaluated],
+            g,
+            scheme,
+            visible=None if ds.visible is None else ds.visible[evaluated],
+            box_sizes=None if box_sizes is None else np.asarray(box_sizes)[evaluated],
         )
     except ValueError as e:
         return fail(f"{args.dataset}: {e}", None, args.json)
-    nme = metrics.nme_per_image(pred[evaluated], g, norm, visible)
-    position = np.full(len(ds), -1, dtype=np.int64)
-    position[evaluated] = np.arange(evaluated.size)
-    matched = {}
-    for name, idx in subsets.items():
-        pos = position[np.asarray(idx, dtype=np.int64)]
-        matched[name] = np.sort(pos[pos >= 0])
+    matched = metrics.restrict_subsets(subsets, evaluated, len(ds))
     summary = metrics.summarize(nme, args.threshold, matched)
     result = {
         "model": args.model,

@@ -73,27 +73,20 @@ def run(args: argparse.Namespace) -> int:
         return fail(f"no prediction in {args.pred} matches a face in {args.gt}", None, args.json)
     g = gt.points[m.gt_index]
     p = pred.points[m.pred_index]
-    visible = np.isfinite(g).all(axis=2)
-    if gt.visible is not None:
-        visible &= gt.visible[m.gt_index]
     box_sizes = gt.attributes.get("box_size")
     try:
-        norm = metrics.normalisers(
+        nme, _ = metrics.score_faces(
+            p,
             g,
             scheme,
+            visible=None if gt.visible is None else gt.visible[m.gt_index],
             box_sizes=None if box_sizes is None else np.asarray(box_sizes)[m.gt_index],
             kind=args.normaliser,
         )
     except ValueError as e:
         return fail(f"{args.gt}: {e}", None, args.json)
-    nme = metrics.nme_per_image(p, g, norm, visible)
-    # gt index -> position among the matched rows, to restrict subsets to matched faces
-    position = np.full(len(gt), -1, dtype=np.int64)
-    position[m.gt_index] = np.arange(len(m.gt_index))
-    matched_subsets = {}
-    for name, idx in subsets.items():
-        pos = position[np.asarray(idx, dtype=np.int64)]
-        matched_subsets[name] = np.sort(pos[pos >= 0])
+    # subsets restricted to the matched faces, indexed by position among them
+    matched_subsets = metrics.restrict_subsets(subsets, m.gt_index, len(gt))
     summary = metrics.summarize(nme, args.threshold, matched_subsets)
     result = {
         "gt": args.gt,

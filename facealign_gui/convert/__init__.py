@@ -20,5 +20,15 @@ FAMILIES: dict[str, tuple[str, str]] = {
 }
 
 
+# dataset name on the command line -> landmark scheme (facealign_gui.core.schemes) and count
+DATASET_SCHEMES: dict[str, str] = {
+    "wflw": "wflw98",
+    "300w": "300w68",
+    "cofw": "cofw29",
+    "aflw": "aflw19",
+}
+DATASET_POINTS: dict[str, int] = {"wflw": 98, "300w": 68, "cofw": 29, "aflw": 19}
+
+
 class ConvertError(Exception):
     """A checkpoint cannot be converted; the message names the file and what was wrong."""

@@ -27,7 +27,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from facealign_gui.convert import ConvertError
+from facealign_gui.convert import DATASET_POINTS, DATASET_SCHEMES, ConvertError
 from facealign_gui.convert.cards import template_card
 from facealign_gui.convert.checkpoint import load_strict, read_state_dict
 from facealign_gui.convert.export import ConvertResult, max_abs_diff, onnx_bytes, write_atomic
@@ -45,8 +45,8 @@ WIDTH = 18
 # (number of modules, channels per branch) of stages 2, 3 and 4; every branch has 4 blocks
 STAGES = ((1, (18, 36)), (4, (18, 36, 72)), (3, (18, 36, 72, 144)))
 BLOCKS_PER_BRANCH = 4
-POINTS = {"wflw": 98, "300w": 68, "cofw": 29, "aflw": 19}
-SCHEMES = {"wflw": "wflw98", "300w": "ibug68", "cofw": "cofw29", "aflw": "aflw19"}
+POINTS = DATASET_POINTS
+SCHEMES = DATASET_SCHEMES
 # the authors' README, HRNetV2-W18: (subset, metric, value)
 PUBLISHED = {
     "wflw": [

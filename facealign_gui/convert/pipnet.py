@@ -21,7 +21,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from facealign_gui.convert import ConvertError
+from facealign_gui.convert import DATASET_POINTS, DATASET_SCHEMES, ConvertError
 from facealign_gui.convert.backbones import MobileNetV2Trunk, MobileNetV3Trunk, ResNetTrunk
 from facealign_gui.convert.cards import template_card
 from facealign_gui.convert.checkpoint import load_strict, read_state_dict
@@ -38,8 +38,8 @@ BACKBONES: dict[str, Callable[[], nn.Module]] = {
     "mobilenet_v2": MobileNetV2Trunk,
     "mobilenet_v3": MobileNetV3Trunk,
 }
-POINTS = {"wflw": 98, "300w": 68, "cofw": 29, "aflw": 19}
-SCHEMES = {"wflw": "wflw98", "300w": "ibug68", "cofw": "cofw29", "aflw": "aflw19"}
+POINTS = DATASET_POINTS
+SCHEMES = DATASET_SCHEMES
 MEANFACE_FILES = {
     "wflw": "meanface_WFLW.txt",
     "300w": "meanface_data_300W.txt",

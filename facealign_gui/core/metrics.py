@@ -27,10 +27,13 @@ from facealign_gui.core.schemes import Scheme
 __all__ = [
     "auc",
     "ced_curve",
+    "counted_points",
     "failure_rate",
     "landmark_errors",
     "nme_per_image",
     "normalisers",
+    "restrict_subsets",
+    "score_faces",
     "summarize",
 ]
 
@@ -256,4 +259,51 @@ def summarize(
         if s.dtype == bool and s.shape != arr.shape:
             raise ValueError(f"subset {name!r}: mask has {s.shape[0]} entries for {arr.size}")
         out["subsets"][name] = _one(arr[s], threshold, step)
+    return out
+
+
+def counted_points(gt: np.ndarray, visible: np.ndarray | None = None) -> np.ndarray:
+    """(N, K) mask of the ground-truth points that count: visible and with coordinates.
+
+    The one rule `score`, `eval` and the window's metrics share (a Kaggle NaN point, an
+    invisible point or a missing row never counts).
+    """
+    mask = np.isfinite(np.asarray(gt, dtype=np.float64)).all(axis=2)
+    if visible is not None:
+        mask &= np.asarray(visible, dtype=bool)
+    return mask
+
+
+def score_faces(
+    pred: np.ndarray,
+    gt: np.ndarray,
+    scheme: Scheme,
+    visible: np.ndarray | None = None,
+    box_sizes: np.ndarray | None = None,
+    kind: str = "default",
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per-image NME (N,) and per-landmark normalised errors (N, K) of ``pred`` against ``gt``.
+
+    Uses `counted_points` for which points count and `normalisers` for the denominator; raises
+    ValueError when the normaliser cannot be computed for ``kind``.
+    """
+    norm = normalisers(gt, scheme, box_sizes=box_sizes, kind=kind)
+    mask = counted_points(gt, visible)
+    return nme_per_image(pred, gt, norm, mask), landmark_errors(pred, gt, norm, mask)
+
+
+def restrict_subsets(
+    subsets: dict[str, np.ndarray], rows: np.ndarray, total: int
+) -> dict[str, np.ndarray]:
+    """Re-index subsets of a ``total``-sample dataset to positions within ``rows``.
+
+    ``rows`` are the dataset indices that were scored, in the order of the scored arrays;
+    a subset keeps only its members that were scored.
+    """
+    position = np.full(total, -1, dtype=np.int64)
+    position[np.asarray(rows, dtype=np.int64)] = np.arange(len(rows))
+    out = {}
+    for name, idx in subsets.items():
+        pos = position[np.asarray(idx, dtype=np.int64)]
+        out[name] = np.sort(pos[pos >= 0])
     return out

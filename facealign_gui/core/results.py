@@ -86,13 +86,10 @@ class EvalResult:
                 f"predictions have shape {pred.shape}, the dataset's ground truth {gt.shape}"
             )
         scheme = _scheme(dataset, gt.shape[1])
-        norm = metrics.normalisers(gt, scheme, _box_sizes(dataset), kind=normaliser)
-        # as the eval/score commands: a point counts when it is visible and has coordinates
-        visible = np.isfinite(gt).all(axis=2)
-        if dataset.visible is not None:
-            visible &= np.asarray(dataset.visible, dtype=bool)
-        errors = metrics.landmark_errors(pred, gt, norm, visible)
-        nme = metrics.nme_per_image(pred, gt, norm, visible)
+        # the same function as the eval/score commands
+        nme, errors = metrics.score_faces(
+            pred, gt, scheme, dataset.visible, _box_sizes(dataset), kind=normaliser
+        )
         subsets = {k: np.asarray(v, dtype=np.int64) for k, v in dataset.subsets.items()}
         failed = ~np.isfinite(nme)
         errors[failed] = np.nan

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from facealign_gui.core import metrics
 from facealign_gui.core.metrics import (
     auc,
     ced_curve,
@@ -149,3 +150,35 @@ def test_summarize_of_only_missing_results_is_nan_not_an_error() -> None:
     out = summarize(np.array([np.nan, np.nan]))
     assert out["count"] == 0 and out["missing"] == 2
     assert np.isnan(out["nme"]) and np.isnan(out["fr"]) and np.isnan(out["auc"])
+
+
+def test_counted_points_drops_invisible_and_missing_ground_truth_points() -> None:
+    gt = np.zeros((1, 3, 2))
+    gt[0, 1] = np.nan  # a Kaggle-style missing point
+    visible = np.array([[True, True, False]])
+    assert metrics.counted_points(gt, visible).tolist() == [[True, False, False]]
+    assert metrics.counted_points(gt).tolist() == [[True, False, True]]
+
+
+def test_score_faces_averages_only_counted_points_over_the_outer_eye_corners() -> None:
+    from facealign_gui.core.schemes import get_scheme
+
+    scheme = get_scheme("300w68")
+    gt = np.zeros((1, 68, 2))
+    gt[0, 45, 0] = 100.0  # outer eye corners 36 and 45 are 100 px apart
+    pred = gt.copy()
+    pred[0, 0, 0] += 10.0  # 10 px off on point 0 ...
+    pred[0, 1, 0] += 50.0  # ... and 50 px off on point 1, which is not visible
+    visible = np.ones((1, 68), bool)
+    visible[0, 1] = False
+    nme, errors = metrics.score_faces(pred, gt, scheme, visible)
+    assert nme[0] == pytest.approx(0.1 / 67)  # 10/100 over the 67 counted points
+    assert errors[0, 0] == pytest.approx(0.1)
+    assert np.isnan(errors[0, 1])
+
+
+def test_restrict_subsets_reindexes_to_the_scored_rows_and_drops_unscored_members() -> None:
+    subsets = {"a": np.array([0, 2, 5]), "b": np.array([1])}
+    out = metrics.restrict_subsets(subsets, np.array([5, 0, 3]), total=6)
+    assert out["a"].tolist() == [0, 1]  # 0 is at position 1, 5 at position 0; 2 not scored
+    assert out["b"].tolist() == []
