@@ -100,6 +100,8 @@ class Inspector(QObject):
     @Slot(object)
     def _on_task(self, res: TaskResult) -> None:
         kind, path = res.tag  # type: ignore[misc]
+        if kind == "propose":
+            return  # a bare .onnx's proposed card: app.card_dialog.CardFlow takes it
         if kind == "score":
             if path != self.hub.generation:
                 return  # scores of a dataset that is no longer open

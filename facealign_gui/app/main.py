@@ -31,7 +31,7 @@ def run_app(ns: argparse.Namespace) -> int:
     window = MainWindow()
     window.show()
     if getattr(ns, "model", None):
-        window.inspector.open_model(ns.model)
+        window.open_model(ns.model, ask=False)
     if getattr(ns, "dataset", None):
         window.open_path(ns.dataset)
     if getattr(ns, "camera", None) is not None:

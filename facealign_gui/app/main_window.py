@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from facealign_gui.app import errors
+from facealign_gui.app.card_dialog import CardFlow
 from facealign_gui.app.dataset_dock import DatasetDock
 from facealign_gui.app.heatmap_dock import HeatmapDock
 from facealign_gui.app.image_view import ImageView
@@ -76,6 +77,7 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.heatmap_dock)
         self.metrics_dock = self._make_metrics_dock()
         self.inspector = Inspector(self.dataset_dock, self.view, self.heatmaps, self)
+        self.card_flow = CardFlow(self.inspector, self)
         self.live_window: QWidget | None = None
         self.sessions = SessionHook(self)
 
@@ -261,7 +263,7 @@ class MainWindow(QMainWindow):
         p = Path(path)
         suffix = p.suffix.lower()
         if suffix in MODEL_SUFFIXES:
-            self.inspector.open_model(p)
+            self.open_model(p)
         elif suffix in VIDEO_SUFFIXES:
             self.start_live(str(p))
         else:
@@ -294,6 +296,14 @@ class MainWindow(QMainWindow):
             self, "Open model", "", "Model card or ONNX (*.toml *.onnx);;All files (*)"
         )
         if path:
+            self.open_model(path)
+
+    def open_model(self, path: str | Path, ask: bool = True) -> None:
+        """Load a card; a bare .onnx first gets the card dialog (``ask=False``: only when
+        the proposed card lacks something the model cannot run without)."""
+        if Path(path).suffix.lower() == ".onnx":
+            self.card_flow.open_onnx(path, ask)
+        else:
             self.inspector.open_model(path)
 
     def ask_video(self) -> None:

@@ -219,15 +219,25 @@ def build_hrnet_w18(num_points: int) -> HRNetV2:
     return HRNetV2(num_points).eval()
 
 
-def make_card(onnx_name: str, dataset: str | None, num_points: int) -> ModelCard:
-    """Card for an HRNetV2-W18 export; published numbers when the dataset is known."""
+def make_card(
+    onnx_name: str, dataset: str | None, num_points: int, random_weights: bool = False
+) -> ModelCard:
+    """Card for an HRNetV2-W18 export; published numbers when trained weights are known.
+
+    ``dataset`` sets the scheme even for random weights, so the export runs on that
+    dataset with no editing of the card.
+    """
     published = [
         Published(dataset=f"{dataset}:{subset}", metric=metric, value=value)
-        for subset, metric, value in PUBLISHED.get(dataset or "", [])
+        for subset, metric, value in ([] if random_weights else PUBLISHED.get(dataset or "", []))
     ]
+    tag = "random" if random_weights or not dataset else dataset
+    what = f"{dataset.upper()}, " if dataset else ""
     return ModelCard(
-        id=f"hrnetv2_w18_{dataset or 'random'}",
-        name=f"HRNetV2-W18 ({dataset.upper() if dataset else 'random weights'})",
+        id=f"hrnetv2_w18_{tag}",
+        name=f"HRNetV2-W18 ({what}random weights)"
+        if tag == "random"
+        else f"HRNetV2-W18 ({tag.upper()})",
         family="hrnet",
         scheme=SCHEMES.get(dataset or ""),
         num_points=num_points,
@@ -271,6 +281,6 @@ def convert(
     write_atomic(out, data)
     trained = dataset if checkpoint is not None else None
     card = (trained and template_card(f"hrnetv2_w18_{trained}", Path(out).name)) or make_card(
-        Path(out).name, trained, num_points
+        Path(out).name, dataset, num_points, random_weights=checkpoint is None
     )
     return ConvertResult(card, diff)

@@ -89,13 +89,24 @@ def build_pipnet(backbone: str, num_points: int) -> PIPNet:
     return PIPNet(backbone, num_points).eval()
 
 
-def make_card(onnx_name: str, dataset: str | None, backbone: str, num_points: int) -> ModelCard:
-    """Card for a PIPNet export; ``dataset`` None means random weights."""
+def make_card(
+    onnx_name: str,
+    dataset: str | None,
+    backbone: str,
+    num_points: int,
+    random_weights: bool = False,
+) -> ModelCard:
+    """Card for a PIPNet export. ``dataset`` sets the scheme, crop and mean face even for
+    random weights, so the export runs on that dataset with no editing of the card."""
     pad, source = CROPS.get(dataset or "", ((0.1, 0.1, 0.1, 0.1), "auto"))
     meanface = f"{Path(onnx_name).stem}.meanface.txt" if dataset else ""
+    tag = "random" if random_weights or not dataset else dataset
+    what = f"{dataset.upper()}, " if dataset else ""
     return ModelCard(
-        id=f"pipnet_{backbone}_{dataset or 'random'}",
-        name=f"PIPNet {backbone} ({dataset.upper() if dataset else 'random weights'})",
+        id=f"pipnet_{backbone}_{tag}",
+        name=f"PIPNet {backbone} ({what}random weights)"
+        if tag == "random"
+        else f"PIPNet {backbone} ({tag.upper()})",
         family="pipnet",
         scheme=SCHEMES.get(dataset or ""),
         num_points=num_points,
@@ -177,7 +188,7 @@ def convert(
     trained = dataset if checkpoint is not None else None
     template = f"pipnet_{backbone.replace('_', '')}_{trained}"
     card = (trained and template_card(template, Path(out).name)) or make_card(
-        Path(out).name, trained, backbone, num_points
+        Path(out).name, dataset, backbone, num_points, random_weights=checkpoint is None
     )
     if card.decoder.meanface and dataset:
         extra[card.decoder.meanface] = meanface_path(dataset, meanface)

@@ -21,13 +21,13 @@ so read -> write -> read reproduces every value exactly.
 from __future__ import annotations
 
 import csv
-import io
 import re
 import warnings
 from pathlib import Path
 
 import numpy as np
 
+from facealign_gui.datasets._boxes import NO_POINT, centers_scales_from_points
 from facealign_gui.datasets._common import (
     BAD_CHAR,
     atomic_write_text,
@@ -36,6 +36,7 @@ from facealign_gui.datasets._common import (
     read_text,
     scheme_name_for,
 )
+from facealign_gui.datasets._format import repr_rows
 from facealign_gui.datasets.model import Dataset, DatasetError, Problem
 
 FORMAT = "hrnet_csv"
@@ -277,12 +278,13 @@ def write_hrnet_csv(ds: Dataset, path: str | Path) -> None:
     cols += [centers, ds.points.reshape(n, 2 * k)]
     values = np.concatenate(cols, axis=1)
 
-    header = _header(ds, aflw, k)
-    out = io.StringIO()
-    out.write(",".join(header) + "\n")
-    for name, row in zip(ds.images, values.tolist(), strict=False):
-        out.write(_csv_name(name) + "," + ",".join(map(repr, row)) + "\n")
-    atomic_write_text(path, out.getvalue(), str(ds.meta.get("newline", "\n")))
+    header = ",".join(_header(ds, aflw, k))
+    names, joined = ds.images, "".join(ds.images)
+    if any(c in joined for c in ',"\n\r'):
+        names = [_csv_name(name) for name in names]
+    rows = repr_rows(values, ",")
+    lines = [header, *(f"{name},{row}" for name, row in zip(names, rows, strict=True))]
+    atomic_write_text(path, "\n".join(lines) + "\n", str(ds.meta.get("newline", "\n")))
 
 
 def _header(ds: Dataset, aflw: bool, k: int) -> list[str]:
@@ -308,17 +310,10 @@ def _csv_name(name: str) -> str:
 def _centers_scales(ds: Dataset) -> tuple[np.ndarray, np.ndarray]:
     if ds.centers is not None and ds.scales is not None:
         return np.asarray(ds.centers, np.float64), np.asarray(ds.scales, np.float64)
-    from facealign_gui.core.geometry import center_scale_from_points
-
     assert ds.points is not None
-    n = len(ds.points)
-    centers = np.empty((n, 2), dtype=np.float64)
-    scales = np.empty(n, dtype=np.float64)
-    for i in range(n):
-        vis = None if ds.visible is None else ds.visible[i]
-        c, s = center_scale_from_points(ds.points[i], vis)
-        centers[i] = c
-        scales[i] = s
+    centers, scales = centers_scales_from_points(ds.points, ds.visible)
+    if np.isnan(scales).any():  # a face without a visible point has no box
+        raise ValueError(NO_POINT)
     return centers, scales
 
 

@@ -16,6 +16,7 @@ HRNet's centre/scale are derived from the points by the landmark box rule
 
 from __future__ import annotations
 
+import csv
 import io
 import re
 from collections import Counter
@@ -23,13 +24,15 @@ from pathlib import Path
 
 import numpy as np
 
+from facealign_gui.datasets._boxes import centers_scales_from_points
 from facealign_gui.datasets._common import (
     BAD_CHAR,
     atomic_write_text,
+    decode_text,
     guess_image_root,
-    read_text,
     scheme_name_for,
 )
+from facealign_gui.datasets._format import exact_rows, int_rows
 from facealign_gui.datasets.model import Dataset, DatasetError, Problem
 
 FORMAT = "wflw_list"
@@ -55,38 +58,27 @@ def read_wflw_list(
     """Read a WFLW rect+attribute list or a subset list (told apart by the token count).
 
     ``with_centers=False`` skips deriving HRNet centre/scale (for matching subset lists).
+    A clean file is parsed in one pass by pandas' C parser and checked with whole-array
+    tests (`_read_fast`); any doubt sends it to the line-by-line parser, which names
+    ``file:line`` of every bad row and keeps the good ones.
     """
     path = Path(path)
     label = str(path)
-    text, newline = read_text(path, lenient=True)
-    lines = text.split("\n")
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise DatasetError(Problem(label, None, f"cannot read: {e.strerror}", True)) from e
     n_coord = 2 * num_points
-    counts = Counter(len(ln.split()) for ln in lines if ln.strip())
-    if not counts:
-        raise DatasetError(Problem(label, None, "empty file (expected WFLW list lines)", True))
-    with_rect = counts.get(n_coord + 11, 0) >= counts.get(n_coord + 1, 0)
-    expected = n_coord + 11 if with_rect else n_coord + 1
-
-    names: list[str] = []
-    rows: list[np.ndarray] = []
-    sources: list[str] = []
-    problems: list[Problem] = []
-    for lineno, line in enumerate(lines, start=1):
-        tokens = line.split()
-        if not tokens:
-            continue
-        if BAD_CHAR in line:
-            msg, row = "not UTF-8 text (binary junk?)", None
-        else:
-            msg, row = _parse_line(tokens, expected, n_coord, with_rect)
-        if msg:
-            problems.append(Problem(label, lineno, msg, fatal=True))
-            continue
-        names.append(tokens[-1])
-        rows.append(row)  # type: ignore[arg-type]
-        sources.append(f"{label}:{lineno}")
-    n = len(rows)
-    values = np.array(rows, dtype=np.float64).reshape(n, expected - 1)
+    fast = _read_fast(data, n_coord)
+    if fast is not None:
+        names, values, with_rect = fast
+        sources = [f"{label}:{i}" for i in range(1, len(names) + 1)]
+        problems: list[Problem] = []
+        newline = _newline(data)
+    else:
+        text, newline = decode_text(data, label, lenient=True)
+        names, values, with_rect, sources, problems = _read_careful(text, label, n_coord)
+    n = len(names)
     points = values[:, :n_coord].reshape(n, num_points, 2)
     ds = Dataset(
         format=FORMAT,
@@ -115,6 +107,111 @@ def read_wflw_list(
     if with_centers:
         ds.centers, ds.scales = centers_scales_from_points(points)
     return ds
+
+
+def _newline(data: bytes) -> str:
+    """The newline `decode_text` reports for ASCII ``data``."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    return "\r\n" if b"\r\n" in data[:65536] else "\n"
+
+
+def _read_fast(data: bytes, n_coord: int) -> tuple[list[str], np.ndarray, bool] | None:
+    """Whole-file parse of a clean ASCII list; None when any line needs the careful path.
+
+    Clean means: every line has the same number of space-separated fields (207 or 197 for
+    98 points), every number parses and passes `_bad_rows`, no blank line, no whitespace
+    inside a name. Numbers are parsed by pandas' C parser (correctly rounded, the same
+    doubles as ``float``; it accepts a subset of the texts ``float`` accepts).
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    # Non-ASCII text (bad UTF-8, U+FFFD, Unicode spaces) and NUL bytes: the careful path.
+    # Trailing blank lines change nothing; inner ones fail the checks below.
+    data = data.rstrip()
+    if not data or not data.isascii() or b"\x00" in data:
+        return None
+    end = data.find(b"\n")
+    ncols = len(data[: end if end >= 0 else len(data)].split())
+    if ncols not in (n_coord + 11, n_coord + 1):
+        return None
+    import pandas as pd
+
+    dtype: dict[int, type] = dict.fromkeys(range(ncols - 1), np.float64)
+    dtype[ncols - 1] = object
+    try:
+        df = pd.read_csv(
+            io.BytesIO(data),
+            sep=" ",
+            header=None,
+            dtype=dtype,  # type: ignore[arg-type]
+            quoting=csv.QUOTE_NONE,
+            na_filter=False,
+            skip_blank_lines=False,
+            engine="c",
+        )
+    except (ValueError, TypeError, OverflowError, pd.errors.ParserError):
+        return None
+    if df.shape[1] != ncols:
+        return None
+    names = df.iloc[:, -1].tolist()
+    values = df.iloc[:, :-1].to_numpy(dtype=np.float64)
+    with_rect = ncols == n_coord + 11
+    if not _plain_names(names) or _bad_rows(values, n_coord, with_rect).any():
+        return None
+    return names, values, with_rect
+
+
+def _plain_names(names: list[object]) -> bool:
+    """Every name a non-empty string without whitespace (one token, as ``str.split`` sees)."""
+    if not all(isinstance(s, str) and s for s in names):
+        return False
+    joined = "".join(names)  # type: ignore[arg-type]
+    return joined.split() == [joined]
+
+
+def _bad_rows(values: np.ndarray, n_coord: int, with_rect: bool) -> np.ndarray:
+    """Rows `_parse_line` would reject for their numbers (NaN/inf, flags, rect)."""
+    bad = ~np.isfinite(values).all(axis=1)
+    if with_rect:
+        flags = values[:, n_coord + 4 :]
+        bad |= ~((flags == 0.0) | (flags == 1.0)).all(axis=1)
+        rect = values[:, n_coord : n_coord + 4]
+        bad |= (rect[:, 2] < rect[:, 0]) | (rect[:, 3] < rect[:, 1])
+    return bad
+
+
+def _read_careful(
+    text: str, label: str, n_coord: int
+) -> tuple[list[str], np.ndarray, bool, list[str], list[Problem]]:
+    """Line-by-line parse naming every bad row (``file:line``); keeps the good ones."""
+    lines = text.split("\n")
+    counts = Counter(len(ln.split()) for ln in lines if ln.strip())
+    if not counts:
+        raise DatasetError(Problem(label, None, "empty file (expected WFLW list lines)", True))
+    with_rect = counts.get(n_coord + 11, 0) >= counts.get(n_coord + 1, 0)
+    expected = n_coord + 11 if with_rect else n_coord + 1
+
+    names: list[str] = []
+    rows: list[np.ndarray] = []
+    sources: list[str] = []
+    problems: list[Problem] = []
+    for lineno, line in enumerate(lines, start=1):
+        tokens = line.split()
+        if not tokens:
+            continue
+        if BAD_CHAR in line:
+            msg, row = "not UTF-8 text (binary junk?)", None
+        else:
+            msg, row = _parse_line(tokens, expected, n_coord, with_rect)
+        if msg:
+            problems.append(Problem(label, lineno, msg, fatal=True))
+            continue
+        names.append(tokens[-1])
+        rows.append(row)  # type: ignore[arg-type]
+        sources.append(f"{label}:{lineno}")
+    values = np.array(rows, dtype=np.float64).reshape(len(rows), expected - 1)
+    return names, values, with_rect, sources, problems
 
 
 def subset_from_file_name(name: str) -> str | None:
@@ -158,25 +255,6 @@ def _is_number(tok: str) -> bool:
     return True
 
 
-def centers_scales_from_points(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """HRNet centre / scale of every face by the landmark box rule."""
-    from facealign_gui.core.geometry import center_scale_from_points
-
-    n = len(points)
-    centers = np.empty((n, 2), dtype=np.float64)
-    scales = np.empty(n, dtype=np.float64)
-    for i in range(n):
-        finite = np.isfinite(points[i]).all(axis=1)
-        if not finite.any():
-            centers[i] = np.nan
-            scales[i] = np.nan
-            continue
-        c, s = center_scale_from_points(points[i], finite)
-        centers[i] = c
-        scales[i] = s
-    return centers, scales
-
-
 def write_wflw_list(ds: Dataset, path: str | Path) -> None:
     """Write ``ds`` as a WFLW list, atomically.
 
@@ -189,35 +267,34 @@ def write_wflw_list(ds: Dataset, path: str | Path) -> None:
         raise DatasetError(Problem(str(path), None, "an unlabelled dataset has no points to write"))
     if not np.isfinite(ds.points).all():
         raise DatasetError(Problem(str(path), None, "WFLW lists cannot hold missing points"))
+    _check_names(ds.images, path)
     n = len(ds)
-    coords = _format_numbers(ds.points.reshape(n, -1))
+    coords = exact_rows(ds.points.reshape(n, -1), " ")
     with_rect = ds.boxes is not None and all(a in ds.attributes for a in ATTRIBUTES)
     if with_rect:
         assert ds.boxes is not None
         boxes = np.asarray(ds.boxes, dtype=np.float64)
         rect = (
-            [[str(int(v)) for v in row] for row in boxes.tolist()]
+            int_rows(boxes, " ")
             if np.array_equal(boxes, np.round(boxes))
-            else _format_numbers(boxes)
+            else exact_rows(boxes, " ")
         )
         flags = np.stack([np.asarray(ds.attributes[a]).astype(int) for a in ATTRIBUTES], 1)
-    out = io.StringIO()
-    for i in range(n):
-        parts = coords[i]
-        if with_rect:
-            parts = parts + rect[i] + [str(v) for v in flags[i].tolist()]
-        if any(c.isspace() for c in ds.images[i]):
-            raise DatasetError(
-                Problem(str(path), None, f"image name has a space: {ds.images[i]!r}")
-            )
-        out.write(" ".join([*parts, ds.images[i]]) + "\n")
-    atomic_write_text(path, out.getvalue(), str(ds.meta.get("newline", "\n")))
+        lines = [
+            f"{c} {r} {f} {name}"
+            for c, r, f, name in zip(coords, rect, int_rows(flags, " "), ds.images, strict=True)
+        ]
+    else:
+        lines = [f"{c} {name}" for c, name in zip(coords, ds.images, strict=True)]
+    text = "\n".join(lines) + "\n" if lines else ""
+    atomic_write_text(path, text, str(ds.meta.get("newline", "\n")))
 
 
-def _format_numbers(values: np.ndarray) -> list[list[str]]:
-    """Six decimals when they read back as the same float64, else ``repr``."""
-    rows = values.tolist()
-    six = [[f"{v:.6f}" for v in row] for row in rows]
-    if np.array_equal(np.array(six, dtype=np.float64).reshape(values.shape), values):
-        return six
-    return [[repr(v) for v in row] for row in rows]
+def _check_names(images: list[str], path: Path) -> None:
+    """A WFLW list is space separated: an image name must not hold whitespace."""
+    joined = "".join(images)
+    if joined.split() == [joined] or not joined:
+        return
+    for name in images:
+        if any(c.isspace() for c in name):
+            raise DatasetError(Problem(str(path), None, f"image name has a space: {name!r}"))
