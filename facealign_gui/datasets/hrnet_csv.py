@@ -283,7 +283,7 @@ def write_hrnet_csv(ds: Dataset, path: str | Path) -> None:
     if any(c in joined for c in ',"\n\r'):
         names = [_csv_name(name) for name in names]
     rows = repr_rows(values, ",")
-    lines = [header, *(f"{name},{row}" for name, row in zip(names, rows, strict=True))]
+    lines = [header, *(f"{name},{row}" for name, row in zip(names, rows, strict=False))]
     atomic_write_text(path, "\n".join(lines) + "\n", str(ds.meta.get("newline", "\n")))
 
 

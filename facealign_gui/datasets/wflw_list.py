@@ -282,10 +282,10 @@ def write_wflw_list(ds: Dataset, path: str | Path) -> None:
         flags = np.stack([np.asarray(ds.attributes[a]).astype(int) for a in ATTRIBUTES], 1)
         lines = [
             f"{c} {r} {f} {name}"
-            for c, r, f, name in zip(coords, rect, int_rows(flags, " "), ds.images, strict=True)
+            for c, r, f, name in zip(coords, rect, int_rows(flags, " "), ds.images, strict=False)
         ]
     else:
-        lines = [f"{c} {name}" for c, name in zip(coords, ds.images, strict=True)]
+        lines = [f"{c} {name}" for c, name in zip(coords, ds.images, strict=False)]
     text = "\n".join(lines) + "\n" if lines else ""
     atomic_write_text(path, text, str(ds.meta.get("newline", "\n")))
 

@@ -1,0 +1,192 @@
+"""WFLW lists, fast path: whole-file parsing and batched centres agree with the careful path."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from _dataset_files import face_points, wflw_line
+
+from facealign_gui.core.geometry import center_scale_from_points
+from facealign_gui.datasets._boxes import centers_scales_from_points
+from facealign_gui.datasets._common import decode_text
+from facealign_gui.datasets._format import six_decimals_are_exact
+from facealign_gui.datasets.model import DatasetError
+from facealign_gui.datasets.wflw_list import (
+    _read_careful,
+    _read_fast,
+    read_wflw_list,
+    write_wflw_list,
+)
+
+
+def _lists(shared_dir: Path) -> list[Path]:
+    files = sorted((shared_dir / "data" / "wflw").glob("list_98pt_*.txt"))
+    if not files:
+        pytest.skip("WFLW lists are not present")
+    return files
+
+
+def test_batched_centre_and_scale_equal_the_per_face_rule_on_the_real_lists(
+    shared_dir: Path,
+) -> None:
+    points = np.concatenate([read_wflw_list(f).points for f in _lists(shared_dir)])
+    rng = np.random.default_rng(0)
+    holes = points.copy()
+    holes[rng.random(points.shape[:2]) < 0.3] = np.nan  # some points missing
+    holes[::50] = np.nan  # some faces with no point at all
+    visible = rng.random(points.shape[:2]) < 0.8
+    for pts, vis in ((points, None), (holes, None), (points, visible)):
+        centers, scales = centers_scales_from_points(pts, vis)
+        for i in range(len(pts)):
+            keep = np.isfinite(pts[i]).all(axis=1) & (True if vis is None else vis[i])
+            if not keep.any():
+                assert np.isnan(centers[i]).all() and math.isnan(scales[i])
+                continue
+            c, s = center_scale_from_points(pts[i], keep)
+            assert centers[i].tolist() == c.tolist() and scales[i] == s
+
+
+def test_the_real_lists_take_the_fast_path_and_match_the_careful_one(shared_dir: Path) -> None:
+    for f in _lists(shared_dir):
+        data = f.read_bytes()
+        fast = _read_fast(data, 196)
+        assert fast is not None, f
+        names, values, with_rect, sources, problems = _read_careful(
+            decode_text(data, str(f))[0], str(f), 196
+        )
+        assert fast[0] == names and fast[2] == with_rect and problems == []
+        assert np.array_equal(fast[1], values)
+        assert read_wflw_list(f).sources == sources
+
+
+def _variants() -> dict[str, bytes]:
+    a, b = face_points(98, 1), face_points(98, 2)
+    rows = [
+        wflw_line(a, "1--x/a.jpg", (10, 20, 200, 220), (1, 0, 0, 0, 1, 0)),
+        wflw_line(b, "1--x/a.jpg", (30, 40, 230, 240), (0, 1, 0, 1, 0, 1)),
+        wflw_line(a, "2--y/b.jpg", (5, 6, 7, 8), (0, 0, 1, 0, 0, 0)),
+    ]
+    first = f"{a[0, 0]:.6f}"
+
+    def edit(i: int, old: str, new: str) -> bytes:
+        lines = list(rows)
+        lines[i] = lines[i].replace(old, new, 1)
+        return ("\n".join(lines) + "\n").encode()
+
+    clean = ("\n".join(rows) + "\n").encode()
+    return {
+        "clean": clean,
+        "crlf": clean.replace(b"\n", b"\r\n"),
+        "bom": b"\xef\xbb\xbf" + clean,
+        "lone cr": clean.replace(b"\n", b"\r"),
+        "no final newline": clean.rstrip(b"\n"),
+        "trailing blank lines": clean + b"\n \n\n",
+        "leading blank line": b"\n" + clean,
+        "inner blank line": clean.replace(b"\n", b"\n\n", 1),
+        "tab between numbers": edit(1, " ", "\t"),
+        "tab before a number": edit(1, " ", " \t"),
+        "tab after a number": edit(1, " ", "\t "),
+        "vertical tab": edit(1, " ", " \x0b"),
+        "file separator": edit(1, " ", "\x1c"),
+        "double space": edit(1, " ", "  "),
+        "leading space": edit(0, first, " " + first),
+        "trailing space": edit(1, "a.jpg", "a.jpg "),
+        "tab in a name": edit(2, "b.jpg", "b\t.jpg"),
+        "tab before a name": edit(2, " 2--y", " \t2--y"),
+        "no-break space": edit(1, " ", "\u00a0"),
+        "non-ASCII name": edit(2, "b.jpg", "b\u00e9.jpg"),
+        "replacement char in a name": edit(2, "b.jpg", "b\ufffd.jpg"),
+        "not UTF-8": clean.replace(b"b.jpg", b"b\xff.jpg"),
+        "nan": edit(0, first, "nan"),
+        "NA": edit(0, first, "NA"),
+        "inf": edit(0, first, "inf"),
+        "underscore digits": edit(0, first, "1_0"),
+        "hex": edit(0, first, "0x1p3"),
+        "huge": edit(0, first, "1e400"),
+        "plus sign and exponent": edit(0, first, "+1.5E+02"),
+        "quote": edit(0, first, '"1.0'),
+        "flag 2": edit(0, " 1 0 0 0 1 0 ", " 2 0 0 0 1 0 "),
+        "flag 1.0": edit(0, " 1 0 0 0 1 0 ", " 1.0 0 0 0 1 0 "),
+        "flipped rect": edit(2, " 5 6 7 8 ", " 9 6 7 8 "),
+        "missing value": edit(0, first + " ", ""),
+        "extra value": edit(1, "a.jpg", "0 a.jpg"),
+        "numeric name": edit(2, "2--y/b.jpg", "123"),
+        "nan name": edit(2, "2--y/b.jpg", "nan"),
+        "points only": "\n".join(wflw_line(a, f"{i}.jpg") for i in range(3)).encode(),
+        "nul byte": clean.replace(b"b.jpg", b"b\x00.jpg"),
+    }
+
+
+@pytest.mark.parametrize("name", sorted(_variants()))
+def test_fast_and_careful_paths_read_every_variant_alike(name: str, tmp_path: Path) -> None:
+    data = _variants()[name]
+    f = tmp_path / "list_98pt_rect_attr_test.txt"
+    f.write_bytes(data)
+    try:
+        text = decode_text(data, str(f), lenient=True)[0]
+        careful = _read_careful(text, str(f), 196)
+    except DatasetError as e:
+        with pytest.raises(DatasetError) as got:
+            read_wflw_list(f)
+        assert [str(p) for p in got.value.problems] == [str(p) for p in e.problems]
+        return
+    names, values, with_rect, sources, problems = careful
+    ds = read_wflw_list(f)
+    assert ds.images == names and ds.sources == sources and ds.problems == problems
+    assert np.array_equal(ds.points.reshape(len(ds), -1), values[:, :196])
+    assert (ds.boxes is not None) == with_rect
+    fast = _read_fast(data, 196)
+    if fast is not None:  # whatever the fast path accepts, the careful path reads the same
+        assert fast[0] == names and np.array_equal(fast[1], values) and not problems
+
+
+def test_clean_variants_take_the_fast_path() -> None:
+    v = _variants()
+    for name in ("clean", "crlf", "bom", "no final newline", "trailing blank lines",
+                 "tab after a number", "points only", "numeric name", "plus sign and exponent"):  # fmt: skip
+        assert _read_fast(v[name], 196) is not None, name
+    for name in ("inner blank line", "nan", "flag 2", "tab in a name", "non-ASCII name"):
+        assert _read_fast(v[name], 196) is None, name
+
+
+def test_six_decimal_check_agrees_with_parsing_the_text_back() -> None:
+    rng = np.random.default_rng(3)
+    six = np.round(rng.uniform(-5000, 5000, 20000), 6)
+    cases = [
+        six,
+        six + 1e-7,  # a seventh decimal
+        np.round(rng.uniform(-1, 1, 20000), 7),
+        (np.arange(-2000, 2000) + 0.5) / 1e6,  # half-way between six-decimal numbers
+        np.array([0.0, -0.0, -1e-7, 5e-7, 1e-300, 99999999.999999, 1e8, 1.5e8, 123456789.25]),
+        rng.uniform(-1e12, 1e12, 2000),
+        np.round(rng.uniform(-1e9, 1e9, 2000), 6),
+    ]
+    for values in cases:
+        for v in values.tolist():
+            by_text = float(f"{v:.6f}") == v
+            assert six_decimals_are_exact(np.array([v])) == by_text, repr(v)
+
+
+def test_writing_a_name_with_a_space_is_refused(tmp_path: Path) -> None:
+    ds = read_wflw_list_from_lines(tmp_path, [wflw_line(face_points(98), "a.jpg")])
+    ds.images = ["a b.jpg"]
+    with pytest.raises(DatasetError, match="image name has a space: 'a b.jpg'"):
+        write_wflw_list(ds, tmp_path / "o.txt")
+    assert not (tmp_path / "o.txt").exists()
+
+
+def test_points_that_need_more_than_six_decimals_are_written_exactly(tmp_path: Path) -> None:
+    ds = read_wflw_list_from_lines(tmp_path, [wflw_line(face_points(98), "a.jpg")])
+    ds.points[0, 0, 0] += 1e-9
+    write_wflw_list(ds, tmp_path / "o.txt")
+    back = read_wflw_list(tmp_path / "o.txt")
+    assert np.array_equal(back.points, ds.points)
+
+
+def read_wflw_list_from_lines(tmp_path: Path, lines: list[str]):  # noqa: ANN201
+    f = tmp_path / "in.txt"
+    f.write_text("\n".join(lines) + "\n")
+    return read_wflw_list(f)
