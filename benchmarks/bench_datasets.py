@@ -7,7 +7,8 @@ six 0/1 flags, an image name), then times, interleaved so machine drift hits all
 - HRNet CSV read: ``pandas.read_csv`` (baseline: parsing only) vs `read_hrnet_csv` (parse +
   validate + build the `Dataset`) and `open_dataset` (+ detection and the image check);
 - WFLW list read: ``pandas.read_csv(sep=" ", header=None)`` (baseline) vs `read_wflw_list`
-  (parse + validate + HRNet centre/scale of every face);
+  (parse + validate + HRNet centre/scale of every face), on the clean list and on the same
+  list with one bad row (the careful path that names ``file:line``);
 - HRNet CSV write: a bare ``",".join(map(repr, row))`` over ``values.tolist()`` rows plus a
   plain ``write_text`` (baseline) vs `write_hrnet_csv` (centre/scale given, and derived from
   the points) and, for reference, `write_wflw_list` (six-decimal text, exactness check).
@@ -133,6 +134,11 @@ def main() -> None:
         lst = read_wflw_list(list_path)
         assert len(lst) == rows and lst.boxes is not None and not lst.problems
         size = list_path.stat().st_size / 1e6
+        one_bad = Path(tmp) / "list_98pt_rect_attr_one_bad.txt"
+        text = list_path.read_text().split("\n")
+        text[rows // 2] = text[rows // 2].replace(" ", " x", 1)  # one non-number
+        one_bad.write_text("\n".join(text))
+        assert read_wflw_list(one_bad).skipped == 1
         print_table(
             f"WFLW list read, {rows} rows x 207 tokens ({size:.1f} MB)",
             {
@@ -140,6 +146,7 @@ def main() -> None:
                     list_path, sep=" ", header=None
                 ),
                 "read_wflw_list": lambda: read_wflw_list(list_path),
+                "read_wflw_list (1 bad row)": lambda: read_wflw_list(one_bad),
             },
             runs,
         )
@@ -154,9 +161,7 @@ def main() -> None:
             {
                 "join(map(repr)) + write (baseline)": lambda: bare_repr_write(ds, out / "b.csv"),
                 "write_hrnet_csv": lambda: write_hrnet_csv(ds, out / "w.csv"),
-                "write_hrnet_csv (derive centres)": lambda: write_hrnet_csv(
-                    derived, out / "d.csv"
-                ),
+                "write_hrnet_csv (derive centres)": lambda: write_hrnet_csv(derived, out / "d.csv"),
                 "write_wflw_list (rect_attr)": lambda: write_wflw_list(lst, out / "l.txt"),
             },
             runs,

@@ -4,7 +4,8 @@
 `facealign_gui.core.geometry.center_scale_from_points` gives for one face: the box is
 ``floor`` of the smallest and ``ceil`` of the largest usable coordinate, the centre its
 middle, the scale its longer side / 200. The same float64 operations run in the same order,
-so the results are bit-identical (tests/datasets/test_wflw_list_fast.py checks it on the real files).
+so the results are bit-identical (tests/datasets/test_wflw_list_fast.py checks it on the
+real files).
 """
 
 from __future__ import annotations

@@ -19,20 +19,20 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections import Counter
+import warnings
 from pathlib import Path
 
 import numpy as np
 
 from facealign_gui.datasets._boxes import centers_scales_from_points
 from facealign_gui.datasets._common import (
-    BAD_CHAR,
     atomic_write_text,
     decode_text,
     guess_image_root,
     scheme_name_for,
 )
 from facealign_gui.datasets._format import exact_rows, int_rows
+from facealign_gui.datasets._wflw_rows import bad_rows, read_careful
 from facealign_gui.datasets.model import Dataset, DatasetError, Problem
 
 FORMAT = "wflw_list"
@@ -59,8 +59,9 @@ def read_wflw_list(
 
     ``with_centers=False`` skips deriving HRNet centre/scale (for matching subset lists).
     A clean file is parsed in one pass by pandas' C parser and checked with whole-array
-    tests (`_read_fast`); any doubt sends it to the line-by-line parser, which names
-    ``file:line`` of every bad row and keeps the good ones.
+    tests (`_read_fast`); any doubt sends it to `_wflw_rows.read_careful`, which names
+    ``file:line`` of every bad row and keeps the good ones, exactly as the one-line-at-a-time
+    reference `_wflw_rows.read_lines` does.
     """
     path = Path(path)
     label = str(path)
@@ -77,7 +78,7 @@ def read_wflw_list(
         newline = _newline(data)
     else:
         text, newline = decode_text(data, label, lenient=True)
-        names, values, with_rect, sources, problems = _read_careful(text, label, n_coord)
+        names, values, with_rect, sources, problems = read_careful(text, label, n_coord)
     n = len(names)
     points = values[:, :n_coord].reshape(n, num_points, 2)
     ds = Dataset(
@@ -120,16 +121,19 @@ def _read_fast(data: bytes, n_coord: int) -> tuple[list[str], np.ndarray, bool] 
     """Whole-file parse of a clean ASCII list; None when any line needs the careful path.
 
     Clean means: every line has the same number of space-separated fields (207 or 197 for
-    98 points), every number parses and passes `_bad_rows`, no blank line, no whitespace
+    98 points), every number parses and passes `bad_rows`, no blank line, no whitespace
     inside a name. Numbers are parsed by pandas' C parser (correctly rounded, the same
     doubles as ``float``; it accepts a subset of the texts ``float`` accepts).
     """
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
+    # Trailing blank lines change nothing (one final newline pandas ignores by itself);
+    # inner ones become empty rows that fail the checks below.
+    tail = data[-64:]
+    if tail[len(tail.rstrip()) :] not in (b"", b"\n", b"\r\n", b"\r"):
+        data = data.rstrip()
     # Non-ASCII text (bad UTF-8, U+FFFD, Unicode spaces) and NUL bytes: the careful path.
-    # Trailing blank lines change nothing; inner ones fail the checks below.
-    data = data.rstrip()
-    if not data or not data.isascii() or b"\x00" in data:
+    if not data or data.isspace() or not data.isascii() or b"\x00" in data:
         return None
     end = data.find(b"\n")
     ncols = len(data[: end if end >= 0 else len(data)].split())
@@ -137,27 +141,29 @@ def _read_fast(data: bytes, n_coord: int) -> tuple[list[str], np.ndarray, bool] 
         return None
     import pandas as pd
 
-    dtype: dict[int, type] = dict.fromkeys(range(ncols - 1), np.float64)
-    dtype[ncols - 1] = object
     try:
-        df = pd.read_csv(
-            io.BytesIO(data),
-            sep=" ",
-            header=None,
-            dtype=dtype,  # type: ignore[arg-type]
-            quoting=csv.QUOTE_NONE,
-            na_filter=False,
-            skip_blank_lines=False,
-            engine="c",
-        )
+        with warnings.catch_warnings():
+            # a column with a bad token is caught below (its dtype is not numeric)
+            warnings.simplefilter("ignore", pd.errors.DtypeWarning)
+            df = pd.read_csv(
+                io.BytesIO(data),
+                sep=" ",
+                header=None,
+                quoting=csv.QUOTE_NONE,
+                na_filter=False,  # "nan", "NA", "" stay text and fail the dtype check
+                skip_blank_lines=False,
+                engine="c",
+            )
     except (ValueError, TypeError, OverflowError, pd.errors.ParserError):
         return None
-    if df.shape[1] != ncols:
+    # int64 columns (rect, flags) convert to the doubles float() gives; anything else
+    # (text, bool, uint64) goes to the careful path
+    if df.shape[1] != ncols or not all(dt.kind in "fi" for dt in df.dtypes.iloc[:-1]):
         return None
     names = df.iloc[:, -1].tolist()
     values = df.iloc[:, :-1].to_numpy(dtype=np.float64)
     with_rect = ncols == n_coord + 11
-    if not _plain_names(names) or _bad_rows(values, n_coord, with_rect).any():
+    if not _plain_names(names) or bad_rows(values, n_coord, with_rect).any():
         return None
     return names, values, with_rect
 
@@ -170,89 +176,10 @@ def _plain_names(names: list[object]) -> bool:
     return joined.split() == [joined]
 
 
-def _bad_rows(values: np.ndarray, n_coord: int, with_rect: bool) -> np.ndarray:
-    """Rows `_parse_line` would reject for their numbers (NaN/inf, flags, rect)."""
-    bad = ~np.isfinite(values).all(axis=1)
-    if with_rect:
-        flags = values[:, n_coord + 4 :]
-        bad |= ~((flags == 0.0) | (flags == 1.0)).all(axis=1)
-        rect = values[:, n_coord : n_coord + 4]
-        bad |= (rect[:, 2] < rect[:, 0]) | (rect[:, 3] < rect[:, 1])
-    return bad
-
-
-def _read_careful(
-    text: str, label: str, n_coord: int
-) -> tuple[list[str], np.ndarray, bool, list[str], list[Problem]]:
-    """Line-by-line parse naming every bad row (``file:line``); keeps the good ones."""
-    lines = text.split("\n")
-    counts = Counter(len(ln.split()) for ln in lines if ln.strip())
-    if not counts:
-        raise DatasetError(Problem(label, None, "empty file (expected WFLW list lines)", True))
-    with_rect = counts.get(n_coord + 11, 0) >= counts.get(n_coord + 1, 0)
-    expected = n_coord + 11 if with_rect else n_coord + 1
-
-    names: list[str] = []
-    rows: list[np.ndarray] = []
-    sources: list[str] = []
-    problems: list[Problem] = []
-    for lineno, line in enumerate(lines, start=1):
-        tokens = line.split()
-        if not tokens:
-            continue
-        if BAD_CHAR in line:
-            msg, row = "not UTF-8 text (binary junk?)", None
-        else:
-            msg, row = _parse_line(tokens, expected, n_coord, with_rect)
-        if msg:
-            problems.append(Problem(label, lineno, msg, fatal=True))
-            continue
-        names.append(tokens[-1])
-        rows.append(row)  # type: ignore[arg-type]
-        sources.append(f"{label}:{lineno}")
-    values = np.array(rows, dtype=np.float64).reshape(len(rows), expected - 1)
-    return names, values, with_rect, sources, problems
-
-
 def subset_from_file_name(name: str) -> str | None:
     """``list_98pt_test_largepose.txt`` -> ``"largepose"`` (None for other names)."""
     m = re.fullmatch(r"list_\d+pt_test_([a-z_-]+)\.txt", name.lower())
     return m.group(1).replace("-", "").replace("_", "") if m else None
-
-
-def _parse_line(
-    tokens: list[str], expected: int, n_coord: int, with_rect: bool
-) -> tuple[str, np.ndarray | None]:
-    if len(tokens) != expected:
-        return (
-            f"expected {expected} values ({n_coord // 2} points"
-            + (", rect, 6 attributes" if with_rect else "")
-            + f", image name), found {len(tokens)}",
-            None,
-        )
-    try:
-        row = np.array(tokens[:-1], dtype=np.float64)
-    except ValueError:
-        bad = next(t for t in tokens[:-1] if not _is_number(t))
-        return f"not a number: {bad!r}", None
-    if not np.isfinite(row).all():
-        return "coordinates must be finite numbers (found NaN or inf)", None
-    if with_rect:
-        flags = row[n_coord + 4 :]
-        if not np.isin(flags, (0.0, 1.0)).all():
-            return f"attribute flags must be 0 or 1, found {flags.tolist()}", None
-        x1, y1, x2, y2 = row[n_coord : n_coord + 4]
-        if x2 < x1 or y2 < y1:
-            return f"face rect has x_max < x_min or y_max < y_min: {[x1, y1, x2, y2]}", None
-    return "", row
-
-
-def _is_number(tok: str) -> bool:
-    try:
-        float(tok)
-    except ValueError:
-        return False
-    return True
 
 
 def write_wflw_list(ds: Dataset, path: str | Path) -> None:
