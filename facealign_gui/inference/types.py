@@ -48,8 +48,6 @@ class Predictor(Protocol):
         """Landmarks for one face of a BGR uint8 (H, W, 3) image."""
         ...
 
-    def predict_batch(
-        self, images: list[np.ndarray], faces: list[FaceRegion]
-    ) -> list[Prediction]:
+    def predict_batch(self, images: list[np.ndarray], faces: list[FaceRegion]) -> list[Prediction]:
         """Same as `predict` for several faces, batched through the runtime when possible."""
         ...
