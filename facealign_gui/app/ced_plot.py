@@ -63,10 +63,10 @@ class CedPlot(ClickablePlot):
                 xs, np.nan_to_num(ys), pen=pg.mkPen(MODEL_COLOURS[i], width=2), name=label
             )
             self.curves.append(curve)
-        self.threshold_line.setValue(t)
-        # the label's text is set explicitly: it does not follow a value set while hidden
-        self.threshold_line.label.setFormat(f"threshold {t:g}")
+        # pyqtgraph's line label ignores value changes while hidden: show the line first
         self.threshold_line.show()
+        self.threshold_line.setValue(t)
+        self.threshold_line.label.setFormat(f"threshold {t:g}")
         self.plot_item.setXRange(0, x_max, padding=0.01)
         self.plot_item.setYRange(0, 1.0, padding=0.02)
 

@@ -137,6 +137,7 @@ def test_two_models_show_both_curves_and_the_per_image_difference(qtbot, dock, r
     names = [item[1].text for item in dock.ced.legend.items]
     assert any("A: model_a" in n for n in names) and any("B: model_b" in n for n in names)
     assert dock.ced.threshold_line.value() == pytest.approx(0.1)
+    assert dock.ced.threshold_line.label.toPlainText() == "threshold 0.1"
     assert dock.table.horizontalHeaderItem(3).text() == "NME % A"
     assert len(dock.bars.bars) == 2 and len(dock.histogram.counts) == 2
     diff = dock.difference()
