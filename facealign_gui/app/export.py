@@ -10,12 +10,9 @@ ask before overwriting the protected file and report failures with `errors.show_
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import math
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -24,6 +21,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from facealign_gui.app import errors
 from facealign_gui.core.results import EvalResult
+from facealign_gui.fileio import atomic_write_bytes
 
 #: Asked before overwriting the protected file; returns True to go ahead.
 Confirm = Callable[[Path], bool]
@@ -38,23 +36,6 @@ class ExportError(Exception):
 
 
 # --------------------------------------------------------------------------- writing
-
-
-def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` through a temporary file in the same folder."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    return path
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -83,7 +64,7 @@ def write_protected(
     if protect is not None and _same_file(path, Path(protect)) and not confirm(path):
         return False
     try:
-        atomic_write_bytes(path, data)
+        atomic_write_bytes(path, data, make_parents=False)
     except OSError as exc:
         raise ExportError(errors.write_failed(path, _reason(exc))) from exc
     return True

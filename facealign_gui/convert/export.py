@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import io
-import os
-import tempfile
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -14,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from facealign_gui.convert import ConvertError
+from facealign_gui.fileio import atomic_write_bytes as write_atomic  # noqa: F401
 
 OPSET = 17
 
@@ -61,21 +60,6 @@ def onnx_bytes(
                 do_constant_folding=True,
             )
     return buf.getvalue()
-
-
-def write_atomic(path: str | Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same directory."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; a model file is for everyone
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def torch_outputs(model: Any, x: np.ndarray) -> list[np.ndarray]:

@@ -23,11 +23,11 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from facealign_gui.fileio import atomic_write_text
 from facealign_gui.inference.tomlwrite import dumps_toml
 from facealign_gui.inference.types import InferenceError
 
@@ -414,13 +414,6 @@ def save_card(card: ModelCard, path: str | Path, *, comment: str = "") -> Path:
     text = card_to_toml(card)
     if comment:
         text = "".join(f"# {line}".rstrip() + "\n" for line in comment.splitlines()) + text
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    atomic_write_text(path, text)
     card.path = path
     return path
