@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from facealign_gui.inference.card import CardError, ModelCard, load_card
+from facealign_gui.inference.card import CardError, InputSpec, ModelCard, load_card
 
 MODELS_DIR = Path(__file__).resolve().parents[1] / "models"
 
@@ -30,3 +30,16 @@ def template_card(card_id: str, onnx_name: str) -> ModelCard | None:
     if card.decoder.meanface:
         card.decoder.meanface = f"{Path(onnx_name).stem}.meanface.txt"
     return card
+
+
+def imagenet_rgb_input(size: int, name: str = "input") -> InputSpec:
+    """The input every published face model here was trained with: RGB in [0, 1],
+    normalised by the ImageNet mean and std (torchvision's ``Normalize``)."""
+    return InputSpec(
+        name=name,
+        size=(size, size),
+        colour="rgb",
+        pixel_scale=1.0 / 255.0,
+        mean=(0.485, 0.456, 0.406),
+        std=(0.229, 0.224, 0.225),
+    )

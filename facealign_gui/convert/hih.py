@@ -30,13 +30,12 @@ import torch.nn.functional as F
 from torch import nn
 
 from facealign_gui.convert import ConvertError
-from facealign_gui.convert.cards import template_card
+from facealign_gui.convert.cards import imagenet_rgb_input, template_card
 from facealign_gui.convert.checkpoint import load_strict, read_state_dict
 from facealign_gui.convert.export import ConvertResult, max_abs_diff, onnx_bytes, write_atomic
 from facealign_gui.inference.card import (
     CropSpec,
     DecoderSpec,
-    InputSpec,
     ModelCard,
     Provenance,
     Published,
@@ -175,14 +174,7 @@ def make_card(onnx_name: str, trained: bool, num_points: int) -> ModelCard:
         scheme="wflw98" if num_points == 98 else None,
         num_points=num_points,
         onnx=onnx_name,
-        input=InputSpec(
-            name="input",
-            size=(INPUT_SIZE, INPUT_SIZE),
-            colour="rgb",
-            pixel_scale=1.0 / 255.0,
-            mean=(0.485, 0.456, 0.406),
-            std=(0.229, 0.224, 0.225),
-        ),
+        input=imagenet_rgb_input(INPUT_SIZE),
         # test images were cropped PFLD-style: a square 1.2x the landmark box
         crop=CropSpec(rule="box", enlarge=1.2, box_source="landmarks"),
         outputs={"heatmaps": "heatmaps", "offsets": "offset_heatmaps"},

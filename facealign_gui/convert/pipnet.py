@@ -23,10 +23,10 @@ from torch import nn
 
 from facealign_gui.convert import DATASET_POINTS, DATASET_SCHEMES, ConvertError
 from facealign_gui.convert.backbones import MobileNetV2Trunk, MobileNetV3Trunk, ResNetTrunk
-from facealign_gui.convert.cards import template_card
+from facealign_gui.convert.cards import imagenet_rgb_input, template_card
 from facealign_gui.convert.checkpoint import load_strict, read_state_dict
 from facealign_gui.convert.export import ConvertResult, max_abs_diff, onnx_bytes, write_atomic
-from facealign_gui.inference.card import CropSpec, DecoderSpec, InputSpec, ModelCard, Provenance
+from facealign_gui.inference.card import CropSpec, DecoderSpec, ModelCard, Provenance
 
 INPUT_SIZE = 256
 NET_STRIDE = 32
@@ -111,14 +111,7 @@ def make_card(
         scheme=SCHEMES.get(dataset or ""),
         num_points=num_points,
         onnx=onnx_name,
-        input=InputSpec(
-            name="input",
-            size=(INPUT_SIZE, INPUT_SIZE),
-            colour="rgb",
-            pixel_scale=1.0 / 255.0,
-            mean=(0.485, 0.456, 0.406),
-            std=(0.229, 0.224, 0.225),
-        ),
+        input=imagenet_rgb_input(INPUT_SIZE),
         # their demo enlarges detector boxes 1.2x and shifts them down by a tenth
         crop=CropSpec(
             rule="pipnet_box",
