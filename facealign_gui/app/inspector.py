@@ -228,14 +228,15 @@ class Inspector(QObject):
             self._request_missing_prediction()
         self.hub.request_image(ds, i, prefetch=near)  # may deliver at once (cached)
         if self.predictor is not None:
-            nxt = near[0] if near else -1
-            p = self.hub.cache.get(self.model_id, nxt) if nxt >= 0 else None
-            if (
-                nxt >= 0
-                and (p is None or (self._has_heatmaps and p.heatmaps is None))
-                and self.hub.cache.failure(self.model_id, nxt) is None
-            ):
-                self.hub.request_prediction(self.predictor, ds, nxt, prefetch=True)
+            # the next two rows: browsing with a held key outruns a one-row prefetch
+            for nxt in near[:2]:
+                if nxt < 0 or nxt == i:
+                    continue
+                p = self.hub.cache.get(self.model_id, nxt)
+                if (
+                    p is None or (self._has_heatmaps and p.heatmaps is None)
+                ) and self.hub.cache.failure(self.model_id, nxt) is None:
+                    self.hub.request_prediction(self.predictor, ds, nxt, prefetch=True)
         self.sampleShown.emit(i)
 
     def _apply_sample(self) -> None:

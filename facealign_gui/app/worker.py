@@ -220,6 +220,8 @@ class WorkerHub(QObject):
         self._image_token = 0
         self._wanted = -1
         self._pred_token = 0
+        self._prefetching: set[tuple[str, int, int]] = set()  # (model, index, generation)
+        self._prefetch_lock = threading.Lock()
         self.generation = 0  # bumped when the dataset changes: older results are dropped
         self._run: RunThread | None = None
         self._keep: frozenset[int] = frozenset()
@@ -297,7 +299,20 @@ class WorkerHub(QObject):
         if prefetch:
             token = self._pred_token
             gen = self.generation
-            self.pool.start(lambda: self._predict(predictor, ds, index, token, gen, True), 0)
+            key = (predictor.model_id, index, gen)
+            with self._prefetch_lock:
+                if key in self._prefetching:
+                    return token  # already on its way
+                self._prefetching.add(key)
+
+            def job() -> None:
+                try:
+                    self._predict(predictor, ds, index, token, gen, True)
+                finally:
+                    with self._prefetch_lock:
+                        self._prefetching.discard(key)
+
+            self.pool.start(job, 0)
             return token
         self._pred_token += 1
         token = self._pred_token
