@@ -13,10 +13,36 @@ import numpy as np
 _SIX_EXACT_LIMIT = 1e8
 
 
+# orjson writes the same shortest round-trip text as repr() for finite floats in this range;
+# below 1e-4 and from 1e16 on, repr switches to exponents ("1e-05") and orjson does not.
+_FAST_MIN, _FAST_MAX = 1e-4, 1e16
+
+
+def _fast_repr_ok(v: np.ndarray) -> bool:
+    if v.ndim != 2 or v.shape[0] == 0 or v.shape[1] == 0 or not np.isfinite(v).all():
+        return False
+    mag = np.abs(v)
+    return bool(((mag == 0) | ((mag >= _FAST_MIN) & (mag < _FAST_MAX))).all())
+
+
 def repr_rows(values: np.ndarray, sep: str) -> list[str]:
-    """Every row of a 2-D array as the shortest text of each float64 that reads back exactly."""
+    """Every row of a 2-D array as the shortest text of each float64 that reads back exactly.
+
+    The text is exactly ``sep.join(map(repr, row))``; where every value is in the range
+    where the two agree, orjson's compiled formatter (Ryu) writes it ~15x faster.
+    """
+    v = np.ascontiguousarray(values, dtype=np.float64)
+    if _fast_repr_ok(v):
+        try:
+            import orjson
+        except ImportError:  # pragma: no cover - orjson is a dependency; keep the slow path
+            orjson = None
+        if orjson is not None:
+            text = orjson.dumps(v, option=orjson.OPT_SERIALIZE_NUMPY).decode("ascii")
+            rows = text[2:-2].split("],[")
+            return rows if sep == "," else [r.replace(",", sep) for r in rows]
     join = sep.join
-    return [join(map(repr, row)) for row in np.asarray(values, dtype=np.float64).tolist()]
+    return [join(map(repr, row)) for row in v.tolist()]
 
 
 def six_decimal_rows(values: np.ndarray, sep: str) -> list[str]:
