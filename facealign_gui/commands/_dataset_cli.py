@@ -46,3 +46,18 @@ def print_problems(problems: list[object], limit: int = 20, stream: TextIO | Non
         print(f"  {p}", file=out)
     if len(problems) > limit:
         print(f"  ... and {len(problems) - limit} more", file=out)
+
+
+def print_summary_table(summary: dict, width: int = 14) -> None:
+    """The per-subset NME / FR / AUC table `score` and `eval` print (``summarize`` keys)."""
+
+    def row(name: str, s: dict) -> str:
+        return (
+            f"{name:<{width}} {s['count']:>6} {100 * s['nme']:>8.3f} {100 * s['fr']:>7.2f} "
+            f"{s['auc']:>7.4f}"
+        )
+
+    print(f"{'subset':<{width}} {'faces':>6} {'NME %':>8} {'FR %':>7} {'AUC':>7}")
+    print(row("all", summary))
+    for name, sub in summary["subsets"].items():
+        print(row(name, sub))

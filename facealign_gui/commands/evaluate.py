@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from facealign_gui.commands._dataset_cli import emit_json, fail
+from facealign_gui.commands._dataset_cli import emit_json, fail, print_summary_table
 from facealign_gui.commands._model_cli import Progress, add_model_arguments
 
 
@@ -155,21 +155,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _print_table(r: dict) -> None:
-    def row(name: str, s: dict) -> str:
-        return (
-            f"{name:<18} {s['count']:>6} {100 * s['nme']:>8.3f} {100 * s['fr']:>7.2f} "
-            f"{s['auc']:>7.4f}"
-        )
-
     state = " (PARTIAL: stopped early)" if r["partial"] else ""
     print(
         f"{r['model_id']} on {r['dataset']} ({r['scheme']}, {r['mode']} mode, threshold "
         f"{r['threshold']}): {r['evaluated']} of {r['total']} faces{state}"
     )
-    print(f"{'subset':<18} {'faces':>6} {'NME %':>8} {'FR %':>7} {'AUC':>7}")
-    print(row("all", r))
-    for name, s in r["subsets"].items():
-        print(row(name, s))
+    print_summary_table(r, width=18)
     if r["failed"]:
         print(f"{len(r['failed'])} faces failed:", file=sys.stderr)
         for f in r["failed"][:20]:

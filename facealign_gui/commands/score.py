@@ -5,7 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from facealign_gui.commands._dataset_cli import emit_json, fail, print_problems
+from facealign_gui.commands._dataset_cli import (
+    emit_json,
+    fail,
+    print_problems,
+    print_summary_table,
+)
 
 NORMALISERS = ("default", "inter_ocular", "inter_pupil", "box", "bbox_diag", "bbox_sqrt_area")
 
@@ -115,18 +120,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _print_table(r: dict) -> None:
-    def row(name: str, s: dict) -> str:
-        return (
-            f"{name:<14} {s['count']:>6} {100 * s['nme']:>8.3f} {100 * s['fr']:>7.2f} "
-            f"{s['auc']:>7.4f}"
-        )
-
     print(f"{r['pred']} vs {r['gt']} ({r['scheme']}, normaliser {r['normaliser']}, "
           f"threshold {r['threshold']}, matched by {r['matched_by']})")  # fmt: skip
-    print(f"{'subset':<14} {'faces':>6} {'NME %':>8} {'FR %':>7} {'AUC':>7}")
-    print(row("all", r))
-    for name, s in r["subsets"].items():
-        print(row(name, s))
+    print_summary_table(r, width=14)
     for side in ("gt", "pred"):
         if r["unmatched"][side]:
             print(f"{len(r['unmatched'][side])} unmatched {side} faces, e.g. "

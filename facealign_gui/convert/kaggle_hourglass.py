@@ -51,23 +51,8 @@ CHANNELS = 128
 DEPTH = 4
 # the authors' class used Python name mangling, so every key starts with this
 AUTHOR_PREFIX = "_KFSGNet__"
-POINT_NAMES = (
-    "left_eye_center",
-    "right_eye_center",
-    "left_eye_inner_corner",
-    "left_eye_outer_corner",
-    "right_eye_inner_corner",
-    "right_eye_outer_corner",
-    "left_eyebrow_inner_end",
-    "left_eyebrow_outer_end",
-    "right_eyebrow_inner_end",
-    "right_eyebrow_outer_end",
-    "nose_tip",
-    "mouth_left_corner",
-    "mouth_right_corner",
-    "mouth_center_top_lip",
-    "mouth_center_bottom_lip",
-)
+# output channel i is landmark i of the "kaggle15" scheme (core.schemes), in the CSV's
+# column order
 
 
 class Residual(nn.Module):
