@@ -287,3 +287,33 @@ def test_colour_and_point_size_preferences_restyle_the_image_view(
     assert window.view.truth_item.opts["size"] == 11.0  # 2 * 6 - 1 px across
     assert window.view.errors.items[-1].opts["pen"].color().name() == "#ffffff"
     assert window.view.legend.scene() is window.view.scene()  # rebuilt, still shown
+
+
+def test_a_second_model_run_on_the_same_dataset_is_compared_with_the_first(
+    window: MainWindow, qtbot, synthetic_dataset: Path, tiny_model: Path, tmp_path: Path
+) -> None:
+    from facealign_gui.inference.card import load_card, save_card
+
+    # model B: the same network decoded without the quarter-pixel shift, so its errors differ
+    card_b = load_card(tiny_model)
+    card_b.id, card_b.family, card_b.decoder.subpixel = "tiny_no_shift", "heatmap", "none"
+    card_b.onnx = str(tiny_model.with_suffix(".onnx"))
+    path_b = save_card(card_b, tmp_path / "tiny_no_shift.toml")
+
+    open_and_wait(window, qtbot, synthetic_dataset, tiny_model)
+    run_and_wait(window, qtbot)
+    with qtbot.waitSignal(window.inspector.modelLoaded, timeout=10000):
+        window.open_path(path_b)
+    run_and_wait(window, qtbot)
+    dock = window.metrics_dock
+    if dock is None:
+        pytest.skip("this window has no metrics dock")
+    a, b = window.inspector.results["tiny_no_shift"], window.inspector.results["tiny_heatmap"]
+    assert dock.a is a and dock.b is b
+    assert len(dock.ced.curves) == 2
+    diff = dock.difference()
+    np.testing.assert_allclose(diff, a.nme - b.nme)
+    assert np.nanmax(np.abs(diff)) > 0  # the two decoders really disagree
+    # "A worse than B first": the table's first row is the image A loses most on
+    dock.compareSortRequested.emit()
+    assert window.inspector.current == int(np.nanargmax(diff))
