@@ -204,11 +204,21 @@ class Inspector(QObject):
     def set_predictor(self, predictor: Predictor) -> None:
         self.hub.cancel_run(wait=True)
         self.predictor = predictor
+        self._refresh_statuses()
         self._has_heatmaps = False
         self.modelLoaded.emit(predictor)
         self.message.emit(f"Model {predictor.model_id} · {predictor.num_points} points")
         if self.current >= 0:
             self._show_prediction(request=True)
+
+    def _refresh_statuses(self) -> None:
+        """The status column for the current model, from what the cache already holds."""
+        table = self.dock.model
+        table.set_status(None)
+        if self.ds is None or self.predictor is None:
+            return
+        known = self.hub.cache.statuses(self.model_id, len(self.ds))
+        table.set_status_at([i for i, _ in known], [_status_text(r) for _, r in known])
 
     # -- the shown sample ------------------------------------------------------------------
     @Slot(int)
@@ -308,6 +318,9 @@ class Inspector(QObject):
             self._has_heatmaps |= res.prediction.heatmaps is not None
         else:
             self.hub.cache.put_failure(res.model_id, res.index, res.error)
+        if res.model_id == self.model_id:
+            outcome = res.prediction if res.prediction is not None else res.error
+            self.dock.model.set_status_at([res.index], [_status_text(outcome)])
         shown = self._image_index == self.current
         if res.index == self.current and res.model_id == self.model_id and self.active and shown:
             if res.prediction is None:
@@ -357,13 +370,17 @@ class Inspector(QObject):
             return  # a run over a dataset that is no longer open
         mid, cache = self.model_id, self.hub.cache
         touched = False
+        done, texts = [], []
         for i, r in items:
             if isinstance(r, Prediction):
                 cache.put(mid, i, r)
                 self._has_heatmaps |= r.heatmaps is not None
             else:
                 cache.put_failure(mid, i, str(r))
+            done.append(i)
+            texts.append(_status_text(r))
             touched |= i == self.current
+        self.dock.model.set_status_at(done, texts)
         if touched and self.active and self._image_index == self.current:
             self._show_prediction(request=False)
 
@@ -438,3 +455,11 @@ class Inspector(QObject):
 
     def shutdown(self) -> None:
         self.hub.shutdown()
+
+
+def _status_text(outcome: object) -> str:
+    """The dataset table's status for one sample's prediction (or the error instead)."""
+    if isinstance(outcome, Prediction):
+        return "predicted"
+    first = str(outcome).strip().splitlines()[0] if str(outcome).strip() else "unknown error"
+    return f"no prediction: {first[:60]}"

@@ -97,6 +97,15 @@ class SampleTableModel(QAbstractTableModel):
         )
         self._relayout()
 
+    def set_status_at(self, indices: list[int], texts: list[str]) -> None:
+        """Set the status of some samples; repaints the column, keeps sort and filter."""
+        if not indices or len(self._status) != self._n:
+            return
+        self._status[np.asarray(indices, dtype=np.int64)] = texts
+        rows = self.rowCount()
+        if rows:
+            self.dataChanged.emit(self.index(0, COL_STATUS), self.index(rows - 1, COL_STATUS))
+
     def set_filter(self, f: SampleFilter) -> None:
         self.layoutAboutToBeChanged.emit()
         self._filter = f

@@ -119,6 +119,14 @@ class ResultCache:
             if p is not None:
                 self._preds[old] = dataclasses.replace(p, heatmaps=None)
 
+    def statuses(self, model_id: str, n: int) -> list[tuple[int, object]]:
+        """(index, Prediction or error text) of every sample below ``n`` known for a model."""
+        out: list[tuple[int, object]] = [
+            (i, p) for (m, i), p in self._preds.items() if m == model_id and i < n
+        ]
+        out += [(i, e) for (m, i), e in self._failures.items() if m == model_id and i < n]
+        return out
+
     def count(self, model_id: str) -> int:
         return sum(1 for m, _ in self._preds if m == model_id)
 

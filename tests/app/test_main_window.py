@@ -317,3 +317,28 @@ def test_a_second_model_run_on_the_same_dataset_is_compared_with_the_first(
     # "A worse than B first": the table's first row is the image A loses most on
     dock.compareSortRequested.emit()
     assert window.inspector.current == int(np.nanargmax(diff))
+
+
+def test_the_status_column_says_which_samples_the_model_has_predicted(
+    window: MainWindow, qtbot, synthetic_dataset: Path, tiny_model: Path
+) -> None:
+    from facealign_gui.app.sample_table import COL_STATUS
+
+    open_and_wait(window, qtbot, synthetic_dataset, tiny_model)
+    model = window.dataset_dock.model
+
+    def statuses() -> list[str]:
+        return [model.data(model.index(r, COL_STATUS)) for r in range(model.rowCount())]
+
+    qtbot.waitUntil(lambda: "predicted" in statuses(), timeout=5000)  # the shown image
+    assert statuses().count("predicted") < model.rowCount()
+    run_and_wait(window, qtbot)
+    assert statuses() == ["predicted"] * model.rowCount()
+    # another model has predicted nothing yet; going back to the first shows its statuses
+    card_b = _gui_data.write_tiny_model(synthetic_dataset.parent / "b", "tiny_b")
+    with qtbot.waitSignal(window.inspector.modelLoaded, timeout=10000):
+        window.open_path(card_b)
+    assert statuses().count("predicted") <= 3  # at most the shown image and its prefetches
+    with qtbot.waitSignal(window.inspector.modelLoaded, timeout=10000):
+        window.open_path(tiny_model)
+    assert statuses() == ["predicted"] * model.rowCount()
