@@ -26,6 +26,7 @@ def run_app(ns: argparse.Namespace) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("facealign-gui")
     app.setOrganizationName("facealign-gui")
+    app.setDesktopFileName("facealign-gui")  # matches packaging/linux/facealign-gui.desktop
     pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
     apply_dark_palette(app)
     window = MainWindow()

@@ -53,6 +53,9 @@ class MainWindow(QMainWindow):
     def __init__(self, prefs: Preferences | None = None) -> None:
         super().__init__()
         self.setWindowTitle("facealign-gui")
+        from facealign_gui.app.help import app_icon
+
+        self.setWindowIcon(app_icon())  # the same SVG as the .desktop entry and About box
         self.setAcceptDrops(True)
         self.resize(1500, 920)
         self.prefs = prefs if prefs is not None else Preferences(parent=self)

@@ -342,3 +342,14 @@ def test_the_status_column_says_which_samples_the_model_has_predicted(
     with qtbot.waitSignal(window.inspector.modelLoaded, timeout=10000):
         window.open_path(tiny_model)
     assert statuses() == ["predicted"] * model.rowCount()
+
+
+def test_the_window_carries_the_application_icon(window: MainWindow) -> None:
+    from facealign_gui.app.help import icon_path
+
+    assert icon_path() is not None and icon_path().parent.name == "resources"
+    icon = window.windowIcon()
+    assert not icon.isNull()
+    assert not icon.pixmap(64, 64).isNull()  # the SVG really renders
+    desktop_icon = Path(__file__).resolve().parents[2] / "packaging/linux/facealign-gui.svg"
+    assert icon_path().read_bytes() == desktop_icon.read_bytes()  # one icon everywhere
