@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
 from PySide6.QtGui import QColor
 
 from facealign_gui.datasets.model import Dataset
@@ -56,6 +56,13 @@ class SampleTableModel(QAbstractTableModel):
         self._rows = np.zeros(0, np.int64)
         self._row_of: np.ndarray | None = None
         self._key: np.ndarray | None = None
+        # status changes arrive per prediction during a run; the column repaints at most
+        # every STATUS_REPAINT_MS, so a run does not repaint the table per chunk
+        self._status_pending: set[int] = set()
+        self._status_timer = QTimer(self)
+        self._status_timer.setSingleShot(True)
+        self._status_timer.setInterval(self.STATUS_REPAINT_MS)
+        self._status_timer.timeout.connect(self._repaint_status)
 
     # -- inputs ----------------------------------------------------------------------------
     def set_dataset(self, ds: Dataset | None) -> None:
@@ -97,14 +104,32 @@ class SampleTableModel(QAbstractTableModel):
         )
         self._relayout()
 
+    STATUS_REPAINT_MS = 300
+
     def set_status_at(self, indices: list[int], texts: list[str]) -> None:
-        """Set the status of some samples; repaints the column, keeps sort and filter."""
+        """Set the status of some samples; keeps sort and filter. The column repaints a
+        moment later, once for all changes made meanwhile."""
         if not indices or len(self._status) != self._n:
             return
         self._status[np.asarray(indices, dtype=np.int64)] = texts
-        rows = self.rowCount()
-        if rows:
-            self.dataChanged.emit(self.index(0, COL_STATUS), self.index(rows - 1, COL_STATUS))
+        self._status_pending.update(indices)
+        if not self._status_timer.isActive():
+            self._status_timer.start()
+
+    def _repaint_status(self) -> None:
+        """One small update per changed cell: a range update would repaint every visible
+        cell of every column, which costs a whole table paint per interval during a run."""
+        pending, self._status_pending = self._status_pending, set()
+        if len(pending) > 256:
+            rows = self.rowCount()
+            if rows:
+                self.dataChanged.emit(self.index(0, COL_STATUS), self.index(rows - 1, COL_STATUS))
+            return
+        for sample in pending:
+            r = self.row_of(sample)
+            if r >= 0:
+                ix = self.index(r, COL_STATUS)
+                self.dataChanged.emit(ix, ix)
 
     def set_filter(self, f: SampleFilter) -> None:
         self.layoutAboutToBeChanged.emit()
