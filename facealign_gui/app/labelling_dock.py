@@ -319,6 +319,34 @@ class LabellingDock(QDockWidget):
                 c.show(first)
         self._sync_buttons()
 
+    def add_frame(self, image_bgr: object, prediction: Prediction | None) -> int:
+        """Save a captured frame beside the session and append it with its prediction.
+
+        The PNG goes to ``<session>_frames/`` next to the session file (written atomically);
+        raises SessionError / OSError with the file named when that is not possible.
+        """
+        import time
+
+        import cv2
+
+        from facealign_gui.fileio import atomic_write_bytes
+
+        folder = self.session.path.parent / f"{self.session.path.stem}_frames"
+        stamp = time.strftime("%Y%m%d-%H%M%S") + f"-{int(time.time() * 1000) % 1000:03d}"
+        path = folder / f"frame_{stamp}.png"
+        ok, png = cv2.imencode(".png", image_bgr)  # type: ignore[call-overload]
+        if not ok:
+            raise SessionError(f"{path}: the frame could not be encoded as PNG")
+        atomic_write_bytes(path, png.tobytes())
+        i = self.session.add_image(path, prediction)
+        h, w = image_bgr.shape[:2]  # type: ignore[attr-defined]
+        self.session.set_image_size(i, int(w), int(h))
+        self.controller.refresh_queue()
+        self._update_counts()
+        self._sync_buttons()
+        self.message.setText(f"Added {path.name} to the session.")
+        return i
+
     # -- dialogs ---------------------------------------------------------------------------
 
     def open_export(self) -> None:

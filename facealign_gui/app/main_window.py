@@ -326,8 +326,30 @@ class MainWindow(QMainWindow):
         if self.live_window is None:
             self.live_window = LiveView(self.inspector.predictor)
             self.live_window.setAttribute(Qt.WidgetAttribute.WA_QuitOnClose, False)
+            self.live_window.frameCaptured.connect(self.add_live_frame)
         self.live_window.show()
         self.live_window.start(source)
+
+    @Slot(object, object)
+    def add_live_frame(self, image: object, prediction: object) -> None:
+        """The live view's "add this frame to the labelling session"."""
+        dock = self.sessions.dock
+        if dock is None:
+            errors.show_error(self, errors.UserError(
+                title="No labelling session",
+                what="The frame was not added: no labelling session is open.",
+                next_step="Create or open one (Label ▸ New labelling session…), then add "
+                "the frame again.",
+                fatal=False))  # fmt: skip
+            return
+        try:
+            dock.add_frame(image, prediction)  # type: ignore[attr-defined]
+        except Exception as exc:  # SessionError, OSError: named file, shown, nothing lost
+            errors.show_error(self, errors.UserError(
+                title="Frame not added", what=str(exc),
+                next_step="Check the session folder is writable and the model's scheme "
+                "matches the session's.",
+                fatal=False))  # fmt: skip
 
     # -- reacting --------------------------------------------------------------------------
     @Slot(object)

@@ -35,6 +35,28 @@ class EditingMixin:
         with self._tx():
             return self._insert_prediction(i, prediction, role)
 
+    def add_image(self, path: str | Path, prediction: Prediction | None = None) -> int:
+        """Append an image (a captured video frame, say) with its prediction; returns its
+        index. One transaction: the image and its prediction arrive together or not at all."""
+        if prediction is not None and prediction.num_points != self.num_points:
+            raise SessionError(
+                f"{path}: the prediction has {prediction.num_points} points, the session "
+                f"{self.num_points}"
+            )
+        i = self._n
+        with self._tx():
+            self._conn.execute(
+                "INSERT INTO images (id, path, attributes) VALUES (?, ?, ?)", (i, str(path), "{}")
+            )
+            self._n += 1
+            try:
+                if prediction is not None:
+                    self._insert_prediction(i, prediction, "primary")
+            except BaseException:
+                self._n -= 1  # the transaction rolls the row back
+                raise
+        return i
+
     def set_predictions(self, items: Sequence[tuple[int, Prediction, str]]) -> list[int]:
         """Many `set_prediction` calls in one transaction (for a whole-dataset run)."""
         with self._tx():

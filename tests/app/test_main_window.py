@@ -353,3 +353,34 @@ def test_the_window_carries_the_application_icon(window: MainWindow) -> None:
     assert not icon.pixmap(64, 64).isNull()  # the SVG really renders
     desktop_icon = Path(__file__).resolve().parents[2] / "packaging/linux/facealign-gui.svg"
     assert icon_path().read_bytes() == desktop_icon.read_bytes()  # one icon everywhere
+
+
+def test_a_live_frame_joins_the_open_labelling_session_with_its_prediction(
+    window: MainWindow, qtbot, synthetic_dataset: Path, tmp_path: Path
+) -> None:
+    from facealign_gui.core.annotation import Prediction
+    from facealign_gui.session.store import Session
+
+    frame = np.full((48, 64, 3), 90, np.uint8)
+    pred = Prediction(points=np.full((98, 2), 20.0), confidence=np.ones(98, np.float32))
+    # with no session open the window says what to do, and nothing is written
+    window.add_live_frame(frame, pred)
+    assert "no labelling session is open" in window.banner.message.text()
+    open_and_wait(window, qtbot, synthetic_dataset)
+    path = tmp_path / "live.fagsession"
+    assert window.sessions.start(lambda: Session.create(path, window.inspector.ds))
+    dock = window.sessions.dock
+    before = len(dock.session)
+    window.add_live_frame(frame, pred)
+    assert len(dock.session) == before + 1
+    i = before
+    saved = dock.session.image_path(i)
+    assert saved.parent.name == "live_frames" and saved.is_file()
+    np.testing.assert_array_equal(dock.session.prediction(i).points, pred.points)
+    assert dock.counts["total"] == before + 1
+    # a prediction of another scheme is refused with a message, and the session is unchanged
+    wrong = Prediction(points=np.zeros((68, 2)), confidence=np.ones(68, np.float32))
+    window.add_live_frame(frame, wrong)
+    assert len(dock.session) == before + 1
+    assert "68 points" in window.banner.message.text()
+    window.sessions.close()
