@@ -20,11 +20,19 @@ def read_text(path: Path, lenient: bool = False) -> tuple[str, str]:
     ``lenient``, bytes that are not UTF-8 become U+FFFD (`BAD_CHAR`) so a line-based reader
     can reject just those lines.
     """
+    return decode_text(read_file(path), str(path), lenient)
+
+
+def read_file(path: Path, limit: int | None = None) -> bytes:
+    """The bytes of ``path`` (at most ``limit`` of them); an unreadable file raises
+    `DatasetError` naming it and why."""
     try:
-        data = path.read_bytes()
+        if limit is None:
+            return path.read_bytes()
+        with open(path, "rb") as f:
+            return f.read(limit)
     except OSError as e:
         raise DatasetError(Problem(str(path), None, f"cannot read: {e.strerror}", True)) from e
-    return decode_text(data, str(path), lenient)
 
 
 BAD_CHAR = "\ufffd"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from facealign_gui.datasets._common import IMAGE_SUFFIXES
+from facealign_gui.datasets._common import IMAGE_SUFFIXES, read_file
 from facealign_gui.datasets.model import DatasetError, Problem
 
 FORMATS = ("hrnet_csv", "wflw_list", "cofw_mat", "pts", "kaggle_csv", "image_folder")
@@ -29,11 +29,7 @@ def detect_format(path: str | Path) -> str:
         return "pts"
     if suffix in IMAGE_SUFFIXES:
         raise DatasetError(Problem(label, None, "an image, not an annotation file or folder", True))
-    try:
-        with open(path, "rb") as f:
-            head = f.read(65536)
-    except OSError as e:
-        raise DatasetError(Problem(label, None, f"cannot read: {e.strerror}", True)) from e
+    head = read_file(path, 65536)
     if head.startswith(b"\x89HDF") or head.startswith(b"MATLAB"):
         return "cofw_mat"
     if not head.strip():

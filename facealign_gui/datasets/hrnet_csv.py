@@ -33,6 +33,7 @@ from facealign_gui.datasets._common import (
     atomic_write_text,
     decode_text,
     guess_image_root,
+    read_file,
     read_text,
     scheme_name_for,
 )
@@ -48,11 +49,7 @@ def read_hrnet_csv(path: str | Path, *, image_root: str | Path | None = None) ->
     """Read an HRNet CSV (300W / WFLW / AFLW layout, detected from the header)."""
     path = Path(path)
     label = str(path)
-    try:
-        with open(path, "rb") as f:
-            head_bytes = f.read(HEAD_BYTES)
-    except OSError as e:
-        raise DatasetError(Problem(label, None, f"cannot read: {e.strerror}", True)) from e
+    head_bytes = read_file(path, HEAD_BYTES)
     if head_bytes.startswith(b"\xef\xbb\xbf"):
         head_bytes = head_bytes[3:]
     if not head_bytes or head_bytes.isspace():

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from facealign_gui.datasets._common import atomic_write_text, decode_text
+from facealign_gui.datasets._common import atomic_write_text, decode_text, read_file
 from facealign_gui.datasets.model import Dataset, DatasetError, Problem
 
 FORMAT = "kaggle_csv"
@@ -33,10 +33,7 @@ def read_kaggle_csv(path: str | Path) -> Dataset:
 
     path = Path(path)
     label = str(path)
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise DatasetError(Problem(label, None, f"cannot read: {e.strerror}", True)) from e
+    data = read_file(path)
     text, newline = decode_text(data, label)
     if not text.strip():
         raise DatasetError(Problem(label, None, "empty file (expected a Kaggle CSV header)", True))

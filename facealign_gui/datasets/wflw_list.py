@@ -29,6 +29,7 @@ from facealign_gui.datasets._common import (
     atomic_write_text,
     decode_text,
     guess_image_root,
+    read_file,
     scheme_name_for,
 )
 from facealign_gui.datasets._format import exact_rows, int_rows
@@ -65,10 +66,7 @@ def read_wflw_list(
     """
     path = Path(path)
     label = str(path)
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise DatasetError(Problem(label, None, f"cannot read: {e.strerror}", True)) from e
+    data = read_file(path)
     n_coord = 2 * num_points
     fast = _read_fast(data, n_coord)
     if fast is not None:
