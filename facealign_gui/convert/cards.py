@@ -43,3 +43,14 @@ def imagenet_rgb_input(size: int, name: str = "input") -> InputSpec:
         mean=(0.485, 0.456, 0.406),
         std=(0.229, 0.224, 0.225),
     )
+
+
+def export_id_and_name(
+    id_prefix: str, title: str, dataset: str | None, random_weights: bool
+) -> tuple[str, str]:
+    """Card id and display name of an export: ``<prefix>_<dataset>`` and "Title (WFLW)"
+    for trained weights; ``<prefix>_random`` and "Title (WFLW, random weights)" otherwise."""
+    if random_weights or not dataset:
+        what = f"{dataset.upper()}, " if dataset else ""
+        return f"{id_prefix}_random", f"{title} ({what}random weights)"
+    return f"{id_prefix}_{dataset}", f"{title} ({dataset.upper()})"

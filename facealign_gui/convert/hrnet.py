@@ -28,7 +28,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from facealign_gui.convert import DATASET_POINTS, DATASET_SCHEMES, ConvertError
-from facealign_gui.convert.cards import imagenet_rgb_input, template_card
+from facealign_gui.convert.cards import export_id_and_name, imagenet_rgb_input, template_card
 from facealign_gui.convert.checkpoint import load_strict, read_state_dict
 from facealign_gui.convert.export import ConvertResult, max_abs_diff, onnx_bytes, write_atomic
 from facealign_gui.inference.card import (
@@ -230,13 +230,10 @@ def make_card(
         Published(dataset=f"{dataset}:{subset}", metric=metric, value=value)
         for subset, metric, value in ([] if random_weights else PUBLISHED.get(dataset or "", []))
     ]
-    tag = "random" if random_weights or not dataset else dataset
-    what = f"{dataset.upper()}, " if dataset else ""
+    card_id, name = export_id_and_name("hrnetv2_w18", "HRNetV2-W18", dataset, random_weights)
     return ModelCard(
-        id=f"hrnetv2_w18_{tag}",
-        name=f"HRNetV2-W18 ({what}random weights)"
-        if tag == "random"
-        else f"HRNetV2-W18 ({tag.upper()})",
+        id=card_id,
+        name=name,
         family="hrnet",
         scheme=SCHEMES.get(dataset or ""),
         num_points=num_points,

@@ -23,7 +23,7 @@ from torch import nn
 
 from facealign_gui.convert import DATASET_POINTS, DATASET_SCHEMES, ConvertError
 from facealign_gui.convert.backbones import MobileNetV2Trunk, MobileNetV3Trunk, ResNetTrunk
-from facealign_gui.convert.cards import imagenet_rgb_input, template_card
+from facealign_gui.convert.cards import export_id_and_name, imagenet_rgb_input, template_card
 from facealign_gui.convert.checkpoint import load_strict, read_state_dict
 from facealign_gui.convert.export import ConvertResult, max_abs_diff, onnx_bytes, write_atomic
 from facealign_gui.inference.card import CropSpec, DecoderSpec, ModelCard, Provenance
@@ -100,13 +100,12 @@ def make_card(
     random weights, so the export runs on that dataset with no editing of the card."""
     pad, source = CROPS.get(dataset or "", ((0.1, 0.1, 0.1, 0.1), "auto"))
     meanface = f"{Path(onnx_name).stem}.meanface.txt" if dataset else ""
-    tag = "random" if random_weights or not dataset else dataset
-    what = f"{dataset.upper()}, " if dataset else ""
+    card_id, name = export_id_and_name(
+        f"pipnet_{backbone}", f"PIPNet {backbone}", dataset, random_weights
+    )
     return ModelCard(
-        id=f"pipnet_{backbone}_{tag}",
-        name=f"PIPNet {backbone} ({what}random weights)"
-        if tag == "random"
-        else f"PIPNet {backbone} ({tag.upper()})",
+        id=card_id,
+        name=name,
         family="pipnet",
         scheme=SCHEMES.get(dataset or ""),
         num_points=num_points,
