@@ -102,7 +102,7 @@ def _check_target(session: Session, path: Path, format: str, overwrite: bool) ->
 def session_dataset(session: Session, labels: Labels) -> Dataset:
     """A `Dataset` of the labels, with HRNet centre/scale by the landmark box rule and
     (for WFLW lists) landmark boxes plus the six attribute flags."""
-    centers, scales = centers_scales(labels.points)
+    centers, scales = centers_scales_from_points(labels.points)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         boxes = np.concatenate([np.nanmin(labels.points, 1), np.nanmax(labels.points, 1)], 1)
@@ -130,11 +130,6 @@ def session_dataset(session: Session, labels: Labels) -> Dataset:
         attributes=attributes,
         sources=[],
     )
-
-
-def centers_scales(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """HRNet centre/scale of (N, K, 2) points by the landmark box rule (NaN: no point)."""
-    return centers_scales_from_points(points)
 
 
 def coco_document(labels: Labels, session: Session) -> dict[str, object]:

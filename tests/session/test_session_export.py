@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from _session_helpers import face_points, make_session
 
-from facealign_gui.core.geometry import center_scale_from_points
+from facealign_gui.core.geometry import center_scale_from_points, centers_scales_from_points
 from facealign_gui.datasets.io import open_dataset
 from facealign_gui.session import export as ex
 from facealign_gui.session.store import Session
@@ -169,7 +169,7 @@ def test_vectorised_center_scale_equals_the_core_rule_row_by_row() -> None:
     rng = np.random.default_rng(3)
     pts = rng.uniform(-50, 500, (200, 68, 2))
     pts[:50] = np.round(pts[:50])  # integer coordinates: floor/ceil edge cases
-    centers, scales = ex.centers_scales(pts)
+    centers, scales = centers_scales_from_points(pts)
     for j in range(len(pts)):
         c, s = center_scale_from_points(pts[j])
         np.testing.assert_array_equal(centers[j], c)
