@@ -333,7 +333,7 @@ class LabellingDock(QDockWidget):
 
         folder = self.session.path.parent / f"{self.session.path.stem}_frames"
         stamp = time.strftime("%Y%m%d-%H%M%S") + f"-{int(time.time() * 1000) % 1000:03d}"
-        path = folder / f"frame_{stamp}.png"
+        path = folder / f"frame_{len(self.session):05d}_{stamp}.png"  # unique per session row
         ok, png = cv2.imencode(".png", image_bgr)  # type: ignore[call-overload]
         if not ok:
             raise SessionError(f"{path}: the frame could not be encoded as PNG")
