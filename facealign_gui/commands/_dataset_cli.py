@@ -7,6 +7,16 @@ import math
 import sys
 from typing import Any, TextIO
 
+#: how faces are paired and counted; the epilog of `score --help` and `eval --help`
+SCORING_NOTE = (
+    "Faces are paired by image path (exact relative path first; a base name only when it is "
+    "unique on both sides), several faces in one image by position; never by row order. A "
+    "ground-truth face with no usable prediction (unmatched, failed, NaN or missing points) "
+    "is 'missing': it is left out of the mean NME, counts as a failure in FR, and as an error "
+    "beyond the threshold in the CED and AUC. --strict exits 1 when any face is missing or "
+    "unmatched."
+)
+
 
 def clean(value: Any) -> Any:
     """``value`` with NaN/inf floats replaced by None and numpy scalars made plain."""
@@ -52,12 +62,29 @@ def print_summary_table(summary: dict, width: int = 14) -> None:
     """The per-subset NME / FR / AUC table `score` and `eval` print (``summarize`` keys)."""
 
     def row(name: str, s: dict) -> str:
+        missing = s.get("missing_count", s.get("missing", 0))
         return (
-            f"{name:<{width}} {s['count']:>6} {100 * s['nme']:>8.3f} {100 * s['fr']:>7.2f} "
-            f"{s['auc']:>7.4f}"
+            f"{name:<{width}} {s['count']:>6} {missing:>8} {100 * s['nme']:>8.3f} "
+            f"{100 * s['fr']:>7.2f} {s['auc']:>7.4f}"
         )
 
-    print(f"{'subset':<{width}} {'faces':>6} {'NME %':>8} {'FR %':>7} {'AUC':>7}")
+    # "faces" are the scored ones the mean NME averages; "missing" ones (no usable
+    # prediction) count as failures in FR and as errors beyond the threshold in AUC
+    print(f"{'subset':<{width}} {'faces':>6} {'missing':>8} {'NME %':>8} {'FR %':>7} {'AUC':>7}")
     print(row("all", summary))
     for name, sub in summary["subsets"].items():
         print(row(name, sub))
+
+
+def print_missing(missing: list[dict], limit: int = 20) -> None:
+    """The faces with no usable prediction and why (stderr), as `score` and `eval` list them."""
+    if not missing:
+        return
+    print(
+        f"{len(missing)} faces have no usable prediction (counted as failures in FR and AUC):",
+        file=sys.stderr,
+    )
+    for m in missing[:limit]:
+        print(f"  {m['reason'] or m['image']}", file=sys.stderr)
+    if len(missing) > limit:
+        print(f"  ... and {len(missing) - limit} more", file=sys.stderr)

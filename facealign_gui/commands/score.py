@@ -6,8 +6,10 @@ import argparse
 import sys
 
 from facealign_gui.commands._dataset_cli import (
+    SCORING_NOTE,
     emit_json,
     fail,
+    print_missing,
     print_problems,
     print_summary_table,
 )
@@ -16,6 +18,7 @@ NORMALISERS = ("default", "inter_ocular", "inter_pupil", "box", "bbox_diag", "bb
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.epilog = SCORING_NOTE
     parser.add_argument("--gt", required=True, help="ground-truth annotations (any format)")
     parser.add_argument("--pred", required=True, help="predicted annotations (any format)")
     parser.add_argument("--subsets", metavar="WFLW_LIST_DIR", help="folder of WFLW subset lists")
@@ -23,13 +26,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--normaliser", choices=NORMALISERS, default="default")
     parser.add_argument("--gt-format", help="format of --gt (detected when omitted)")
     parser.add_argument("--pred-format", help="format of --pred (detected when omitted)")
-    parser.add_argument("--strict", action="store_true", help="exit 1 on any problem")
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit 1 on any problem, unmatched face or missing prediction",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
 
 
 def run(args: argparse.Namespace) -> int:
     import numpy as np
 
+    from facealign_gui.commands._checks import face_source, far_outside_problems
     from facealign_gui.core import metrics
     from facealign_gui.core.schemes import get_scheme
     from facealign_gui.datasets.io import open_dataset
@@ -75,24 +83,34 @@ def run(args: argparse.Namespace) -> int:
 
     m = match_samples(gt, pred)
     if len(m.gt_index) == 0:
-        return fail(f"no prediction in {args.pred} matches a face in {args.gt}", None, args.json)
-    g = gt.points[m.gt_index]
-    p = pred.points[m.pred_index]
+        reasons = list(dict.fromkeys(m.unmatched_gt.values()))[:5]
+        return fail(
+            f"no prediction in {args.pred} matches a face in {args.gt} by image path", reasons,
+            args.json,
+        )  # fmt: skip
+    # every ground-truth face is scored; one without a paired prediction is a missing one
+    p = np.full(gt.points.shape, np.nan)
+    p[m.gt_index] = pred.points[m.pred_index]
     box_sizes = gt.attributes.get("box_size")
     try:
         nme, _ = metrics.score_faces(
             p,
-            g,
+            gt.points,
             scheme,
-            visible=None if gt.visible is None else gt.visible[m.gt_index],
-            box_sizes=None if box_sizes is None else np.asarray(box_sizes)[m.gt_index],
+            visible=gt.visible,
+            box_sizes=None if box_sizes is None else np.asarray(box_sizes),
             kind=args.normaliser,
         )
     except ValueError as e:
         return fail(f"{args.gt}: {e}", None, args.json)
-    # subsets restricted to the matched faces, indexed by position among them
-    matched_subsets = metrics.restrict_subsets(subsets, m.gt_index, len(gt))
-    summary = metrics.summarize(nme, args.threshold, matched_subsets)
+    reasons = dict(m.unmatched_gt)
+    for i, why in enumerate(metrics.missing_reasons(p, gt.points, gt.visible)):
+        if why is not None and i not in reasons:
+            j = int(m.pred_index[np.searchsorted(m.gt_index, i)])
+            reasons[i] = f"{face_source(pred, j)}: {why}"
+    problems += far_outside_problems(gt, gt.points, "ground truth")
+    problems += far_outside_problems(gt, p, f"prediction ({args.pred})")
+    summary = metrics.summarize(nme, args.threshold, subsets)
     result = {
         "gt": args.gt,
         "pred": args.pred,
@@ -101,17 +119,20 @@ def run(args: argparse.Namespace) -> int:
         "normaliser": args.normaliser,
         "matched_by": m.how,
         **summary,
+        "missing_count": summary["missing"],
+        "missing": [
+            {"image": gt.images[i], "source": face_source(gt, i), "reason": reasons.get(i, "")}
+            for i in np.flatnonzero(np.isposinf(nme)).tolist()
+        ],
         "unmatched": {
             "gt": [gt.images[i] for i in m.unmatched_gt],
             "pred": [pred.images[j] for j in m.unmatched_pred],
         },
         "problems": problems,
-        "per_image": [
-            {"image": gt.images[i], "nme": float(v)}
-            for i, v in zip(m.gt_index.tolist(), nme.tolist(), strict=True)
-        ],
+        "per_image": [{"image": gt.images[i], "nme": float(v)} for i, v in enumerate(nme.tolist())],
     }
-    code = 1 if args.strict and (problems or m.unmatched_gt or m.unmatched_pred) else 0
+    anything_off = problems or result["missing"] or m.unmatched_pred
+    code = 1 if args.strict and anything_off else 0
     if args.json:
         emit_json(result)
         return code
@@ -123,6 +144,7 @@ def _print_table(r: dict) -> None:
     print(f"{r['pred']} vs {r['gt']} ({r['scheme']}, normaliser {r['normaliser']}, "
           f"threshold {r['threshold']}, matched by {r['matched_by']})")  # fmt: skip
     print_summary_table(r, width=14)
+    print_missing(r["missing"])
     for side in ("gt", "pred"):
         if r["unmatched"][side]:
             print(f"{len(r['unmatched'][side])} unmatched {side} faces, e.g. "

@@ -13,9 +13,12 @@ Conventions
   ``np.arange(0, t + step, step)``, the fraction of images with NME <= each threshold, Simpson's
   rule as old ``scipy.integrate.simps(ys, x=xs)`` (``even='avg'`` when the number of samples
   is even), divided by t. Implemented in numpy here; scipy is not needed at runtime.
-- Missing results: a NaN NME (no prediction, no visible point, zero normaliser) is *excluded*
-  from NME, FR and AUC and counted separately (``summarize(...)["missing"]``). A failed
-  detection therefore does not count as a failure; report ``missing`` next to the numbers.
+- Missing predictions: a ground-truth face the model gave no usable prediction for (no
+  prediction, an all-NaN prediction, a NaN on a point that counts, a failed image) has NME
+  ``+inf`` (`score_faces`). It is left out of the mean NME but counts as a failure in FR and
+  as an error beyond every threshold in the CED and AUC (``summarize(...)["missing"]``).
+- Unscorable faces: a NaN NME (no visible ground-truth point, no normaliser) says nothing
+  about the model; it is left out of NME, FR and AUC and counted as ``unscorable``.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ __all__ = [
     "counted_points",
     "failure_rate",
     "landmark_errors",
+    "missing_reasons",
     "nme_per_image",
     "normalisers",
     "restrict_subsets",
@@ -157,14 +161,16 @@ def nme_per_image(
         return np.where(count > 0, total / (n * count), np.nan)
 
 
-def _finite(nme: np.ndarray) -> np.ndarray:
+def _scored(nme: np.ndarray) -> np.ndarray:
+    """The NMEs that count: finite ones and +inf (a missing prediction); NaN left out."""
     arr = np.asarray(nme, dtype=np.float64).reshape(-1)
-    return arr[np.isfinite(arr)]
+    return arr[~np.isnan(arr)]
 
 
 def failure_rate(nme: np.ndarray, threshold: float = 0.1) -> float:
-    """Fraction of images with NME > threshold, NaN NMEs excluded; NaN if none is left."""
-    v = _finite(nme)
+    """Fraction of images with NME > threshold; a missing prediction (+inf) is a failure,
+    an unscorable face (NaN) is left out; NaN if none is left."""
+    v = _scored(nme)
     return float(np.count_nonzero(v > threshold) / v.size) if v.size else float("nan")
 
 
@@ -173,13 +179,14 @@ def ced_curve(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Cumulative error distribution: (thresholds, fraction of images with NME <= each).
 
+    A missing prediction (+inf) is an error beyond every threshold; NaN is left out.
     Thresholds are PIPNet's ``np.arange(0, threshold + step, step)``; floating-point arange
     may add one sample past ``threshold`` (e.g. 0.07 -> last 0.0701), as in PIPNet.
     """
     if not (threshold > 0 and step > 0):
         raise ValueError("threshold and step must be positive")
     xs = np.arange(0, threshold + step, step)
-    v = np.sort(_finite(nme))
+    v = np.sort(_scored(nme))
     if v.size == 0:
         return xs, np.full(xs.shape, np.nan)
     ys = np.searchsorted(v, xs, side="right") / float(v.size)
@@ -228,13 +235,16 @@ def auc(nme: np.ndarray, threshold: float = 0.1, step: float = 1e-4) -> float:
 
 def _one(nme: np.ndarray, threshold: float, step: float) -> dict:
     arr = np.asarray(nme, dtype=np.float64).reshape(-1)
-    v = arr[np.isfinite(arr)]
+    finite = np.isfinite(arr)
+    v = arr[finite]
+    scored = arr[~np.isnan(arr)]
     return {
         "count": int(v.size),
-        "missing": int(arr.size - v.size),
+        "missing": int(np.count_nonzero(np.isposinf(arr))),
+        "unscorable": int(np.count_nonzero(np.isnan(arr))),
         "nme": float(v.mean()) if v.size else float("nan"),
-        "fr": failure_rate(v, threshold),
-        "auc": auc(v, threshold, step),
+        "fr": failure_rate(scored, threshold),
+        "auc": auc(scored, threshold, step),
     }
 
 
@@ -246,10 +256,12 @@ def summarize(
 ) -> dict:
     """NME, FR and AUC of a split and of its subsets.
 
-    Returns ``{"count", "missing", "nme", "fr", "auc", "subsets"}``; ``count`` is the number
-    of images with a finite NME (the ones the metrics average over), ``missing`` the number
-    of NaN NMEs left out. ``subsets`` maps a name to a boolean mask or integer indices into
-    ``nme``; each subset gets the same keys without ``subsets``.
+    Returns ``{"count", "missing", "unscorable", "nme", "fr", "auc", "subsets"}``: ``count``
+    is the number of faces with a finite NME (the mean NME averages over them), ``missing``
+    the faces with no usable prediction (+inf: failures in FR, beyond every threshold in
+    AUC), ``unscorable`` the NaN NMEs left out of everything. ``subsets`` maps a name to a
+    boolean mask or integer indices into ``nme``; each subset gets the same keys without
+    ``subsets``.
     """
     arr = np.asarray(nme, dtype=np.float64).reshape(-1)
     out = _one(arr, threshold, step)
@@ -284,12 +296,44 @@ def score_faces(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per-image NME (N,) and per-landmark normalised errors (N, K) of ``pred`` against ``gt``.
 
-    Uses `counted_points` for which points count and `normalisers` for the denominator; raises
-    ValueError when the normaliser cannot be computed for ``kind``.
+    Uses `counted_points` for which points count and `normalisers` for the denominator. A
+    face whose prediction lacks a counted point (NaN, or no prediction at all) gets NME
+    ``+inf``: a missing prediction, which `summarize` counts as a failure. Raises ValueError
+    when the normaliser cannot be computed for ``kind``.
     """
     norm = normalisers(gt, scheme, box_sizes=box_sizes, kind=kind)
     mask = counted_points(gt, visible)
-    return nme_per_image(pred, gt, norm, mask), landmark_errors(pred, gt, norm, mask)
+    nme = nme_per_image(pred, gt, norm, mask)
+    lacking = (mask & ~np.isfinite(np.asarray(pred, dtype=np.float64)).all(axis=2)).any(axis=1)
+    nme[lacking & mask.any(axis=1) & _has_norm(norm)] = np.inf
+    return nme, landmark_errors(pred, gt, norm, mask)
+
+
+def _has_norm(norm: np.ndarray) -> np.ndarray:
+    v = np.asarray(norm, dtype=np.float64).reshape(-1)
+    return np.isfinite(v) & (v > 0)
+
+
+def missing_reasons(
+    pred: np.ndarray, gt: np.ndarray, visible: np.ndarray | None = None
+) -> list[str | None]:
+    """Why each face's prediction is unusable (None where it is usable): no points at all,
+    or which counted points are missing (0-based indices)."""
+    p = np.asarray(pred, dtype=np.float64)
+    mask = counted_points(gt, visible)
+    ok = np.isfinite(p).all(axis=2)
+    out: list[str | None] = []
+    for i in range(p.shape[0]):
+        lacking = np.flatnonzero(mask[i] & ~ok[i])
+        if lacking.size == 0:
+            out.append(None)
+        elif not ok[i].any():
+            out.append("the prediction has no points")
+        else:
+            shown = ", ".join(str(int(j)) for j in lacking[:8])
+            more = f" and {lacking.size - 8} more" if lacking.size > 8 else ""
+            out.append(f"the prediction lacks point(s) {shown}{more}")
+    return out
 
 
 def restrict_subsets(

@@ -46,10 +46,11 @@ class EvalResult:
     dataset : a name for the dataset (its file or folder).
     scheme : landmark scheme name.
     threshold : failure threshold on NME (FR counts NME > threshold; AUC integrates to it).
-    nme : (N,) per-image NME; NaN where there is no result (no prediction, no visible point,
-        no normaliser): those images are left out of NME/FR/AUC and counted as ``missing``.
+    nme : (N,) per-image NME; +inf where the model gave no usable prediction (a failure in
+        FR, counted as ``missing``); NaN where the face was not run or cannot be scored (no
+        visible point, no normaliser): left out of NME/FR/AUC.
     landmark_errors : (N, K) point error / normaliser; NaN where invisible or failed.
-    failed : (N,) True where the NME is NaN (no usable result).
+    failed : (N,) True where the NME is not finite (no usable result).
     subsets : subset name -> sample indices.
     summary : `metrics.summarize` output: count, missing, nme, fr, auc, subsets.
     images : N image paths (for per-image exports), may be empty.
@@ -74,9 +75,15 @@ class EvalResult:
         model_id: str,
         threshold: float = 0.1,
         normaliser: str = "default",
+        evaluated: np.ndarray | None = None,
     ) -> EvalResult:
         """Score ``pred_points`` (N, K, 2; NaN rows where the model gave nothing) against the
-        dataset's ground truth."""
+        dataset's ground truth.
+
+        ``evaluated`` (N,) marks the faces the model was run on: there a NaN prediction is a
+        missing prediction (NME +inf, a failure). Faces not run yet are left out (NME NaN).
+        By default a face counts as run when its prediction has any finite point.
+        """
         if dataset.points is None:
             raise ValueError(f"dataset {dataset.root} has no ground truth to score against")
         gt = np.asarray(dataset.points, dtype=np.float64)
@@ -90,6 +97,9 @@ class EvalResult:
         nme, errors = metrics.score_faces(
             pred, gt, scheme, dataset.visible, _box_sizes(dataset), kind=normaliser
         )
+        if evaluated is None:
+            evaluated = np.isfinite(pred).all(axis=2).any(axis=1)
+        nme[~np.asarray(evaluated, dtype=bool)] = np.nan
         subsets = {k: np.asarray(v, dtype=np.int64) for k, v in dataset.subsets.items()}
         failed = ~np.isfinite(nme)
         errors[failed] = np.nan
@@ -138,9 +148,10 @@ class EvalResult:
         return metrics.ced_curve(self.nme[self.indices(subset)], self.threshold, step)
 
     def above_threshold(self) -> np.ndarray:
-        """(N,) True where NME > threshold: the images FR counts as failures."""
+        """(N,) True where NME > threshold or the prediction is missing: the images FR
+        counts as failures."""
         with np.errstate(invalid="ignore"):
-            return np.isfinite(self.nme) & (self.nme > self.threshold)
+            return ~np.isnan(self.nme) & (self.nme > self.threshold)
 
     def compare(self, other: EvalResult) -> np.ndarray:
         """(N,) ``self.nme - other.nme``: positive where this model is worse than ``other``;
@@ -150,7 +161,8 @@ class EvalResult:
                 f"cannot compare {self.model_id} ({len(self)} images) with "
                 f"{other.model_id} ({len(other)} images): not the same dataset"
             )
-        return self.nme - other.nme
+        both = np.isfinite(self.nme) & np.isfinite(other.nme)
+        return np.where(both, self.nme - np.where(both, other.nme, 0.0), np.nan)
 
     def subset_rows(self) -> list[tuple[str, dict]]:
         """``[("all", {count, missing, nme, fr, auc}), (subset, {...}), ...]``."""

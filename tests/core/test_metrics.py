@@ -11,8 +11,10 @@ from facealign_gui.core.metrics import (
     ced_curve,
     failure_rate,
     landmark_errors,
+    missing_reasons,
     nme_per_image,
     normalisers,
+    score_faces,
     simpson,
     summarize,
 )
@@ -133,23 +135,62 @@ def test_simpson_integrates_a_cubic_exactly() -> None:
     assert simpson(x**3, x) == pytest.approx(4.0)
 
 
-def test_summarize_excludes_nan_counts_them_and_reports_subsets() -> None:
+def test_summarize_excludes_unscorable_nan_counts_them_and_reports_subsets() -> None:
     nme = np.array([0.02, 0.04, np.nan, 0.2])
     out = summarize(nme, subsets={"mask": np.array([True, True, False, False]), "idx": [2, 3]})
-    assert out["count"] == 3 and out["missing"] == 1
+    assert out["count"] == 3 and out["unscorable"] == 1 and out["missing"] == 0
     assert out["nme"] == pytest.approx(0.26 / 3)
     assert out["fr"] == pytest.approx(1 / 3)
     assert out["auc"] == pytest.approx(auc(np.array([0.02, 0.04, 0.2])))
     assert out["subsets"]["mask"]["nme"] == pytest.approx(0.03)
     assert out["subsets"]["mask"]["fr"] == 0.0
-    assert out["subsets"]["idx"]["count"] == 1 and out["subsets"]["idx"]["missing"] == 1
+    assert out["subsets"]["idx"]["count"] == 1 and out["subsets"]["idx"]["unscorable"] == 1
     assert "subsets" not in out["subsets"]["idx"]
 
 
-def test_summarize_of_only_missing_results_is_nan_not_an_error() -> None:
+def test_a_missing_prediction_is_a_failure_in_fr_and_beyond_the_threshold_in_auc() -> None:
+    # four faces; the third has no prediction (+inf). FR = (0.2 > 0.1) + missing = 2 of 4.
+    nme = np.array([0.02, 0.04, np.inf, 0.2])
+    out = summarize(nme)
+    assert out["count"] == 3 and out["missing"] == 1 and out["unscorable"] == 0
+    assert out["nme"] == pytest.approx(0.26 / 3)  # the mean is over the scored faces
+    assert out["fr"] == pytest.approx(0.5)
+    # CED: at every threshold >= 0.04 two of four faces are within it, never the missing one
+    xs, ys = ced_curve(nme)
+    assert ys[np.searchsorted(xs, 0.05)] == pytest.approx(0.5)
+    assert ys[-1] == pytest.approx(0.5)
+    # AUC equals that of a face with an error beyond the threshold
+    assert out["auc"] == pytest.approx(auc(np.array([0.02, 0.04, 5.0, 0.2])))
+
+
+def test_score_faces_gives_a_face_with_a_nan_prediction_point_infinite_nme() -> None:
+    scheme = get_scheme("300w68")
+    rng = np.random.default_rng(3)
+    gt = rng.uniform(50, 150, size=(4, 68, 2))
+    pred = gt + 1.0
+    pred[1] = np.nan  # no prediction
+    pred[2, 30] = np.nan  # one counted point missing
+    nme, _ = score_faces(pred, gt, scheme)
+    assert np.isposinf(nme[1]) and np.isposinf(nme[2])
+    assert np.isfinite(nme[[0, 3]]).all()
+    reasons = missing_reasons(pred, gt)
+    assert reasons[0] is None and reasons[3] is None
+    assert reasons[1] == "the prediction has no points"
+    assert reasons[2] == "the prediction lacks point(s) 30"
+    # the two faces without a usable prediction are failures (they were left out before)
+    assert summarize(nme)["fr"] == pytest.approx(0.5)
+
+
+def test_summarize_of_only_unscorable_results_is_nan_not_an_error() -> None:
     out = summarize(np.array([np.nan, np.nan]))
-    assert out["count"] == 0 and out["missing"] == 2
+    assert out["count"] == 0 and out["unscorable"] == 2
     assert np.isnan(out["nme"]) and np.isnan(out["fr"]) and np.isnan(out["auc"])
+
+
+def test_summarize_of_only_missing_predictions_fails_every_face() -> None:
+    out = summarize(np.array([np.inf, np.inf]))
+    assert out["count"] == 0 and out["missing"] == 2
+    assert np.isnan(out["nme"]) and out["fr"] == 1.0 and out["auc"] == 0.0
 
 
 def test_counted_points_drops_invisible_and_missing_ground_truth_points() -> None:

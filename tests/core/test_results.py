@@ -49,29 +49,39 @@ def _pred(ds: Dataset) -> np.ndarray:
 @pytest.fixture
 def result() -> EvalResult:
     ds = _dataset()
-    return EvalResult.from_points(ds, _pred(ds), "m1")
+    # the model ran on all four faces and gave nothing usable for the last one
+    return EvalResult.from_points(ds, _pred(ds), "m1", evaluated=np.ones(4, bool))
 
 
 def test_per_image_nme_is_mean_distance_over_the_inter_ocular_distance(result) -> None:
     np.testing.assert_allclose(result.nme[:3], [0.05, 0.10, 0.15])
-    assert np.isnan(result.nme[3])
+    assert np.isposinf(result.nme[3])
     assert result.failed.tolist() == [False, False, False, True]
     assert np.isnan(result.landmark_errors[0, 0])  # invisible
     assert np.isnan(result.landmark_errors[3]).all()  # no prediction
     assert result.scheme == "300w68" and result.images[2] == "img2.jpg"
 
 
-def test_summary_leaves_missing_results_out_and_counts_failures_above_threshold(result) -> None:
+def test_summary_counts_a_missing_prediction_as_a_failure_but_not_in_the_mean(result) -> None:
     s = result.summary
-    assert s["count"] == 3 and s["missing"] == 1
+    assert s["count"] == 3 and s["missing"] == 1 and s["unscorable"] == 0
     assert s["nme"] == pytest.approx(0.10)
-    assert s["fr"] == pytest.approx(1 / 3)  # only 0.15 > 0.10; 0.10 itself is not a failure
-    # CED is 0 below 0.05, 1/3 up to 0.10: area 0.05 * 1/3, over 0.10 -> 1/6.
-    assert s["auc"] == pytest.approx(1 / 6, abs=2e-3)
+    # 0.15 > 0.10 fails, and so does the missing face; 0.10 itself is not a failure: 2 of 4
+    assert s["fr"] == pytest.approx(2 / 4)
+    # CED is 0 below 0.05, 1/4 up to 0.10 (the missing face never counts): 0.05 * 1/4 / 0.10
+    assert s["auc"] == pytest.approx(1 / 8, abs=2e-3)
     a, b = s["subsets"]["a"], s["subsets"]["b"]
     assert a["count"] == 2 and a["nme"] == pytest.approx(0.075) and a["fr"] == 0.0
     assert b["count"] == 1 and b["missing"] == 1 and b["fr"] == 1.0
-    assert result.above_threshold().tolist() == [False, False, True, False]
+    assert result.above_threshold().tolist() == [False, False, True, True]
+
+
+def test_faces_not_run_yet_are_left_out_not_counted_as_failures() -> None:
+    ds = _dataset()
+    r = EvalResult.from_points(ds, _pred(ds), "m1")  # row 3 all NaN: not run yet
+    assert np.isnan(r.nme[3])
+    assert r.summary["missing"] == 0 and r.summary["unscorable"] == 1
+    assert r.summary["fr"] == pytest.approx(1 / 3)
 
 
 def test_per_landmark_mean_skips_invisible_points(result) -> None:
@@ -86,8 +96,9 @@ def test_ced_is_the_fraction_of_images_at_or_below_each_threshold(result) -> Non
     xs, ys = result.ced()
     assert xs[0] == 0.0 and xs[-1] == pytest.approx(0.1)
     assert ys[np.searchsorted(xs, 0.04)] == 0.0
-    assert ys[np.searchsorted(xs, 0.07)] == pytest.approx(1 / 3)
-    assert ys[-1] == pytest.approx(2 / 3)
+    # four faces were run: the missing one is never within a threshold
+    assert ys[np.searchsorted(xs, 0.07)] == pytest.approx(1 / 4)
+    assert ys[-1] == pytest.approx(2 / 4)
 
 
 def test_compare_is_positive_where_this_model_is_worse(result) -> None:
