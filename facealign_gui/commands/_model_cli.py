@@ -5,10 +5,30 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from pathlib import Path
+
+#: the embedded offline default: BlazeFace + MediaPipe face mesh, 68 iBUG points
+DEFAULT_MODEL = "mediapipe_face_landmark"
+#: the default for 98-point (WFLW) data, used when the package ships it
+DEFAULT_MODEL_98 = "mediapipe_face_landmark_98"
+_MODELS = Path(__file__).resolve().parents[1] / "models"
+
+
+def default_model(num_points: int | None = None) -> str:
+    """The built-in model used when ``--model`` is not given: the embedded default, in its
+    98-point WFLW form for 98-point data when that card is installed."""
+    if num_points == 98 and (_MODELS / f"{DEFAULT_MODEL_98}.toml").is_file():
+        return DEFAULT_MODEL_98
+    return DEFAULT_MODEL
 
 
 def add_model_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--model", required=True, help="model card (.toml), .onnx, or built-in id")
+    parser.add_argument(
+        "--model",
+        default=None,
+        help=f"model card (.toml), .onnx, or built-in id (default: the embedded offline model "
+        f"{DEFAULT_MODEL}; {DEFAULT_MODEL_98} for 98-point data where installed)",
+    )
     parser.add_argument(
         "--mode",
         choices=("official", "precise"),
@@ -50,3 +70,25 @@ class Progress:
         if self.enabled:
             sys.stderr.write("\n")
             sys.stderr.flush()
+
+
+def failure_line(image: str, message: str) -> str:
+    """``image: message``, without naming the image twice when the message already does."""
+    text = message.strip()
+    names = {image, Path(image).name}
+    if any(n and (text.startswith(n) or f"{n}:" in text) for n in names):
+        return text
+    return f"{image}: {text}"
+
+
+def strip_image(image: str, message: str) -> str:
+    """``message`` without a leading ``image:`` (for JSON, where the image has its own key)."""
+    text = message.strip()
+    base = Path(image).name
+    for n in (image, base):
+        if n and text.startswith(n + ":"):
+            return text[len(n) + 1 :].strip()
+    head, sep, rest = text.partition(f"{base}:") if base else ("", "", "")
+    if sep and " " not in head:  # a longer path to the same image, e.g. an absolute one
+        return rest.strip()
+    return text

@@ -42,7 +42,10 @@ def run(args: argparse.Namespace) -> int:
     try:
         fmt = write_dataset(ds, args.output, args.to, overwrite=args.overwrite)
     except DatasetError as e:
-        return fail(f"cannot write {args.output}", [str(p) for p in e.problems], args.json)
+        lines = [str(p) for p in e.problems]
+        if any("output format" in line for line in lines):
+            lines.append("name the output format with --to (hrnet_csv, wflw_list, pts, kaggle_csv)")
+        return fail(f"cannot write {args.output}", lines, args.json)
     except OSError as e:
         return fail(f"cannot write {args.output}: {e.strerror}", None, args.json)
     result = {

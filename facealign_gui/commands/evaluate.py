@@ -10,17 +10,35 @@ from __future__ import annotations
 import argparse
 import sys
 
-from facealign_gui.commands._dataset_cli import emit_json, fail, print_summary_table
-from facealign_gui.commands._model_cli import Progress, add_model_arguments
+from facealign_gui.commands._dataset_cli import (
+    SCORING_NOTE,
+    emit_json,
+    fail,
+    print_missing,
+    print_summary_table,
+)
+from facealign_gui.commands._model_cli import (
+    Progress,
+    add_model_arguments,
+    default_model,
+    failure_line,
+    strip_image,
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.epilog = SCORING_NOTE
     add_model_arguments(parser)
     parser.add_argument("--dataset", required=True, help="annotated dataset (any format)")
     parser.add_argument("--format", help="dataset format (detected when omitted)")
     parser.add_argument("--subsets", metavar="WFLW_LIST_DIR", help="folder of WFLW subset lists")
     parser.add_argument("--threshold", type=float, default=0.1, help="failure threshold (0.1)")
     parser.add_argument("--limit", type=int, default=None, help="only the first N faces")
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit 1 on any problem or any face without a usable prediction",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
 
 
@@ -29,6 +47,7 @@ def run(args: argparse.Namespace) -> int:
 
     import numpy as np
 
+    from facealign_gui.commands._checks import face_source, far_outside_problems
     from facealign_gui.core import metrics
     from facealign_gui.core.schemes import get_scheme
     from facealign_gui.datasets.io import open_dataset
@@ -47,6 +66,8 @@ def run(args: argparse.Namespace) -> int:
         return fail(f"cannot read {args.dataset}", [str(p) for p in e.problems], args.json)
     if ds.points is None or ds.num_points is None:
         return fail(f"{args.dataset} has no ground-truth landmarks to score", None, args.json)
+    if args.model is None:
+        args.model = default_model(ds.num_points)
     try:
         predictor = load_predictor(args.model, threads=args.threads, mode=args.mode)
     except (InferenceError, ValueError) as e:
@@ -100,7 +121,7 @@ def run(args: argparse.Namespace) -> int:
         for i, result in gen:
             done.add(i)
             if isinstance(result, SampleFailure):
-                failures[i] = result.message
+                failures[i] = strip_image(ds.images[i], result.message)
             else:
                 pred[i] = result.points
     except KeyboardInterrupt:
@@ -128,6 +149,21 @@ def run(args: argparse.Namespace) -> int:
         return fail(f"{args.dataset}: {e}", None, args.json)
     matched = metrics.restrict_subsets(subsets, evaluated, len(ds))
     summary = metrics.summarize(nme, args.threshold, matched)
+    why = metrics.missing_reasons(
+        pred[evaluated], g, None if ds.visible is None else ds.visible[evaluated]
+    )
+    missing = []
+    for pos in np.flatnonzero(np.isposinf(nme)).tolist():
+        i = int(evaluated[pos])
+        reason = failures.get(i) or why[pos] or "no usable prediction"
+        missing.append(
+            {"image": ds.images[i], "source": face_source(ds, i),
+             "reason": failure_line(ds.images[i], reason)}
+        )  # fmt: skip
+    gt_run = np.full(ds.points.shape, np.nan)
+    gt_run[evaluated] = ds.points[evaluated]
+    problems += far_outside_problems(ds, gt_run, "ground truth")
+    problems += far_outside_problems(ds, pred, f"prediction ({predictor.model_id})")
     result = {
         "model": args.model,
         "model_id": predictor.model_id,
@@ -136,6 +172,8 @@ def run(args: argparse.Namespace) -> int:
         "threshold": args.threshold,
         "mode": args.mode,
         **summary,
+        "missing_count": summary["missing"],
+        "missing": missing,
         "evaluated": int(evaluated.size),
         "total": len(ds),
         "partial": partial,
@@ -146,7 +184,7 @@ def run(args: argparse.Namespace) -> int:
             for i, v in zip(evaluated.tolist(), nme.tolist(), strict=True)
         ],
     }
-    code = 130 if partial else 0
+    code = 130 if partial else (1 if args.strict and (missing or problems) else 0)
     if args.json:
         emit_json(result)
         return code
@@ -161,9 +199,8 @@ def _print_table(r: dict) -> None:
         f"{r['threshold']}): {r['evaluated']} of {r['total']} faces{state}"
     )
     print_summary_table(r, width=18)
-    if r["failed"]:
-        print(f"{len(r['failed'])} faces failed:", file=sys.stderr)
-        for f in r["failed"][:20]:
-            print(f"  {f['image']}: {f['error']}", file=sys.stderr)
+    print_missing(r["missing"])
+    if r["problems"]:
+        print(f"{len(r['problems'])} problems:", file=sys.stderr)
     for p in r["problems"][:20]:
         print(f"  {p}", file=sys.stderr)

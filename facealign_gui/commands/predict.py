@@ -1,10 +1,12 @@
-"""``facealign-gui predict --model M INPUT... -o OUT``: landmarks for images or a dataset.
+"""``facealign-gui predict [--model M] INPUT... -o OUT``: landmarks for images or a dataset.
 
 INPUT is any mix of image files, folders and dataset files. Dataset faces use their boxes /
-center-scale; plain images go through the face detector (the best face per image). The
-predictions are written with the dataset writers (HRNet CSV, WFLW list, .pts folder,
-Kaggle CSV: ``--format``, else from OUT's extension). Failed images are reported, not
-written.
+center-scale; plain images go through the face detector (every face it finds). Without
+``--model`` the embedded offline default is used. The predictions are written with the
+dataset writers (HRNet CSV, WFLW list, .pts folder, Kaggle CSV: ``--format``, else from
+OUT's extension). Failed images and faces with non-finite points are reported, not written;
+the good faces are. OUT may never be one of the inputs (nor their images or annotation
+files, nor a folder holding them), with or without ``--overwrite``.
 """
 
 from __future__ import annotations
@@ -14,7 +16,12 @@ import sys
 from pathlib import Path
 
 from facealign_gui.commands._dataset_cli import emit_json, fail
-from facealign_gui.commands._model_cli import Progress, add_model_arguments
+from facealign_gui.commands._model_cli import (
+    DEFAULT_MODEL,
+    Progress,
+    add_model_arguments,
+    failure_line,
+)
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".ppm", ".pgm", ".tif", ".tiff", ".webp"}
 
@@ -34,7 +41,8 @@ def run(args: argparse.Namespace) -> int:
 
     import numpy as np
 
-    from facealign_gui.datasets.io import open_dataset, write_dataset
+    from facealign_gui.commands._outputs import output_clash
+    from facealign_gui.datasets.io import open_dataset, output_format, source_files, write_dataset
     from facealign_gui.datasets.model import Dataset, DatasetError
     from facealign_gui.inference.pipeline import SampleFailure, run_predictions
     from facealign_gui.inference.registry import load_predictor
@@ -58,6 +66,27 @@ def run(args: argparse.Namespace) -> int:
         sources.append(ds)
     if loose:
         sources.append(loose)
+    protected: list[str | Path] = [Path(x) for x in args.inputs]
+    for src in sources:
+        if isinstance(src, Dataset):
+            protected += sorted(source_files(src))
+            protected += [src.image_path(i) for i in range(len(src))]
+    clash = output_clash(args.output, protected)
+    if clash:
+        return fail(f"refusing to write: {clash}", None, args.json)
+    try:  # a wrong output name fails now, not after the whole run
+        output_format(Dataset("predictions", None, Path(), []), args.output, args.format)
+    except DatasetError as e:
+        hint = "name the format with --format (hrnet_csv, wflw_list, pts, kaggle_csv)"
+        return fail(f"cannot write {args.output}: {_problem_text(e)}; {hint}", None, args.json)
+    if (
+        Path(args.output).exists()
+        and not args.overwrite
+        and not (Path(args.output).is_dir() and not any(Path(args.output).iterdir()))
+    ):
+        return fail(f"{args.output} already exists (use --overwrite)", None, args.json)
+    if args.model is None:
+        args.model = DEFAULT_MODEL
     try:
         predictor = load_predictor(args.model, threads=args.threads, mode=args.mode)
     except (InferenceError, ValueError) as e:
@@ -90,11 +119,22 @@ def run(args: argparse.Namespace) -> int:
                 for i, result in gen:
                     path = src.image_path(i) if isinstance(src, Dataset) else src[i]
                     if isinstance(result, SampleFailure):
-                        failed.append({"image": str(path), "error": result.message})
+                        failed.append(
+                            {"image": str(path), "error": failure_line(str(path), result.message)}
+                        )
                         continue
-                    names.append(Path(os.path.abspath(path)))
-                    points.append(result.points)
-                    confidence.append(float(np.mean(result.confidence)))
+                    faces = result if isinstance(result, (list, tuple)) else [result]
+                    for face in faces:
+                        bad = ~np.isfinite(np.asarray(face.points, dtype=np.float64)).all(axis=1)
+                        if bad.any():
+                            shown = ", ".join(str(int(j)) for j in np.flatnonzero(bad)[:8])
+                            failed.append({"image": str(path), "error": failure_line(
+                                str(path), f"the model gave non-finite points ({shown}); "
+                                "face not written")})  # fmt: skip
+                            continue
+                        names.append(Path(os.path.abspath(path)))
+                        points.append(face.points)
+                        confidence.append(float(np.mean(face.confidence)))
             finally:
                 gen.close()
             offset += len(src)
@@ -106,8 +146,10 @@ def run(args: argparse.Namespace) -> int:
 
     if not names:
         return fail(
-            "no face was predicted",
-            [f"{f['image']}: {f['error']}" for f in failed],
+            f"no face was predicted: all {len(failed)} images failed"
+            if failed
+            else "no face was predicted: the inputs hold no images",
+            [f["error"] for f in failed],
             args.json,
             code=130 if partial else 1,
         )
@@ -144,7 +186,14 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(f"wrote {len(names)} faces to {args.output} ({fmt})")
         for f in failed[:20]:
-            print(f"  failed: {f['image']}: {f['error']}", file=sys.stderr)
+            print(f"  failed: {f['error']}", file=sys.stderr)
         if len(failed) > 20:
             print(f"  ... and {len(failed) - 20} more failures", file=sys.stderr)
     return 130 if partial else 0
+
+
+def _problem_text(e: Exception) -> str:
+    problems = getattr(e, "problems", None)
+    if problems:
+        return "; ".join(getattr(p, "message", str(p)) for p in problems)
+    return str(e)

@@ -124,7 +124,7 @@ def output_format(ds: Dataset, path: str | Path, format: str | None = None) -> s
         return "wflw_list"
     if suffix == "":
         return "pts"
-    raise DatasetError(f"cannot tell the output format from {path!s}; name it with --to")
+    raise DatasetError(f"cannot tell the output format from the name {path!s}")
 
 
 def source_files(ds: Dataset) -> set[Path]:
