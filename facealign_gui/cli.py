@@ -62,7 +62,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] in COMMANDS:
         parser, module = _command_parser(args[0])
-        ns = parser.parse_args(args[1:])
+        # options may stand between positionals: `convert-model hrnet --dataset wflw CKPT -o X`
+        ns = parser.parse_intermixed_args(args[1:])
         try:
             return int(module.run(ns))  # type: ignore[attr-defined]
         except KeyboardInterrupt:

@@ -129,17 +129,38 @@ def compare_keys(expected: Mapping[str, Any], found: Mapping[str, Any]) -> KeyRe
     return report
 
 
+def non_finite_tensors(state: Mapping[str, Any]) -> list[str]:
+    """Names of the floating-point tensors in ``state`` with a NaN or infinite value."""
+    import torch
+
+    return [
+        k
+        for k, v in state.items()
+        if isinstance(v, torch.Tensor)
+        and v.is_floating_point()
+        and not bool(torch.isfinite(v).all())
+    ]
+
+
 def load_strict(model: Any, state: Mapping[str, Any], path: str | Path) -> None:
     """Load ``state`` into ``model`` by name; every name and shape must match.
 
     Raises
     ------
     ConvertError
-        Naming the file and listing missing, unexpected and mis-shaped keys.
+        Naming the file and listing missing, unexpected and mis-shaped keys, or the tensors
+        holding NaN / infinite values.
     """
     report = compare_keys(model.state_dict(), state)
     if not report.ok:
         raise ConvertError(
             f"{path}: does not match the {type(model).__name__} network:\n{report.describe()}"
+        )
+    bad = non_finite_tensors(state)
+    if bad:
+        shown = ", ".join(bad[:8]) + (f" and {len(bad) - 8} more" if len(bad) > 8 else "")
+        raise ConvertError(
+            f"{path}: refused: {len(bad)} tensor(s) hold NaN or infinite values ({shown}); "
+            "the network would predict nothing usable"
         )
     model.load_state_dict(dict(state), strict=False)
