@@ -16,6 +16,12 @@ QUIT_ENV = "FACEALIGN_GUI_QUIT_AFTER_MS"
 def run_app(ns: argparse.Namespace) -> int:
     """Show the main window, open ``ns.dataset`` / ``ns.model`` / ``ns.camera`` / ``ns.video``,
     and run the event loop; returns the exit code."""
+    from facealign_gui.syslibs import install_hint, missing_xcb_libraries, uses_xcb
+
+    missing = missing_xcb_libraries() if uses_xcb() else {}
+    if missing:  # Qt would abort and name the wrong library
+        print(install_hint(missing), file=sys.stderr)
+        return 1
     import pyqtgraph as pg
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
