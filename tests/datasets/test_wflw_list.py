@@ -148,7 +148,9 @@ def test_a_list_where_no_line_has_a_wflw_length_is_one_clear_problem(
 
 
 @pytest.mark.parametrize(
-    "junk", [b"\x00" * 40, b"\x89PNG\x00\x00\x1a junk \x00", b"ab\x00cd " * 50]
+    "junk",
+    [b"\x00" * 40, b"\x89PNG\x00\x00\x1a junk \x00", b"ab\x00cd " * 50],
+    ids=["NUL row", "image bytes", "NULs between words"],
 )
 def test_a_row_of_binary_bytes_costs_only_its_line(tmp_path: Path, junk: bytes) -> None:
     lines = [ln.encode() for ln in _rect_lines(5)]
