@@ -8,7 +8,8 @@ six 0/1 flags, an image name), then times, interleaved so machine drift hits all
   validate + build the `Dataset`) and `open_dataset` (+ detection and the image check);
 - WFLW list read: ``pandas.read_csv(sep=" ", header=None)`` (baseline) vs `read_wflw_list`
   (parse + validate + HRNet centre/scale of every face), on the clean list and on the same
-  list with one bad row (the careful path that names ``file:line``);
+  list with one bad row: a non-number, a NUL byte, two values missing (the path that names
+  ``file:line`` and should cost about one line more than the clean list);
 - HRNet CSV write: a bare ``",".join(map(repr, row))`` over ``values.tolist()`` rows plus a
   plain ``write_text`` (baseline) vs `write_hrnet_csv` (centre/scale given, and derived from
   the points) and, for reference, `write_wflw_list` (six-decimal text, exactness check).
@@ -139,6 +140,13 @@ def main() -> None:
         text[rows // 2] = text[rows // 2].replace(" ", " x", 1)  # one non-number
         one_bad.write_text("\n".join(text))
         assert read_wflw_list(one_bad).skipped == 1
+        nul_line = Path(tmp) / "list_98pt_rect_attr_nul.txt"
+        text[rows // 2] = text[rows // 2].replace(" x", " \x00", 1)  # binary junk in a line
+        nul_line.write_text("\n".join(text))
+        short = Path(tmp) / "list_98pt_rect_attr_short.txt"
+        text[rows // 2] = text[rows // 2].replace(" \x00", " ", 1).rsplit(" ", 2)[0]
+        short.write_text("\n".join(text))  # one line two values short
+        assert read_wflw_list(nul_line).skipped == 1 and read_wflw_list(short).skipped == 1
         print_table(
             f"WFLW list read, {rows} rows x 207 tokens ({size:.1f} MB)",
             {
@@ -147,6 +155,8 @@ def main() -> None:
                 ),
                 "read_wflw_list": lambda: read_wflw_list(list_path),
                 "read_wflw_list (1 bad row)": lambda: read_wflw_list(one_bad),
+                "read_wflw_list (1 NUL in a row)": lambda: read_wflw_list(nul_line),
+                "read_wflw_list (1 short row)": lambda: read_wflw_list(short),
             },
             runs,
         )

@@ -36,23 +36,86 @@ def read_file(path: Path, limit: int | None = None) -> bytes:
 
 
 BAD_CHAR = "\ufffd"
+HEAD = 65536  # bytes looked at to tell text from binary, and the newline in use
+
+# first bytes of files people open by mistake -> what they are
+_MAGIC = (
+    (b"GIF87a", "a GIF image"),
+    (b"GIF89a", "a GIF image"),
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"II*\x00", "a TIFF image"),
+    (b"MM\x00*", "a TIFF image"),
+    (b"\x89HDF", "an HDF5 / MATLAB v7.3 file"),
+    (b"MATLAB 5.0 MAT-file", "a MATLAB .mat file"),
+    (b"PK\x03\x04", "a ZIP archive"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"%PDF", "a PDF document"),
+)
+
+
+def binary_kind(head: bytes) -> str | None:
+    """What a file that is not text is (``"a GIF image"``, ``"binary data"``), else None.
+
+    A known signature names the format. Otherwise a file counts as binary when most of the
+    lines in ``head`` hold a NUL byte: a text file with a few junk rows is still text, and
+    its readers reject just those rows.
+    """
+    head = head[:HEAD]
+    for magic, kind in _MAGIC:
+        if head.startswith(magic):
+            return kind
+    if head[8:12] == b"WEBP" and head.startswith(b"RIFF"):
+        return "a WebP image"
+    if b"\x00" not in head:
+        return None
+    lines = head.split(b"\n")
+    with_nul = sum(1 for ln in lines if b"\x00" in ln)
+    return "binary data" if 2 * with_nul > len(lines) else None
+
+
+def refuse_binary(data: bytes, name: str) -> None:
+    """`DatasetError` naming ``name`` and what it is when ``data`` is not text at all."""
+    kind = binary_kind(data)
+    if kind is not None:
+        raise DatasetError(Problem(name, None, f"{kind}, not a text annotation file", True))
 
 
 def decode_text(data: bytes, name: str, lenient: bool = False) -> tuple[str, str]:
-    """Decode ``data`` as `read_text` does; ``name`` is used in error messages."""
+    """Decode ``data`` as `read_text` does; ``name`` is used in error messages.
+
+    With ``lenient``, NUL bytes and bytes that are not UTF-8 become `BAD_CHAR` so that a
+    line-based reader rejects just their lines; a file that is binary as a whole (see
+    `binary_kind`) is refused either way. Line ends (``\r\n``, lone ``\r``) become ``\n``;
+    the newline returned is the one the file uses (``"\n"``, ``"\r\n"`` or ``"\r"``).
+    """
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
-    if b"\x00" in data[:65536]:
-        raise DatasetError(Problem(name, None, "binary data, not a text annotation file", True))
+    refuse_binary(data, name)
+    if not lenient and b"\x00" in data:
+        line = data[: data.index(b"\x00")].count(b"\n") + 1
+        raise DatasetError(Problem(name, line, "NUL byte (binary junk?)", True))
     try:
         text = data.decode("utf-8", errors="replace" if lenient else "strict")
     except UnicodeDecodeError as e:
         line = data[: e.start].count(b"\n") + 1
         raise DatasetError(Problem(name, line, "not UTF-8 text (binary junk?)", True)) from e
-    newline = "\r\n" if "\r\n" in text[:65536] else "\n"
+    if lenient and "\x00" in text:
+        text = text.replace("\x00", BAD_CHAR)
+    newline = newline_of(data)
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text, newline
+
+
+def newline_of(data: bytes) -> str:
+    """The newline ``data`` uses: ``"\r\n"``, a lone ``"\r"`` (old Mac) or ``"\n"``."""
+    head = data[:HEAD]
+    if b"\r\n" in head:
+        return "\r\n"
+    if b"\r" in head and b"\n" not in head:
+        return "\r"
+    return "\n"
 
 
 def atomic_write_text(path: Path, text: str, newline: str = "\n") -> None:

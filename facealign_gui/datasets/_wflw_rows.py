@@ -30,6 +30,34 @@ def bad_rows(values: np.ndarray, n_coord: int, with_rect: bool) -> np.ndarray:
     return bad
 
 
+def layout(counts: list[int], label: str, n_coord: int) -> tuple[bool, int]:
+    """(rect+attribute list?, tokens per line) from every line's token count.
+
+    The kind most lines have wins (rect+attribute on a tie). A file where no line has
+    either length is not a WFLW list for ``n_coord / 2`` points: one problem says so,
+    naming the first line, instead of one per line.
+    """
+    tally = Counter(c for c in counts if c)
+    if not tally:
+        raise DatasetError(Problem(label, None, "empty file (expected WFLW list lines)", True))
+    rect, plain = tally.get(n_coord + 11, 0), tally.get(n_coord + 1, 0)
+    if not rect and not plain:
+        first = next(i for i, c in enumerate(counts) if c)
+        common, _ = tally.most_common(1)[0]
+        raise DatasetError(
+            Problem(
+                label,
+                first + 1,
+                f"no line has the {n_coord + 11} values of a WFLW rect+attribute list or the "
+                f"{n_coord + 1} of a points list ({n_coord // 2} points); this line has "
+                f"{counts[first]}, most have {common}",
+                True,
+            )
+        )
+    with_rect = rect >= plain
+    return with_rect, n_coord + 11 if with_rect else n_coord + 1
+
+
 def read_careful(
     text: str, label: str, n_coord: int
 ) -> tuple[list[str], np.ndarray, bool, list[str], list[Problem]]:
@@ -41,11 +69,7 @@ def read_careful(
     """
     lines = text.split("\n")
     tokens = [ln.split() for ln in lines]
-    counts = Counter(len(t) for t in tokens if t)
-    if not counts:
-        raise DatasetError(Problem(label, None, "empty file (expected WFLW list lines)", True))
-    with_rect = counts.get(n_coord + 11, 0) >= counts.get(n_coord + 1, 0)
-    expected = n_coord + 11 if with_rect else n_coord + 1
+    with_rect, expected = layout([len(t) for t in tokens], label, n_coord)
     junk = BAD_CHAR in text
     block = [
         i
@@ -91,17 +115,25 @@ def parse_block(
     numpy, the same converter `parse_line` uses, token by token where needed. None when
     pandas sees a different shape (the caller then goes line by line).
     """
-    import pandas as pd
-
     ncol = len(rows[0]) - 1 if rows else 0
     if not rows:
         return np.empty((0, ncol)), np.zeros(0, dtype=bool)
+    text = "\n".join([" ".join(t[:-1]) for t in rows])
+    return _pandas_block(text.encode("utf-8"), len(rows), ncol, n_coord, with_rect)
+
+
+def _pandas_block(
+    body: bytes, nrows: int, ncol: int, n_coord: int, with_rect: bool
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """`parse_block` on the text of the rows (numbers only, one row a line)."""
+    import pandas as pd
+
     try:
         with warnings.catch_warnings():
             # a column with a bad token is caught below (its dtype is not numeric)
             warnings.simplefilter("ignore", pd.errors.DtypeWarning)
             df = pd.read_csv(
-                io.StringIO("\n".join([" ".join(t[:-1]) for t in rows])),
+                io.BytesIO(body),
                 sep=" ",
                 header=None,
                 quoting=csv.QUOTE_NONE,
@@ -111,26 +143,26 @@ def parse_block(
             )
     except (ValueError, TypeError, OverflowError, pd.errors.ParserError):
         return None
-    if df.shape != (len(rows), ncol):
+    if df.shape != (nrows, ncol):
         return None
-    bad = np.zeros(len(rows), dtype=bool)
+    bad = np.zeros(nrows, dtype=bool)
     kinds = [dt.kind for dt in df.dtypes]
     if all(k in "fi" for k in kinds):
         values = df.to_numpy(dtype=np.float64)
     else:
-        values = np.empty((len(rows), ncol), dtype=np.float64)
+        values = np.empty((nrows, ncol), dtype=np.float64)
         for j, kind in enumerate(kinds):
             if kind in "fi":
                 values[:, j] = df.iloc[:, j].to_numpy(dtype=np.float64)
                 continue
-            col = [t[j] for t in rows]
+            col = df.iloc[:, j].tolist()  # the tokens (or numbers pandas already parsed)
             try:
                 values[:, j] = np.array(col, dtype=np.float64)
-            except ValueError:
+            except (ValueError, TypeError):
                 for r, tok in enumerate(col):
                     try:
                         values[r, j] = np.array([tok], dtype=np.float64)[0]
-                    except ValueError:
+                    except (ValueError, TypeError):
                         values[r, j] = np.nan
                         bad[r] = True
     bad |= bad_rows(values, n_coord, with_rect)
@@ -142,11 +174,7 @@ def read_lines(
 ) -> tuple[list[str], np.ndarray, bool, list[str], list[Problem]]:
     """One line at a time: the reference behaviour, and the fallback of `read_careful`."""
     lines = text.split("\n")
-    counts = Counter(len(ln.split()) for ln in lines if ln.strip())
-    if not counts:
-        raise DatasetError(Problem(label, None, "empty file (expected WFLW list lines)", True))
-    with_rect = counts.get(n_coord + 11, 0) >= counts.get(n_coord + 1, 0)
-    expected = n_coord + 11 if with_rect else n_coord + 1
+    with_rect, expected = layout([len(ln.split()) for ln in lines], label, n_coord)
 
     names: list[str] = []
     rows: list[np.ndarray] = []
@@ -203,3 +231,119 @@ def is_number(tok: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+# bytes that str.split() treats as whitespace (besides the one space a plain line uses) and
+# NUL: a line holding one is decoded and split on its own
+_ODD = (b"\t", b"\x0b", b"\x0c", b"\x1c", b"\x1d", b"\x1e", b"\x1f", b"\x00", b"  ")
+
+
+def read_mixed(
+    data: bytes, label: str, n_coord: int
+) -> tuple[list[str], np.ndarray, bool, list[str], list[Problem]]:
+    """`read_lines`' result from the raw bytes, falling back per line, never per file.
+
+    A plain line (ASCII, fields separated by single spaces) is tokenised by pandas' C parser
+    together with every other plain line of the right length; only the other lines (odd
+    whitespace, NUL, non-ASCII, wrong length) and the rows a whole-array check rejects are
+    decoded and parsed one by one (`parse_line`), for their message. One bad line among
+    10,000 therefore costs about one line.
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    if b"\r" in data:
+        data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    lines = data.split(b"\n")
+    odd = _odd_lines(data, lines)
+    counts = [0] * len(lines)
+    split: dict[int, list[str]] = {}  # odd lines, decoded and split as read_lines does
+    for i, ln in enumerate(lines):
+        if i in odd:
+            tokens = ln.decode("utf-8", errors="replace").replace("\x00", BAD_CHAR).split()
+            split[i] = tokens
+            counts[i] = len(tokens)
+        elif ln:
+            counts[i] = ln.count(b" ") + 1
+    with_rect, expected = layout(counts, label, n_coord)
+    block = [i for i, c in enumerate(counts) if c == expected and i not in odd]
+    values, bad = _parse_plain([lines[i] for i in block], expected - 1, n_coord, with_rect)
+    row_of = dict(zip(block, range(len(block)), strict=True))
+    keep: list[int] = []
+    extra: list[np.ndarray] = []  # odd lines that parse: appended after the block rows
+    names: list[str] = []
+    sources: list[str] = []
+    problems: list[Problem] = []
+    for i, c in enumerate(counts):
+        if not c:
+            continue
+        r = row_of.get(i)
+        if r is not None and not bad[r]:
+            keep.append(r)
+            names.append(lines[i][lines[i].rindex(b" ") + 1 :].decode("ascii"))
+            sources.append(f"{label}:{i + 1}")
+            continue
+        tokens = split[i] if i in split else lines[i].decode("ascii").split()
+        if any(BAD_CHAR in t for t in tokens):
+            msg, row = "not UTF-8 text (binary junk?)", None
+        else:
+            msg, row = parse_line(tokens, expected, n_coord, with_rect)
+        if msg:
+            problems.append(Problem(label, i + 1, msg, fatal=True))
+            continue
+        assert row is not None
+        if r is None:
+            keep.append(len(block) + len(extra))
+            extra.append(row)
+        else:
+            values[r] = row
+            keep.append(r)
+        names.append(tokens[-1])
+        sources.append(f"{label}:{i + 1}")
+    if extra:
+        values = np.concatenate([values, np.array(extra, dtype=np.float64)])
+    return names, values[np.array(keep, dtype=np.int64)], with_rect, sources, problems
+
+
+def _odd_lines(data: bytes, lines: list[bytes]) -> set[int]:
+    """Indices of the lines a plain ``split(b" ")`` would not tokenise as ``str.split``."""
+    odd: set[int] = set()
+    if data.isascii() and not any(b in data for b in _ODD):
+        starts = None
+    else:
+        starts = np.cumsum([0] + [len(ln) + 1 for ln in lines[:-1]])
+        for b in _ODD:
+            at = data.find(b)
+            while at >= 0:
+                i = int(np.searchsorted(starts, at, side="right")) - 1
+                odd.add(i)
+                at = data.find(b, int(starts[i + 1]) if i + 1 < len(starts) else len(data))
+        if not data.isascii():
+            odd.update(i for i, ln in enumerate(lines) if not ln.isascii())
+    if data.startswith(b" ") or b"\n " in data or b" \n" in data or data.endswith(b" "):
+        odd.update(i for i, ln in enumerate(lines) if ln.startswith(b" ") or ln.endswith(b" "))
+    return odd
+
+
+def _parse_plain(
+    lines: list[bytes], ncol: int, n_coord: int, with_rect: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """Numbers of plain lines with ``ncol`` numbers and a name each, and which rows are bad.
+
+    The names are cut off and the rest parsed by `parse_block`'s pandas pass; when pandas
+    cannot (a shape it disagrees on), the lines are parsed one by one.
+    """
+    if not lines:
+        return np.empty((0, ncol)), np.zeros(0, dtype=bool)
+    body = b"\n".join([ln[: ln.rindex(b" ")] for ln in lines])
+    parsed = _pandas_block(body, len(lines), ncol, n_coord, with_rect)
+    if parsed is not None:
+        return parsed
+    values = np.full((len(lines), ncol), np.nan)
+    bad = np.zeros(len(lines), dtype=bool)
+    for r, ln in enumerate(lines):
+        msg, row = parse_line(ln.decode("ascii").split(), ncol + 1, n_coord, with_rect)
+        if msg:
+            bad[r] = True
+        else:
+            values[r] = row
+    return values, bad

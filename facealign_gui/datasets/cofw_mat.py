@@ -22,15 +22,23 @@ from facealign_gui.datasets.model import Dataset, DatasetError, Problem
 FORMAT = "cofw_mat"
 K = 29
 SPLITS = (("IsT", "phisT", "bboxesT"), ("IsTr", "phisTr", "bboxesTr"))
+MAX_VALUES = 50_000_000  # a landmark or box matrix larger than this is not COFW
 
 
 def read_cofw_mat(path: str | Path) -> Dataset:
-    """Read a COFW .mat file (train or test variables, whichever it holds)."""
+    """Read a COFW .mat file (train or test variables, whichever it holds).
+
+    Every variable is checked before it is used: a group, text, a struct or complex numbers
+    where a numeric matrix belongs is a `DatasetError` naming the variable; a face whose
+    image is not a numeric H x W (x 3) array is a problem naming the face, and the other
+    faces load.
+    """
     path = Path(path)
     label = str(path)
     if not path.is_file():
         raise DatasetError(Problem(label, None, "file not found", True))
-    phis, boxes, n_images = _read_arrays(path)
+    phis, boxes, image_faults, problems = _read_arrays(path)
+    n_images = len(image_faults)
     if phis.ndim != 2 or phis.shape[1] < 2 * K:
         raise DatasetError(
             Problem(label, None, f"phis has shape {phis.shape}, expected N x 58 (or N x 87)", True)
@@ -41,11 +49,17 @@ def read_cofw_mat(path: str | Path) -> Dataset:
             Problem(label, None, f"{n_images} images but {n} rows of landmarks", True)
         )
     points = np.stack([phis[:, :K], phis[:, K : 2 * K]], axis=2).astype(np.float64)
-    problems: list[Problem] = []
     finite = np.isfinite(points).all(axis=(1, 2))
-    for i in np.flatnonzero(~finite):
-        problems.append(Problem(label, None, f"face {i}: landmarks are not finite numbers", True))
-    keep = np.flatnonzero(finite)
+    good = finite.copy()
+    for i in range(n):
+        if not finite[i]:
+            problems.append(
+                Problem(label, None, f"face {i}: landmarks are not finite numbers", True)
+            )
+        elif image_faults[i]:
+            problems.append(Problem(label, None, f"face {i}: {image_faults[i]}", True))
+            good[i] = False
+    keep = np.flatnonzero(good)
     ds = Dataset(
         format=FORMAT,
         scheme="cofw29",
@@ -55,7 +69,7 @@ def read_cofw_mat(path: str | Path) -> Dataset:
         visible=np.ones((len(keep), K), dtype=bool),
         sources=[f"{label}#{i}" for i in keep.tolist()],
         problems=problems,
-        skipped=len(problems),
+        skipped=sum(p.fatal for p in problems),
     )
     if phis.shape[1] >= 3 * K:
         ds.occluded = phis[keep, 2 * K : 3 * K] > 0
@@ -76,11 +90,54 @@ def _names(keys: list[str], label: str) -> tuple[str, str, str]:
         if names[0] in keys and names[1] in keys:
             return names
     raise DatasetError(
-        Problem(label, None, f"no IsT/phisT or IsTr/phisTr variables (found {keys})", True)
+        Problem(label, None, f"no IsT/phisT or IsTr/phisTr variables (found {keys[:20]})", True)
     )
 
 
-def _read_arrays(path: Path) -> tuple[np.ndarray, np.ndarray | None, int]:
+_KIND = {"c": "complex numbers", "S": "text", "U": "text", "O": "objects (a cell array?)",
+         "V": "a struct", "M": "dates", "m": "time spans"}  # fmt: skip
+
+
+def _fault(dtype: np.dtype, shape: tuple[int, ...], what: str) -> str:
+    """What is wrong with an array meant to hold ``what`` ("" when it is numeric)."""
+    if dtype.kind in "biuf":
+        return ""
+    return f"{what} holds {_KIND.get(dtype.kind, dtype.str)}, expected numbers"
+
+
+def _numeric(obj: object, name: str, label: str, n: int | None = None) -> np.ndarray:
+    """A real numeric matrix from an HDF5 node or a loadmat value, or a named `DatasetError`."""
+    import h5py
+
+    if isinstance(obj, h5py.Group):
+        raise DatasetError(Problem(label, None, f"{name} is a group, expected a matrix", True))
+    if isinstance(obj, h5py.Dataset):
+        if obj.dtype.kind in "biuf":
+            if obj.size > MAX_VALUES:
+                raise DatasetError(Problem(label, None, f"{name} is too large ({obj.shape})", True))
+            a = np.asarray(obj[()], dtype=np.float64)
+            return a if n is None else _matlab_matrix(a, n)
+        fault = _fault(obj.dtype, obj.shape, name)
+        raise DatasetError(Problem(label, None, fault or f"{name} is not numeric", True))
+    a = np.asarray(obj)
+    fault = _fault(a.dtype, a.shape, name)
+    if fault:
+        raise DatasetError(Problem(label, None, fault, True))
+    return a.astype(np.float64)
+
+
+def _image_fault(dtype: np.dtype, shape: tuple[int, ...]) -> str:
+    """Why an image array cannot be shown ("" when it can)."""
+    fault = _fault(dtype, shape, "image")
+    if fault:
+        return fault
+    if len(shape) == 2 or (len(shape) == 3 and shape[-1] == 3):
+        return "" if 0 not in shape else f"image is empty ({shape})"
+    return f"image has shape {shape}, expected H x W or H x W x 3"
+
+
+def _read_arrays(path: Path) -> tuple[np.ndarray, np.ndarray | None, list[str], list[Problem]]:
+    """phis, boxes (or None), per image what is wrong with it ("" if fine), problems."""
     import h5py
 
     label = str(path)
@@ -89,14 +146,47 @@ def _read_arrays(path: Path) -> tuple[np.ndarray, np.ndarray | None, int]:
     try:
         with h5py.File(path, "r") as f:
             i_name, p_name, b_name = _names(list(f.keys()), label)
-            n_images = int(f[i_name].size)
-            phis = _matlab_matrix(np.asarray(f[p_name][()], dtype=np.float64), n_images)
-            boxes = None
-            if b_name in f:
-                boxes = _matlab_matrix(np.asarray(f[b_name][()], dtype=np.float64), n_images)
+            faults = _hdf5_image_faults(f, i_name, label)
+            phis = _numeric(f[p_name], p_name, label, len(faults))
+            boxes, problems = _boxes(f, b_name, label, len(faults))
     except OSError as e:
         raise DatasetError(Problem(label, None, f"unreadable HDF5 .mat file: {e}", True)) from e
-    return phis, boxes, n_images
+    return phis, boxes, faults, problems
+
+
+def _boxes(
+    container: object, name: str, label: str, n: int
+) -> tuple[np.ndarray | None, list[Problem]]:
+    if name not in container:  # type: ignore[operator]
+        return None, []
+    try:
+        return _numeric(container[name], name, label, n), []  # type: ignore[index]
+    except DatasetError as e:  # boxes are optional: say why they are ignored
+        return None, [Problem(label, None, f"{e.problems[0].message}; face boxes ignored")]
+
+
+def _hdf5_image_faults(f: object, name: str, label: str) -> list[str]:
+    """Per image of the cell array ``name``, what is wrong with it (metadata only)."""
+    import h5py
+
+    cell = f[name]  # type: ignore[index]
+    if not isinstance(cell, h5py.Dataset) or h5py.check_dtype(ref=cell.dtype) is None:
+        raise DatasetError(
+            Problem(label, None, f"{name} is not a cell array of images (object references)", True)
+        )
+    faults = []
+    for ref in np.asarray(cell[()]).ravel().tolist():
+        try:
+            node = f[ref] if ref else None  # type: ignore[index]
+        except (ValueError, KeyError, TypeError):
+            node = None
+        if node is None:
+            faults.append("image reference is empty or broken")
+        elif not isinstance(node, h5py.Dataset):
+            faults.append("image is a group, expected an array")
+        else:
+            faults.append(_image_fault(node.dtype, node.shape[::-1]))
+    return faults
 
 
 def _matlab_matrix(a: np.ndarray, n: int) -> np.ndarray:
@@ -106,18 +196,24 @@ def _matlab_matrix(a: np.ndarray, n: int) -> np.ndarray:
     return a
 
 
-def _read_arrays_v7(path: Path) -> tuple[np.ndarray, np.ndarray | None, int]:
+def _read_arrays_v7(path: Path) -> tuple[np.ndarray, np.ndarray | None, list[str], list[Problem]]:
     from scipy.io import loadmat
 
     label = str(path)
     try:
         mat = loadmat(path)
-    except (ValueError, OSError, NotImplementedError) as e:
+    except (ValueError, OSError, NotImplementedError, TypeError) as e:
         raise DatasetError(Problem(label, None, f"not a readable .mat file: {e}", True)) from e
     i_name, p_name, b_name = _names([k for k in mat if not k.startswith("__")], label)
-    n_images = int(mat[i_name].size)
-    boxes = np.asarray(mat[b_name], dtype=np.float64) if b_name in mat else None
-    return np.asarray(mat[p_name], dtype=np.float64), boxes, n_images
+    cells = np.asarray(mat[i_name])
+    if cells.dtype.kind != "O":
+        raise DatasetError(Problem(label, None, f"{i_name} is not a cell array of images", True))
+    faults = []
+    for img in cells.ravel().tolist():
+        a = np.asarray(img)
+        faults.append(_image_fault(a.dtype, a.shape))
+    boxes, problems = _boxes(mat, b_name, label, len(faults))
+    return _numeric(mat[p_name], p_name, label), boxes, faults, problems
 
 
 def read_cofw_image(path: str | Path, i: int) -> np.ndarray:
@@ -143,10 +239,13 @@ def read_cofw_image(path: str | Path, i: int) -> np.ndarray:
             if not 0 <= i < len(cells):
                 raise DatasetError(Problem(where, None, f"no image {i} (file has {len(cells)})"))
             arr = np.asarray(cells[i])
-    except OSError as e:
+    except (OSError, ValueError, KeyError, TypeError) as e:
         raise DatasetError(Problem(where, None, f"cannot read image: {e}")) from e
+    fault = _image_fault(arr.dtype, arr.shape)
+    if fault:
+        raise DatasetError(Problem(where, None, fault))
     if arr.dtype != np.uint8:
-        arr = np.clip(arr, 0, 255).astype(np.uint8)
+        arr = np.clip(np.nan_to_num(arr.astype(np.float64)), 0, 255).astype(np.uint8)
     if arr.ndim == 2:
         return np.repeat(arr[:, :, None], 3, axis=2)
     if arr.ndim == 3 and arr.shape[2] == 3:

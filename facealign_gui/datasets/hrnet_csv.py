@@ -21,6 +21,7 @@ so read -> write -> read reproduces every value exactly.
 from __future__ import annotations
 
 import csv
+import io
 import re
 import warnings
 from pathlib import Path
@@ -33,15 +34,16 @@ from facealign_gui.datasets._common import (
     atomic_write_text,
     decode_text,
     guess_image_root,
+    newline_of,
     read_file,
-    read_text,
+    refuse_binary,
     scheme_name_for,
 )
 from facealign_gui.datasets._format import repr_rows
 from facealign_gui.datasets.model import Dataset, DatasetError, Problem
 
 FORMAT = "hrnet_csv"
-HEAD_BYTES = 65536
+HEAD_BYTES = 65536  # the header line must fit in these
 WFLW_SUBSETS = ("largepose", "expression", "illumination", "makeup", "occlusion", "blur")
 
 
@@ -49,28 +51,24 @@ def read_hrnet_csv(path: str | Path, *, image_root: str | Path | None = None) ->
     """Read an HRNet CSV (300W / WFLW / AFLW layout, detected from the header)."""
     path = Path(path)
     label = str(path)
-    head_bytes = read_file(path, HEAD_BYTES)
-    if head_bytes.startswith(b"\xef\xbb\xbf"):
-        head_bytes = head_bytes[3:]
-    if not head_bytes or head_bytes.isspace():
+    data = read_file(path)
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    if not data or data.isspace():
         raise DatasetError(Problem(label, None, "empty file (expected an HRNet CSV header)", True))
-    if b"\x00" in head_bytes:
-        raise DatasetError(Problem(label, None, "binary data, not an HRNet CSV", True))
-    head_end = head_bytes.find(b"\n")
-    first = head_bytes[: head_end if head_end >= 0 else len(head_bytes)]
-    head, _ = decode_text(first, label)
-    columns = next(csv.reader([head.strip()]))
+    refuse_binary(data, label)
+    columns = _header_columns(data, label)
     offset, k = _layout(columns, label)
-    newline = "\r\n" if first.endswith(b"\r") else "\n"
+    newline = newline_of(data)
 
-    fast = _read_fast(path, columns)
+    fast = None if b"\x00" in data else _read_fast(data, columns)
     if fast is not None:
         names, values = fast
         problems: list[Problem] = []
         lines = np.arange(2, 2 + len(names))
         skipped = 0
     else:
-        text, _ = read_text(path, lenient=True)
+        text, _ = decode_text(data, label, lenient=True)
         names, values, lines, problems, skipped = _read_careful(text, label, columns, offset, k)
 
     n = len(names)
@@ -98,6 +96,43 @@ def _first(names: list[str]) -> str | None:
     return names[0] if names else None
 
 
+def _header_columns(data: bytes, label: str) -> list[str]:
+    """Column names of the header line, read from its first `HEAD_BYTES` bytes only.
+
+    A header longer than that (300,000 empty columns, say, or a file with no line ends) is
+    refused in bounded time and memory; so is a header with junk bytes or empty names.
+    """
+    head = data[:HEAD_BYTES]
+    ends = [i for i in (head.find(b"\n"), head.find(b"\r")) if i >= 0]
+    if not ends and len(data) > HEAD_BYTES:
+        raise DatasetError(
+            Problem(
+                label,
+                1,
+                f"header line is longer than {HEAD_BYTES} bytes "
+                f"({head.count(b',') + 1}+ columns): not an HRNet CSV header",
+                True,
+            )
+        )
+    first = head[: min(ends)] if ends else head
+    if b"\x00" in first:
+        raise DatasetError(Problem(label, 1, "binary junk in the header line", True))
+    text, _ = decode_text(first, label)
+    columns = next(csv.reader([text.strip()]))
+    empty = [j for j, c in enumerate(columns) if not c.strip()]
+    if empty:
+        raise DatasetError(
+            Problem(
+                label,
+                1,
+                f"header column {empty[0] + 1} has no name ({len(empty)} of the "
+                f"{len(columns)} columns are empty): not an HRNet CSV header",
+                True,
+            )
+        )
+    return columns
+
+
 def _layout(columns: list[str], label: str) -> tuple[int, int]:
     """(index of the first coordinate among the numeric columns, number of points)."""
     lower = [c.strip().lower() for c in columns]
@@ -122,7 +157,7 @@ def _layout(columns: list[str], label: str) -> tuple[int, int]:
     return offset, ncoord // 2
 
 
-def _read_fast(path: Path, columns: list[str]) -> tuple[list[str], np.ndarray] | None:
+def _read_fast(data: bytes, columns: list[str]) -> tuple[list[str], np.ndarray] | None:
     """Whole-file parse with pandas; None when any row needs the careful path.
 
     Blank lines are kept as all-NaN rows (``skip_blank_lines=False``), so they too send the
@@ -135,7 +170,7 @@ def _read_fast(path: Path, columns: list[str]) -> tuple[list[str], np.ndarray] |
             # a column of mixed types is caught below and sent to the careful path
             warnings.simplefilter("ignore", pd.errors.DtypeWarning)
             df = pd.read_csv(
-                path,
+                io.BytesIO(data),
                 header=0,
                 dtype={columns[0]: str},
                 skip_blank_lines=False,

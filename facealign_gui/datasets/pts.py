@@ -44,6 +44,7 @@ def parse_pts(path: str | Path) -> np.ndarray:
     text, _ = read_text(path)
     lines = text.split("\n")
     n_declared: int | None = None
+    n_line = 0
     start = None
     for i, line in enumerate(lines):
         s = line.strip()
@@ -54,17 +55,17 @@ def parse_pts(path: str | Path) -> np.ndarray:
             value = s.split(":", 1)[-1].strip()
             if not value.isdigit():
                 raise DatasetError(Problem(label, i + 1, f"bad n_points: {value!r}", True))
-            n_declared = int(value)
+            n_declared, n_line = int(value), i + 1
     if start is None:
         raise DatasetError(Problem(label, None, "no '{' line: not an iBUG .pts file", True))
     rows: list[tuple[float, float]] = []
-    closed = False
+    closed = 0  # line of the closing brace
     for i in range(start, len(lines)):
         s = lines[i].strip()
         if not s:
             continue
         if s.startswith("}"):
-            closed = True
+            closed = i + 1
             break
         tokens = s.split()
         if len(tokens) != 2:
@@ -79,13 +80,23 @@ def parse_pts(path: str | Path) -> np.ndarray:
             raise DatasetError(Problem(label, i + 1, "coordinates must be finite", True))
         rows.append((x, y))
     if not closed:
-        raise DatasetError(Problem(label, len(lines), "missing closing '}'", True))
-    if n_declared is not None and n_declared != len(rows):
+        last = max((i + 1 for i, ln in enumerate(lines) if ln.strip()), default=len(lines))
         raise DatasetError(
-            Problem(label, None, f"n_points says {n_declared}, found {len(rows)} points", True)
+            Problem(label, last, f"missing closing '}}' (file ends after {len(rows)} points)", True)
+        )
+    if n_declared is not None and n_declared != len(rows):
+        fewer = "only " if len(rows) < n_declared else ""
+        raise DatasetError(
+            Problem(
+                label,
+                closed,
+                f"n_points says {n_declared} (line {n_line}), "
+                f"the block holds {fewer}{len(rows)} points",
+                True,
+            )
         )
     if not rows:
-        raise DatasetError(Problem(label, None, "no points", True))
+        raise DatasetError(Problem(label, closed, "no points between '{' and '}'", True))
     return np.array(rows, dtype=np.float64) - PTS_ORIGIN
 
 

@@ -27,13 +27,14 @@ import numpy as np
 from facealign_gui.datasets._boxes import centers_scales_from_points
 from facealign_gui.datasets._common import (
     atomic_write_text,
-    decode_text,
     guess_image_root,
+    newline_of,
     read_file,
+    refuse_binary,
     scheme_name_for,
 )
 from facealign_gui.datasets._format import exact_rows, int_rows
-from facealign_gui.datasets._wflw_rows import bad_rows, read_careful
+from facealign_gui.datasets._wflw_rows import bad_rows, read_mixed
 from facealign_gui.datasets.model import Dataset, DatasetError, Problem
 
 FORMAT = "wflw_list"
@@ -60,9 +61,9 @@ def read_wflw_list(
 
     ``with_centers=False`` skips deriving HRNet centre/scale (for matching subset lists).
     A clean file is parsed in one pass by pandas' C parser and checked with whole-array
-    tests (`_read_fast`); any doubt sends it to `_wflw_rows.read_careful`, which names
-    ``file:line`` of every bad row and keeps the good ones, exactly as the one-line-at-a-time
-    reference `_wflw_rows.read_lines` does.
+    tests (`_read_fast`); any doubt sends it to `_wflw_rows.read_mixed`, which still parses
+    the plain lines in one pandas pass, names ``file:line`` of every bad row and keeps the
+    good ones, exactly as the one-line-at-a-time reference `_wflw_rows.read_lines` does.
     """
     path = Path(path)
     label = str(path)
@@ -75,8 +76,9 @@ def read_wflw_list(
         problems: list[Problem] = []
         newline = _newline(data)
     else:
-        text, newline = decode_text(data, label, lenient=True)
-        names, values, with_rect, sources, problems = read_careful(text, label, n_coord)
+        refuse_binary(data[3:] if data.startswith(b"\xef\xbb\xbf") else data, label)
+        names, values, with_rect, sources, problems = read_mixed(data, label, n_coord)
+        newline = newline_of(data)
     n = len(names)
     points = values[:, :n_coord].reshape(n, num_points, 2)
     ds = Dataset(
@@ -110,9 +112,7 @@ def read_wflw_list(
 
 def _newline(data: bytes) -> str:
     """The newline `decode_text` reports for ASCII ``data``."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    return "\r\n" if b"\r\n" in data[:65536] else "\n"
+    return newline_of(data[3:] if data.startswith(b"\xef\xbb\xbf") else data)
 
 
 def _read_fast(data: bytes, n_coord: int) -> tuple[list[str], np.ndarray, bool] | None:

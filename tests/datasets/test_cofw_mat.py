@@ -108,3 +108,113 @@ def test_cofw_faces_become_one_pts_file_each(tmp_path: Path) -> None:
     write_dataset(ds, tmp_path / "out")
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["c_0.pts", "c_1.pts"]
     assert np.allclose(parse_pts(tmp_path / "out" / "c_1.pts"), ds.points[1], atol=1e-6)
+
+
+def _v73_with(path: Path, **replace: object) -> Path:
+    """`write_v73`, then some variables replaced by junk (a callable gets the open file)."""
+    write_v73(path)
+    with h5py.File(path, "r+") as f:
+        for name, make in replace.items():
+            del f[name]
+            make(f, name)  # type: ignore[operator]
+    return path
+
+
+def _group(f, name):
+    f.create_group(name).create_dataset("x", data=np.zeros(3))
+
+
+def _text(f, name):
+    f.create_dataset(name, data=np.array([b"abc", b"def"]))
+
+
+def _complex(f, name):
+    f.create_dataset(name, data=(_phis() + 1j).T)
+
+
+@pytest.mark.parametrize(
+    ("junk", "message"),
+    [
+        (_group, "phisT is a group, expected a matrix"),
+        (_text, "phisT holds text, expected numbers"),
+        (_complex, "phisT holds complex numbers, expected numbers"),
+    ],
+    ids=["group", "text", "complex"],
+)
+def test_junk_landmark_variables_are_refused_by_name(tmp_path: Path, junk, message: str) -> None:
+    f = _v73_with(tmp_path / "c.mat", phisT=junk)
+    with pytest.raises(DatasetError) as e:
+        open_dataset(f)
+    assert str(e.value) == f"{f}: {message}"
+
+
+def test_a_cell_that_is_not_references_is_refused(tmp_path: Path) -> None:
+    f = _v73_with(tmp_path / "c.mat", IsT=lambda f, n: f.create_dataset(n, data=np.zeros((1, 2))))
+    with pytest.raises(DatasetError, match=r"c\.mat: IsT is not a cell array of images"):
+        open_dataset(f)
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda refs: refs.create_group("g"), "image is a group, expected an array"),
+        (lambda refs: refs.create_dataset("s", data=np.array([b"x" * 8] * 4)), "image holds text"),
+        (
+            lambda refs: refs.create_dataset("z", data=np.ones((3, 4, 5)) * 1j),
+            "image holds complex",
+        ),
+        (lambda refs: refs.create_dataset("q", data=np.ones((7, 4, 5))), "image has shape"),
+    ],
+    ids=["group", "text", "complex", "seven channels"],
+)
+def test_a_junk_image_costs_only_its_face(tmp_path: Path, make, message: str) -> None:
+    f = write_v73(tmp_path / "c.mat")
+    with h5py.File(f, "r+") as h:
+        h["IsT"][0, 1] = make(h["#refs#"]).ref
+    ds = open_dataset(f)
+    assert ds.images == ["c.mat#0"] and ds.skipped == 1
+    assert len(ds.problems) == 1 and str(ds.problems[0]).startswith(f"{f}: face 1: {message}")
+    assert load_image(ds, 0)[1, 4].tolist() == [0, 0, 255]
+
+
+def test_junk_face_boxes_are_ignored_with_a_problem(tmp_path: Path) -> None:
+    f = _v73_with(tmp_path / "c.mat", bboxesT=_text)
+    ds = open_dataset(f)
+    assert len(ds) == 2 and ds.boxes is None and ds.skipped == 0
+    assert [str(p) for p in ds.problems] == [
+        f"{f}: bboxesT holds text, expected numbers; face boxes ignored"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("phis", "message"),
+    [
+        (_phis() + 1j, "phisT holds complex numbers"),
+        (np.array(["a" * 87, "b" * 87]), "phisT holds text"),
+        ({"a": 1.0, "b": np.zeros(3)}, "phisT holds a struct"),
+    ],
+    ids=["complex", "text", "struct"],
+)
+def test_v7_files_with_junk_variables_are_refused_by_name(
+    tmp_path: Path, phis: object, message: str
+) -> None:
+    from scipy.io import savemat
+
+    cells = np.empty((2, 1), dtype=object)
+    for i, img in enumerate(_matlab_images()):
+        cells[i, 0] = img
+    savemat(tmp_path / "v7.mat", {"IsT": cells, "phisT": phis})
+    with pytest.raises(DatasetError, match=message):
+        open_dataset(tmp_path / "v7.mat")
+
+
+def test_a_v7_image_of_text_costs_only_its_face(tmp_path: Path) -> None:
+    from scipy.io import savemat
+
+    cells = np.empty((2, 1), dtype=object)
+    cells[0, 0], cells[1, 0] = _matlab_images()[0], "not an image"
+    savemat(tmp_path / "v7.mat", {"IsT": cells, "phisT": _phis()})
+    ds = open_dataset(tmp_path / "v7.mat")
+    assert len(ds) == 1 and [p.message for p in ds.problems] == [
+        "face 1: image holds text, expected numbers"
+    ]

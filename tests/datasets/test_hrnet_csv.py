@@ -212,3 +212,97 @@ def test_a_line_of_binary_junk_is_skipped_and_the_rest_loads(tmp_path: Path) -> 
     ds = read_hrnet_csv(f)
     assert ds.images == ["a.jpg", "b.jpg"]
     assert [str(p) for p in ds.problems] == [f"{f}:3: not UTF-8 text (binary junk?)"]
+
+
+def _good_rows(n: int = 4) -> list[str]:
+    return [hrnet_row(f"{i}.jpg", face_points(3, i)) for i in range(n)]
+
+
+@pytest.mark.parametrize(
+    "junk",
+    [
+        b"\x00" * 64,  # a row of NUL bytes
+        b"\x89PNG\x1a\x00\x00\x00IHDR\x00\x00",  # image bytes pasted into the file
+        b"c.jpg,1.5,\x00\x00,3",  # a NUL inside an otherwise plausible row
+        bytes(range(1, 256)).replace(b"\n", b"").replace(b"\r", b""),  # every other byte
+    ],
+    ids=["NUL row", "image bytes", "NUL in a row", "all bytes"],
+)
+def test_a_row_of_binary_bytes_inside_a_good_csv_costs_only_that_row(
+    tmp_path: Path, junk: bytes
+) -> None:
+    rows = _good_rows()
+    f = write_hrnet(tmp_path / "j.csv", [*rows[:2], "JUNK", *rows[2:]], 3)
+    f.write_bytes(f.read_bytes().replace(b"JUNK", junk))
+    ds = read_hrnet_csv(f)
+    assert ds.images == ["0.jpg", "1.jpg", "2.jpg", "3.jpg"]
+    assert [p.line for p in ds.problems] == [4] and ds.skipped == 1
+    assert str(ds.problems[0]).startswith(f"{f}:4: ")
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "," * 300_000,
+        hrnet_header(3) + "," * 300_000,
+        "image_name,scale,center_w,center_h" + ",original_0_x" * 300_000,
+    ],
+    ids=["empty columns", "good header then empty columns", "300,000 named columns"],
+)
+def test_a_huge_header_is_refused_after_reading_only_its_first_64_kb(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, header: str
+) -> None:
+    import pandas as pd
+
+    def no_pandas(*a, **k):
+        raise AssertionError("the body must not be parsed")
+
+    monkeypatch.setattr(pd, "read_csv", no_pandas)
+    f = tmp_path / "h.csv"
+    f.write_text(header + "\n" + _good_rows(1)[0] + "\n")
+    with pytest.raises(DatasetError) as e:
+        read_hrnet_csv(f)
+    assert [p.line for p in e.value.problems] == [1]
+    assert "header line is longer than 65536 bytes" in str(e.value)
+
+
+def test_a_header_with_empty_column_names_is_refused(tmp_path: Path) -> None:
+    f = tmp_path / "h.csv"
+    f.write_text(hrnet_header(3) + ",,,," + "\n" + _good_rows(1)[0] + ",,,,\n")
+    with pytest.raises(DatasetError) as e:
+        read_hrnet_csv(f)
+    assert str(e.value) == (
+        f"{f}:1: header column 11 has no name (4 of the 14 columns are empty): "
+        "not an HRNet CSV header"
+    )
+
+
+@pytest.mark.parametrize("bom", [b"", b"\xef\xbb\xbf"])
+def test_cr_only_line_ends_read_every_row_and_write_back_the_same(
+    tmp_path: Path, bom: bytes
+) -> None:
+    f = write_hrnet(tmp_path / "a.csv", _good_rows(), 3, end="\r")
+    f.write_bytes(bom + f.read_bytes())
+    ds = read_hrnet_csv(f)
+    assert ds.images == ["0.jpg", "1.jpg", "2.jpg", "3.jpg"] and not ds.problems
+    assert ds.meta["newline"] == "\r" and ds.sources[3] == f"{f}:5"
+    write_hrnet_csv(ds, tmp_path / "b.csv")
+    assert (tmp_path / "b.csv").read_bytes() == f.read_bytes()[len(bom) :]
+
+
+def test_cr_only_line_ends_name_the_right_line_of_a_bad_row(tmp_path: Path) -> None:
+    rows = _good_rows()
+    rows[2] = rows[2].rsplit(",", 3)[0]  # a truncated row
+    f = write_hrnet(tmp_path / "a.csv", rows, 3, end="\r")
+    ds = read_hrnet_csv(f)
+    assert [str(p) for p in ds.problems] == [f"{f}:4: expected 10 columns (3 points), found 7"]
+
+
+def test_a_truncated_last_line_and_a_huge_line_cost_only_their_rows(tmp_path: Path) -> None:
+    rows = _good_rows()
+    f = write_hrnet(tmp_path / "a.csv", [*rows[:2], "9" * 2_000_000, *rows[2:]], 3)
+    data = f.read_bytes()
+    f.write_bytes(data[: data.rindex(b",")])  # the last row is cut short
+    ds = read_hrnet_csv(f)
+    assert ds.images == ["0.jpg", "1.jpg", "2.jpg"]
+    assert [p.line for p in ds.problems] == [4, 6]

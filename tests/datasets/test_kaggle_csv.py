@@ -5,10 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from facealign_gui.core.schemes import get_scheme
 from facealign_gui.datasets.images import load_image
 from facealign_gui.datasets.io import open_dataset, write_dataset
+from facealign_gui.datasets.model import DatasetError
 
 NAMES = get_scheme("kaggle15").point_names
 HEADER = ",".join([f"{n}_{c}" for n in NAMES for c in "xy"] + ["Image"])
@@ -86,3 +88,74 @@ def test_kaggle_test_csv_has_images_but_no_points(tmp_path: Path) -> None:
     ds = open_dataset(f)
     assert ds.points is None and ds.scheme is None and len(ds) == 2
     assert ds.attributes["image_id"].tolist() == [1, 2]
+
+
+def _good(n: int) -> list[str]:
+    return [_row([f"{10 + i}.5" for i in range(30)], _pixels(s)[1]) for s in range(n)]
+
+
+@pytest.mark.parametrize(
+    ("pixel", "shown"),
+    [("256", "'256'"), ("-1", "'-1'"), ("1.5", "'1.5'"), ("9999", "'9999'"), ("1e3", "'1e3'"),
+     ("abc", "'abc'"), ("0256", "'0256'"), ("\u0663", "'\u0663'")],
+)  # fmt: skip
+def test_kaggle_pixels_out_of_range_are_refused_on_read_by_line_and_pixel(
+    tmp_path: Path, pixel: str, shown: str
+) -> None:
+    rows = _good(3)
+    grey = rows[1].rsplit(",", 1)[1].split(" ")
+    grey[100] = pixel
+    rows[1] = rows[1].rsplit(",", 1)[0] + "," + " ".join(grey)
+    f = tmp_path / "training.csv"
+    f.write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
+    ds = open_dataset(f)
+    assert len(ds) == 2 and ds.sources == [f"{f}:2", f"{f}:4"]
+    assert [str(p) for p in ds.problems] == [
+        f"{f}:3: Image pixel 101: {shown} is not an integer in 0..255"
+    ]
+    assert load_image(ds, 1)[:, :, 0].tolist() == _pixels(2)[0].tolist()
+
+
+def test_kaggle_pixel_values_at_the_edges_are_kept(tmp_path: Path) -> None:
+    grey = np.array([0, 255, 7, 99, 100, 250, 1, 10] * 1152)
+    text = " ".join(map(str, grey.tolist()))
+    f = tmp_path / "training.csv"
+    f.write_text(HEADER + "\n" + _row([f"{i}.5" for i in range(30)], text) + "\n")
+    ds = open_dataset(f)
+    assert not ds.problems and load_image(ds, 0)[:, :, 0].ravel().tolist() == grey.tolist()
+
+
+@pytest.mark.parametrize(
+    "junk", [b"\x00" * 50, b"\xff\xfe\x80junk,1,2", b"1,2,\x00\x00"], ids=["NUL", "bytes", "mix"]
+)
+def test_a_row_of_binary_bytes_in_a_kaggle_csv_costs_only_its_row(
+    tmp_path: Path, junk: bytes
+) -> None:
+    rows = [r.encode() for r in _good(3)]
+    f = tmp_path / "training.csv"
+    f.write_bytes(b"\n".join([HEADER.encode(), rows[0], junk, *rows[1:]]) + b"\n")
+    ds = open_dataset(f, format="kaggle")  # (format detection has its own binary check)
+    assert ds.sources == [f"{f}:2", f"{f}:4", f"{f}:5"]
+    assert [str(p) for p in ds.problems] == [f"{f}:3: not UTF-8 text (binary junk?)"]
+
+
+def test_a_kaggle_header_of_empty_columns_is_refused_quickly(tmp_path: Path) -> None:
+    f = tmp_path / "training.csv"
+    f.write_text(HEADER + "," * 300_000 + "\n" + _good(1)[0] + "," * 300_000 + "\n")
+    with pytest.raises(DatasetError, match=r"training\.csv:1: header line is longer"):
+        open_dataset(f, format="kaggle")
+    f.write_text(HEADER + ",,\n" + _good(1)[0] + ",,\n")
+    with pytest.raises(DatasetError, match=r"training\.csv:1: 2 of the 33 header columns"):
+        open_dataset(f, format="kaggle")
+
+
+def test_cr_only_kaggle_files_read_and_inf_points_are_refused(tmp_path: Path) -> None:
+    rows = _good(3)
+    rows[2] = "inf" + rows[2][4:]
+    f = tmp_path / "training.csv"
+    f.write_bytes(("\r".join([HEADER, *rows]) + "\r").encode())
+    ds = open_dataset(f)
+    assert ds.sources == [f"{f}:2", f"{f}:3"] and ds.meta["newline"] == "\r"
+    assert [str(p) for p in ds.problems] == [
+        f"{f}:4: column left_eye_center_x: not a finite number: 'inf'"
+    ]

@@ -81,9 +81,12 @@ def test_written_pts_files_reproduce_the_text_they_were_read_from(tmp_path: Path
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("version: 1\nn_points: 3\n{\n1 2\n}\n", "n_points says 3, found 1 points"),
+        (
+            "version: 1\nn_points: 3\n{\n1 2\n}\n",
+            ":5: n_points says 3 \\(line 2\\), the block holds only 1 points",
+        ),
         ("version: 1\nn_points: 1\n{\n1 x\n}\n", ":4: not a number"),
-        ("version: 1\nn_points: 1\n{\n1 2\n", "missing closing '}'"),
+        ("version: 1\nn_points: 1\n{\n1 2\n", ":4: missing closing '}'"),
         ("hello\n", "no '{' line"),
     ],
 )
@@ -92,3 +95,43 @@ def test_bad_pts_files_name_the_problem(tmp_path: Path, text: str, message: str)
     f.write_text(text)
     with pytest.raises(DatasetError, match=message):
         parse_pts(f)
+
+
+def _pts_text(n_declared: int, rows: int) -> str:
+    body = "\n".join(f"{i + 1}.5 {i + 2}.25" for i in range(rows))
+    return f"version: 1\nn_points: {n_declared}\n{{\n{body}\n}}\n"
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (_pts_text(68, 60), ":64: n_points says 68 (line 2), the block holds only 60 points"),
+        (_pts_text(5, 7), ":11: n_points says 5 (line 2), the block holds 7 points"),
+        (_pts_text(68, 60).replace("\n}\n", "\n"), ":63: missing closing '}' (file ends after 60"),
+        (_pts_text(3, 3).replace("3.5 4.25", "3.5"), ":6: expected 'x y', found 1 values"),
+        (_pts_text(3, 3).replace("3.5", "3.5\x00"), ":6: NUL byte"),
+        (_pts_text(3, 3).replace("\n", "\r").replace("3.5 4.25", "3.5 4.25 1"), ":6: expected"),
+        (_pts_text(0, 0), ":5: no points between"),
+        ("\ufeff" + _pts_text(3, 3).replace("2.5", "inf"), ":5: coordinates must be finite"),
+    ],
+    ids=["fewer", "more", "truncated", "short row", "NUL", "CR-only", "empty", "BOM and inf"],
+)
+def test_a_bad_pts_names_its_line(tmp_path: Path, data: str, message: str) -> None:
+    f = tmp_path / "bad.pts"
+    f.write_bytes(data.encode())
+    with pytest.raises(DatasetError) as e:
+        parse_pts(f)
+    assert message in str(e.value) and str(e.value).startswith(f"{f}:")
+
+
+def test_a_short_pts_in_a_folder_costs_only_its_face(tmp_path: Path) -> None:
+    rng = np.random.default_rng(2)
+    for name in ("a", "b", "c"):
+        cv2.imwrite(str(tmp_path / f"{name}.png"), np.zeros((8, 8, 3), np.uint8))
+        (tmp_path / f"{name}.pts").write_text(format_pts(rng.uniform(0, 7, (68, 2))))
+    (tmp_path / "b.pts").write_text(_pts_text(68, 60))
+    ds = open_dataset(tmp_path)
+    assert ds.images == ["a.png", "c.png"] and ds.skipped == 1
+    assert [str(p) for p in ds.problems] == [
+        f"{tmp_path / 'b.pts'}:64: n_points says 68 (line 2), the block holds only 60 points"
+    ]

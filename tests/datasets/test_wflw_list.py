@@ -126,3 +126,74 @@ def test_a_wflw_line_of_binary_junk_is_skipped(tmp_path: Path) -> None:
     ds = read_wflw_list(f)
     assert len(ds) == 2 and [p.line for p in ds.problems] == [2]
     assert "not UTF-8" in str(ds.problems[0])
+
+
+def _rect_lines(n: int) -> list[str]:
+    a = face_points(98, 5)
+    return [wflw_line(a, f"{i}.jpg", (1, 2, 300, 400), (0, 1, 0, 0, 0, 1)) for i in range(n)]
+
+
+@pytest.mark.parametrize("tokens", [4, 206, 208, 150])
+def test_a_list_where_no_line_has_a_wflw_length_is_one_clear_problem(
+    tmp_path: Path, tokens: int
+) -> None:
+    f = tmp_path / "l.txt"
+    f.write_text("\n" + "\n".join(" ".join(["1"] * tokens) for _ in range(3)) + "\n")
+    with pytest.raises(DatasetError) as e:
+        read_wflw_list(f)
+    assert [str(p) for p in e.value.problems] == [
+        f"{f}:2: no line has the 207 values of a WFLW rect+attribute list or the 197 of a "
+        f"points list (98 points); this line has {tokens}, most have {tokens}"
+    ]
+
+
+@pytest.mark.parametrize(
+    "junk",
+    [b"\x00" * 40, b"\x89PNG\x00\x00\x1a junk \x00", b"ab\x00cd " * 50],
+    ids=["NUL row", "image bytes", "NULs between words"],
+)
+def test_a_row_of_binary_bytes_costs_only_its_line(tmp_path: Path, junk: bytes) -> None:
+    lines = [ln.encode() for ln in _rect_lines(5)]
+    f = tmp_path / "l.txt"
+    f.write_bytes(b"\n".join([*lines[:2], junk, *lines[2:]]) + b"\n")
+    ds = read_wflw_list(f)
+    assert len(ds) == 5 and ds.images == [f"{i}.jpg" for i in range(5)]
+    assert [str(p) for p in ds.problems] == [f"{f}:3: not UTF-8 text (binary junk?)"]
+
+
+def test_a_binary_file_is_refused_whole_and_named(tmp_path: Path) -> None:
+    f = tmp_path / "l.txt"
+    f.write_bytes(b"GIF89a\x01\x00\x01\x00\x00\xff\x00" + bytes(range(256)) * 4)
+    with pytest.raises(DatasetError, match=r"l\.txt: a GIF image, not a text annotation file"):
+        read_wflw_list(f)
+    f.write_bytes(bytes(range(256)) * 40)
+    with pytest.raises(DatasetError, match=r"l\.txt: binary data, not a text annotation file"):
+        read_wflw_list(f)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        lambda ln: ln.replace(" ", " \x00", 1),  # NUL, past the first 64 KB
+        lambda ln: ln.replace(" ", " x", 1),  # a non-number
+        lambda ln: ln.replace(" ", "\t", 3),  # tabs
+        lambda ln: ln + " extra",  # one value too many
+        lambda ln: ln.replace("0.", "0\u00e9.", 1),  # non-ASCII
+    ],
+)
+def test_one_bad_line_is_parsed_alone_not_the_whole_list(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bad
+) -> None:
+    from facealign_gui.datasets import _wflw_rows
+
+    lines = _rect_lines(2000)
+    lines[1500] = bad(lines[1500])
+    f = tmp_path / "list_98pt_rect_attr_test.txt"
+    f.write_text("\n".join(lines) + "\n")
+    calls = []
+    real = _wflw_rows.parse_line
+    monkeypatch.setattr(_wflw_rows, "parse_line", lambda *a: calls.append(1) or real(*a))
+    ds = read_wflw_list(f)
+    assert len(ds) + ds.skipped == 2000 and len(calls) <= 1  # the bad line, at most
+    kept = ds.images[1499:1502]
+    assert kept in (["1499.jpg", "1500.jpg", "1501.jpg"], ["1499.jpg", "1501.jpg", "1502.jpg"])

@@ -13,7 +13,7 @@ from facealign_gui.core.geometry import center_scale_from_points
 from facealign_gui.datasets._boxes import centers_scales_from_points
 from facealign_gui.datasets._common import decode_text
 from facealign_gui.datasets._format import six_decimals_are_exact
-from facealign_gui.datasets._wflw_rows import read_careful, read_lines
+from facealign_gui.datasets._wflw_rows import read_careful, read_lines, read_mixed
 from facealign_gui.datasets.model import Dataset, DatasetError
 from facealign_gui.datasets.wflw_list import _read_fast, read_wflw_list, write_wflw_list
 
@@ -113,6 +113,13 @@ def _variants() -> dict[str, bytes]:
         "nan name": edit(2, "2--y/b.jpg", "nan"),
         "points only": "\n".join(wflw_line(a, f"{i}.jpg") for i in range(3)).encode(),
         "nul byte": clean.replace(b"b.jpg", b"b\x00.jpg"),
+        "a line of NUL bytes": clean.replace(b"\n", b"\n" + b"\x00" * 300 + b"\n", 1),
+        "binary junk line": clean.replace(b"\n", b"\n\x89\x00\xff\xfe junk \x00\n", 1),
+        "truncated last line": clean.rstrip(b"\n")[:-700],
+        "huge line": clean + b"1" * 200_000 + b"\n",
+        "a space-only line": clean.replace(b"\n", b"\n   \n", 1),
+        "BOM and lone cr": b"\xef\xbb\xbf" + clean.replace(b"\n", b"\r"),
+        "tab-separated line of the right length": edit(1, " ", "\t").replace(b" ", b"\t"),
         "several problems": b"\n".join(
             [
                 edit(0, first, "NA").splitlines()[0],
@@ -145,9 +152,9 @@ def test_every_path_reads_every_variant_like_the_line_by_line_parser(
         assert [str(p) for p in got.value.problems] == [str(p) for p in e.problems]
         return
     names, values, with_rect, sources, problems = careful
-    mixed = read_careful(text, str(f), 196)
-    assert mixed[0] == names and np.array_equal(mixed[1], values) and mixed[2] == with_rect
-    assert mixed[3] == sources and mixed[4] == problems
+    for mixed in (read_careful(text, str(f), 196), read_mixed(data, str(f), 196)):
+        assert mixed[0] == names and np.array_equal(mixed[1], values) and mixed[2] == with_rect
+        assert mixed[3] == sources and mixed[4] == problems
     ds = read_wflw_list(f)
     assert ds.images == names and ds.sources == sources and ds.problems == problems
     assert np.array_equal(ds.points.reshape(len(ds), -1), values[:, :196])
