@@ -11,9 +11,12 @@ from pathlib import Path
 import numpy as np
 
 from facealign_gui.core.annotation import Prediction, Source, Status
+from facealign_gui.session import checksums
 from facealign_gui.session import journal as jr
 from facealign_gui.session.files import SessionError
 from facealign_gui.session.journal import Edit, ImageState, ReplayedImage
+
+_IMAGE_ROW = f"SELECT {', '.join(checksums.columns('images'))} FROM images WHERE id=?"
 
 
 class EditingMixin:
@@ -22,6 +25,8 @@ class EditingMixin:
     path: Path
     num_points: int
     _conn: sqlite3.Connection
+    _next_seq: int
+    _next_pred: int
 
     # `Session` provides state(), prediction(), prediction_by_id(), _check() and _tx().
 
@@ -45,8 +50,10 @@ class EditingMixin:
             )
         i = self._n
         with self._tx():
+            row = (i, str(path), None, None, None, None, None, "{}", "unlabelled", None, 0.0, None)
             self._conn.execute(
-                "INSERT INTO images (id, path, attributes) VALUES (?, ?, ?)", (i, str(path), "{}")
+                "INSERT INTO images (id, path, attributes, crc) VALUES (?, ?, ?, ?)",
+                (i, str(path), "{}", checksums.row_crc("images", row)),
             )
             self._n += 1
             try:
@@ -184,30 +191,47 @@ class EditingMixin:
             if new.points is None:
                 c.execute("DELETE FROM annotations WHERE image_id=?", (i,))
             else:
-                c.execute(
-                    "INSERT OR REPLACE INTO annotations VALUES (?, ?, ?, ?, ?, ?)",
-                    (
-                        i,
-                        jr.points_blob(new.points),
-                        jr.mask_blob(new.visible),
-                        edit.new_state.source,
-                        edit.new_state.from_prediction,
-                        now,
-                    ),
+                row = (
+                    i,
+                    jr.points_blob(new.points),
+                    jr.mask_blob(new.visible),
+                    edit.new_state.source,
+                    edit.new_state.from_prediction,
+                    now,
                 )
-            reviewed = now if edit.new_state.status == Status.VERIFIED.value else None
+                c.execute(
+                    "INSERT OR REPLACE INTO annotations VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (*row, checksums.row_crc("annotations", row)),
+                )
+            change: dict[str, object] = {
+                "status": edit.new_state.status,
+                "prediction_id": edit.new_state.prediction,
+            }
+            if edit.new_state.status == Status.VERIFIED.value:
+                change["reviewed_at"] = now
+            self._update_image(i, **change)
+            seq = self._next_seq
+            jrow = (seq, *jr.edit_row(edit, now))
             c.execute(
-                "UPDATE images SET status=?, prediction_id=?, "
-                "reviewed_at=COALESCE(?, reviewed_at) WHERE id=?",
-                (edit.new_state.status, edit.new_state.prediction, reviewed, i),
+                "INSERT INTO journal (seq, t, image_id, kind, indices, old_points, new_points,"
+                " old_visible, new_visible, old_state, new_state, crc)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (*jrow, checksums.row_crc("journal", jrow)),
             )
-            c.execute(
-                "INSERT INTO journal (t, image_id, kind, indices, old_points, new_points,"
-                " old_visible, new_visible, old_state, new_state)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                jr.edit_row(edit, now),
-            )
+            self._next_seq = seq + 1
         return edit
+
+    def _update_image(self, i: int, **change: object) -> None:
+        """Set columns of image ``i``'s row and its checksum (inside a transaction)."""
+        cols = checksums.columns("images")
+        r = self._conn.execute(_IMAGE_ROW, (i,)).fetchone()
+        row = dict(zip(cols, r, strict=True))
+        row.update(change)
+        crc = checksums.row_crc("images", [row[c] for c in cols])
+        sets = ", ".join(f"{c}=?" for c in change)
+        self._conn.execute(
+            f"UPDATE images SET {sets}, crc=? WHERE id=?", (*change.values(), crc, i)
+        )
 
     def _stored_points(self, i: int) -> tuple[np.ndarray | None, np.ndarray | None]:
         r = self._conn.execute(
@@ -257,22 +281,25 @@ class EditingMixin:
         if role == "mirror":
             primary = self.prediction(i)
             dis = None if primary is None else disagreement(primary.points, pts)
-        cur = self._conn.execute(
-            "INSERT INTO predictions (image_id, role, model_id, points, confidence, mean_conf,"
-            " min_conf, disagreement, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                i,
-                role,
-                p.model_id,
-                jr.points_blob(pts),
-                jr.floats_blob(conf),
-                mean_c,
-                min_c,
-                dis,
-                time.time(),
-            ),
+        pid = self._next_pred
+        row = (
+            pid,
+            i,
+            str(role),
+            str(p.model_id),
+            jr.points_blob(pts),
+            jr.floats_blob(conf),
+            mean_c,
+            min_c,
+            dis,
+            time.time(),
         )
-        pid = int(cur.lastrowid)
+        self._conn.execute(
+            "INSERT INTO predictions (id, image_id, role, model_id, points, confidence, mean_conf,"
+            " min_conf, disagreement, created, crc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (*row, checksums.row_crc("predictions", row)),
+        )
+        self._next_pred = pid + 1
         if role == "primary":
             state = self.state(i)
             status = Status.PREDICTED.value if state.status == "unlabelled" else state.status

@@ -1,20 +1,29 @@
 """The SQLite schema of a ``.fagsession`` file, its version, and the connection settings.
 
 One file holds everything a labelling session needs: the images, the current prediction and
-the person's annotation for each, and an append-only journal of every edit. The journal is
-enough to rebuild every annotation (`facealign_gui.session.journal.replay`), which is how the
-tests prove that no committed edit is lost.
+the person's annotation for each, review scores, and an append-only journal of every edit.
+The journal is enough to rebuild every annotation (`facealign_gui.session.journal.replay`),
+which is how the tests prove that no committed edit is lost.
+
+`DDL_V1` is the schema of the first release, kept byte for byte: a new file is made by running
+it and then every migration (`facealign_gui.session.migrations`), so a new file and a migrated
+old one have the very same schema, and `expected_schema` (what this version writes) is how a
+damaged schema is recognised.
 """
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 
-SCHEMA_VERSION = 1
+from facealign_gui.session.migrations import SCHEMA_VERSION
+
+__all__ = ["DDL_V1", "SCHEMA_VERSION", "SQLITE_HEADER", "SUFFIX", "configure", "create_schema"]
+
 SQLITE_HEADER = b"SQLite format 3\x00"
 SUFFIX = ".fagsession"
 
-DDL = """
+DDL_V1 = """
 CREATE TABLE schema_version (version INTEGER NOT NULL);
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE images (
@@ -81,7 +90,28 @@ def configure(conn: sqlite3.Connection) -> None:
     conn.execute("PRAGMA busy_timeout = 2000")
 
 
-def create_schema(conn: sqlite3.Connection) -> None:
-    """Create every table in an empty database and record `SCHEMA_VERSION`."""
-    conn.executescript(DDL)
-    conn.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
+def create_schema(conn: sqlite3.Connection, version: int = SCHEMA_VERSION) -> None:
+    """Create every table of ``version`` (default: the current one) in an empty database."""
+    from facealign_gui.session.migrations import migrate
+
+    conn.executescript(DDL_V1)
+    conn.execute("INSERT INTO schema_version (version) VALUES (1)")
+    migrate(conn, version)
+
+
+def schema_rows(conn: sqlite3.Connection) -> list[tuple]:
+    """The schema as SQLite stores it (root pages left out: they change with VACUUM)."""
+    return conn.execute(
+        "SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY type, name"
+    ).fetchall()
+
+
+@functools.cache
+def expected_schema(version: int = SCHEMA_VERSION) -> tuple[tuple, ...]:
+    """`schema_rows` of a file of ``version`` as this release creates or migrates it."""
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    try:
+        create_schema(conn, version)
+        return tuple(schema_rows(conn))
+    finally:
+        conn.close()

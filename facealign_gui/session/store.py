@@ -3,40 +3,51 @@
 Every edit is one transaction that updates the annotation and appends the `Edit` to the
 journal, committed before the call returns (WAL, ``synchronous=NORMAL``: a few tens of
 microseconds, see ``benchmarks/bench_session.py``), so a killed process loses nothing it
-returned from. Opening takes an OS lock (`SessionLock`), checks the file (header +
-``PRAGMA quick_check``) and refreshes a ``.bak`` copy.
+returned from. Opening takes an OS lock on the file's identity (`SessionLock`), proves the
+file intact (its whole-file seal, `session.seal`, else every check of `files.full_check`:
+SQLite's integrity check, the schema, each row's checksum, each value decodes), refreshes a
+``.bak`` copy only from a file that passed, then migrates an older schema
+(`session.migrations`). Errors are `SessionError`s whose message names the file (and, for
+damage, the image); a refused open leaves no descriptor, lock or temporary file behind.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import shutil
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
 from facealign_gui.core.annotation import Annotation, Prediction, Source, Status
 from facealign_gui.datasets.model import Dataset
+from facealign_gui.session import checksums, seal
 from facealign_gui.session import journal as jr
 from facealign_gui.session.edits import EditingMixin
 from facealign_gui.session.files import (
     SessionDamagedError,
     SessionError,
     backup_path,
-    checked_connection,
+    connect,
     fill_new,
+    full_check,
     write_backup,
 )
 from facealign_gui.session.journal import Edit, ImageState, ReplayedImage
 from facealign_gui.session.lock import SessionLock, SessionLockedError
+from facealign_gui.session.migrations import SCHEMA_VERSION, file_version, migrate
 from facealign_gui.session.schema import configure, create_schema
 from facealign_gui.session.sources import rows_from, scheme_num_points
+
+T = TypeVar("T")
 
 __all__ = [
     "Labels",
@@ -46,6 +57,25 @@ __all__ = [
     "SessionLockedError",
     "backup_path",
 ]
+
+
+_UNDECODABLE = (ValueError, TypeError, KeyError, IndexError, sqlite3.DatabaseError)
+
+
+def _decodes(fn: Callable[..., T]) -> Callable[..., T]:
+    """Reader methods: a stored value that does not decode raises `SessionDamagedError`
+    naming the image (the method's first argument), never a raw numpy/JSON/SQLite error."""
+
+    @functools.wraps(fn)
+    def reader(self: Session, *args: object, **kwargs: object) -> T:
+        try:
+            return fn(self, *args, **kwargs)
+        except _UNDECODABLE as exc:
+            if isinstance(exc, SessionError):
+                raise
+            raise self._undecodable(args[0] if args else None, exc) from exc
+
+    return reader
 
 
 @dataclass
@@ -81,6 +111,12 @@ class Session(EditingMixin):
         self.num_points = int(meta["num_points"])
         self._n = conn.execute("SELECT COUNT(*) FROM images").fetchone()[0]
         self.inputs: list[str] = json.loads(meta.get("inputs", "[]"))
+        # one writer (the lock): the next ids are counted here, so a row's checksum can
+        # cover its id; a rolled-back transaction only leaves a gap
+        self._next_pred = conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM predictions")
+        self._next_pred = self._next_pred.fetchone()[0]
+        self._next_seq = conn.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM journal")
+        self._next_seq = self._next_seq.fetchone()[0]
 
     # -- life cycle ------------------------------------------------------------------------
 
@@ -99,29 +135,29 @@ class Session(EditingMixin):
         ``import`` edits). ``scheme`` (or ``num_points``) is needed for unlabelled images.
         """
         path = Path(path)
-        if path.exists() and not overwrite:
-            raise SessionError(f"{path} already exists; open it, or pass overwrite=True")
-        rows = rows_from(source)
-        scheme = scheme or rows.scheme
-        k = num_points or (rows.points.shape[1] if rows.points is not None else None)
-        k = k or scheme_num_points(scheme)
-        if not k:
-            raise SessionError(f"{path}: give a landmark scheme for unlabelled images")
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        conn = sqlite3.connect(tmp, isolation_level=None)
+        held: SessionLock | None = None
+        if path.exists():
+            if not overwrite:
+                raise SessionError(f"{path} already exists; open it, or pass overwrite=True")
+            held = _take_lock(path)  # refuse before touching anything if it is open
         try:
-            configure(conn)
-            create_schema(conn)
-            fill_new(conn, rows, scheme, int(k))
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            target = Path(os.path.realpath(path))  # overwrite a link's file, not the link
+            rows = rows_from(source)
+            scheme = scheme or rows.scheme
+            k = num_points or (rows.points.shape[1] if rows.points is not None else None)
+            k = k or scheme_num_points(scheme)
+            if not k:
+                raise SessionError(f"{path}: give a landmark scheme for unlabelled images")
+            tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+            _write_new(path, tmp, rows, scheme, int(k))
+            try:
+                os.replace(tmp, target)
+            except OSError as exc:
+                _remove(tmp)
+                raise SessionError(f"{path}: could not create the session ({exc})") from exc
         finally:
-            conn.close()
-        for suffix in ("-wal", "-shm"):
-            with contextlib.suppress(FileNotFoundError):
-                Path(f"{tmp}{suffix}").unlink()
-        os.replace(tmp, path)
+            if held is not None:
+                held.release()
         return cls.open(path, backup=False)
 
     @classmethod
@@ -131,14 +167,14 @@ class Session(EditingMixin):
         path = Path(path)
         if not path.is_file():
             raise SessionError(f"{path}: no such session file")
-        lock = SessionLock(path)
-        lock.acquire()
+        lock = _take_lock(path)
+        conn: sqlite3.Connection | None = None
         try:
-            conn = checked_connection(path)
-            if backup:
-                write_backup(conn, backup_path(path))
+            conn = _checked_open(path, backup)
             return cls(path, conn, lock)
         except BaseException:
+            if conn is not None:
+                conn.close()
             lock.release()
             raise
 
@@ -149,14 +185,23 @@ class Session(EditingMixin):
         bak = backup_path(path)
         if not bak.is_file():
             raise SessionError(f"{path}: there is no backup ({bak}) to restore")
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        for suffix in ("", "-wal", "-shm"):
-            p = Path(f"{path}{suffix}")
-            if p.exists():
-                os.replace(p, p.with_name(f"{p.name}.damaged-{stamp}"))
-        tmp = path.with_name(f".{path.name}.restore.tmp")
-        shutil.copyfile(bak, tmp)
-        os.replace(tmp, path)
+        held = _take_lock(path) if path.exists() else None  # never under a running instance
+        try:
+            stamp = time.strftime("%Y%m%d-%H%M%S")
+            tmp = path.with_name(f".{path.name}.restore.tmp")
+            try:
+                shutil.copyfile(bak, tmp)
+            except OSError as exc:
+                _remove(tmp)
+                raise SessionError(f"{path}: could not restore the backup ({exc})") from exc
+            for suffix in ("", "-wal", "-shm"):
+                p = Path(f"{path}{suffix}")
+                if p.exists():
+                    os.replace(p, p.with_name(f"{p.name}.damaged-{stamp}"))
+            os.replace(tmp, path)
+        finally:
+            if held is not None:
+                held.release()
         return path
 
     def close(self) -> None:
@@ -166,7 +211,10 @@ class Session(EditingMixin):
             self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
         self._conn.close()
         self._conn = None  # type: ignore[assignment]
-        self._lock.release()
+        try:
+            seal.seal(self.path)  # no connection is open now; False (no seal) is harmless
+        finally:
+            self._lock.release()
 
     def __enter__(self) -> Session:
         return self
@@ -190,6 +238,7 @@ class Session(EditingMixin):
         p = Path(self.image_name(i))
         return p if p.is_absolute() else self.root / p
 
+    @_decodes
     def image_info(self, i: int) -> dict[str, object]:
         """Path, size, box/center/scale, attributes, status and seconds of image ``i``."""
         r = self._conn.execute(
@@ -208,6 +257,7 @@ class Session(EditingMixin):
             "seconds": r[8],
         }
 
+    @_decodes
     def state(self, i: int) -> ImageState:
         r = self._conn.execute(
             "SELECT i.status, i.prediction_id, a.source, a.from_prediction, a.image_id "
@@ -225,6 +275,7 @@ class Session(EditingMixin):
     def status(self, i: int) -> Status:
         return Status(self._one("SELECT status FROM images WHERE id=?", i))
 
+    @_decodes
     def prediction(self, i: int, role: str = "primary") -> Prediction | None:
         """The image's current prediction (``role="mirror"``: its latest mirror one)."""
         if role == "primary":
@@ -241,12 +292,15 @@ class Session(EditingMixin):
         r = self._conn.execute(
             "SELECT points, confidence, model_id FROM predictions WHERE id=?", (pid,)
         ).fetchone()
+        if r is None:
+            raise SessionDamagedError(self.path, f"prediction {pid} is missing", None)
         return Prediction(
             points=jr.points_from_blob(r[0]),
             confidence=jr.floats_from_blob(r[1]),
             model_id=r[2],
         )
 
+    @_decodes
     def annotation(self, i: int) -> Annotation | None:
         """The person's (or dataset's) annotation of image ``i``, or None."""
         r = self._conn.execute(
@@ -262,6 +316,7 @@ class Session(EditingMixin):
             from_prediction=None if r[3] is None else self.prediction_by_id(r[3]),
         )
 
+    @_decodes
     def summary(self, i: int) -> tuple[str, str, float | None, float]:
         """``(image name, status, mean prediction confidence or None, seconds)``."""
         r = self._conn.execute(
@@ -297,6 +352,7 @@ class Session(EditingMixin):
 
         return review_order(self._conn, order, include_verified)
 
+    @_decodes
     def labels(self, verified_only: bool = False) -> Labels:
         """Every annotated image's labels in one read (for export and reports)."""
         where = "WHERE i.status = 'verified'" if verified_only else ""
@@ -354,6 +410,7 @@ class Session(EditingMixin):
         r = self._conn.execute("SELECT value FROM meta WHERE key='current'").fetchone()
         return min(int(r[0]), max(self._n - 1, 0)) if r else None
 
+    @_decodes
     def journal(self, since: int = 0) -> list[Edit]:
         """Every journaled edit with ``seq > since``, in order."""
         cur = self._conn.execute(
@@ -366,6 +423,7 @@ class Session(EditingMixin):
     def journal_length(self) -> int:
         return self._conn.execute("SELECT COUNT(*) FROM journal").fetchone()[0]
 
+    @_decodes
     def replayed(self) -> list[ReplayedImage]:
         """Every image rebuilt from the journal alone (for checks and recovery)."""
         preds = {
@@ -377,24 +435,25 @@ class Session(EditingMixin):
     # -- writing ---------------------------------------------------------------------------
 
     def set_current(self, i: int) -> None:
-        self._check(i)
+        row = ("current", str(self._check(i)))
         with self._tx():
-            self._conn.execute("INSERT OR REPLACE INTO meta VALUES ('current', ?)", (str(i),))
+            self._conn.execute(
+                "INSERT OR REPLACE INTO meta VALUES (?, ?, ?)",
+                (*row, checksums.row_crc("meta", row)),
+            )
 
     def set_image_size(self, i: int, width: int, height: int) -> None:
         with self._tx():
-            self._conn.execute(
-                "UPDATE images SET width=?, height=? WHERE id=?", (width, height, self._check(i))
-            )
+            self._update_image(self._check(i), width=int(width), height=int(height))
 
     def add_time(self, i: int, seconds: float) -> None:
         """Add ``seconds`` of a person's time to image ``i``."""
         if seconds <= 0:
             return
+        i = self._check(i)
         with self._tx():
-            self._conn.execute(
-                "UPDATE images SET seconds = seconds + ? WHERE id=?", (seconds, self._check(i))
-            )
+            now = self._conn.execute("SELECT seconds FROM images WHERE id=?", (i,)).fetchone()
+            self._update_image(i, seconds=float(now[0]) + float(seconds))
 
     # -- internals -------------------------------------------------------------------------
 
@@ -418,6 +477,16 @@ class Session(EditingMixin):
                 self._conn.execute("ROLLBACK")
             raise SessionError(f"{self.path}: could not save ({exc})") from exc
 
+    def _undecodable(self, i: object, exc: BaseException) -> SessionDamagedError:
+        """A value that does not decode, as `SessionDamagedError` naming the image."""
+        what = f"image {i}" if isinstance(i, int) else "the session"
+        with contextlib.suppress(Exception):
+            what = f"image {i} ({self.image_name(i)})" if isinstance(i, int) else what
+        bak = backup_path(self.path)
+        return SessionDamagedError(
+            self.path, f"{what} does not read back: {exc}", bak if bak.is_file() else None
+        )
+
     def _check(self, i: int) -> int:
         i = int(i)
         if not 0 <= i < self._n:
@@ -426,3 +495,103 @@ class Session(EditingMixin):
 
     def _one(self, sql: str, i: int) -> object:
         return self._conn.execute(sql, (self._check(i),)).fetchone()[0]
+
+
+# -- opening and creating ------------------------------------------------------------------
+
+
+def _why(exc: BaseException) -> str:
+    """An OS or SQLite error in words a person reads ("No space left on device")."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return str(exc)
+
+
+def _take_lock(path: Path) -> SessionLock:
+    lock = SessionLock(path)
+    try:
+        lock.acquire()
+    except OSError as exc:
+        raise SessionError(f"{path}: cannot open the session file ({_why(exc)})") from exc
+    return lock
+
+
+def _remove(tmp: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        with contextlib.suppress(OSError):
+            Path(f"{tmp}{suffix}").unlink()
+
+
+def _write_new(path: Path, tmp: Path, rows: object, scheme: str | None, k: int) -> None:
+    """The whole new session in ``tmp``, sealed; on any failure nothing is left behind."""
+    _remove(tmp)
+    try:
+        conn = sqlite3.connect(tmp, isolation_level=None)
+        try:
+            configure(conn)
+            create_schema(conn)
+            fill_new(conn, rows, scheme, k)
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            conn.close()
+        for suffix in ("-wal", "-shm"):
+            with contextlib.suppress(FileNotFoundError):
+                Path(f"{tmp}{suffix}").unlink()
+        if not seal.seal(tmp):
+            raise OSError(f"could not seal {tmp}")
+    except (sqlite3.Error, OSError) as exc:
+        _remove(tmp)
+        raise SessionError(f"{path}: could not create the session ({_why(exc)})") from exc
+    except BaseException:
+        _remove(tmp)
+        raise
+
+
+def _checked_open(path: Path, backup: bool) -> sqlite3.Connection:
+    """A connection to ``path`` once it is proved intact (the ``.bak`` refreshed from it when
+    ``backup``) and migrated to the current schema."""
+    bak = backup_path(path)
+    try:
+        intact = write_backup(path, bak, require_seal=True) if backup else seal.check(path)
+    except OSError as exc:
+        raise SessionError(
+            f"{path}: could not write the backup copy {bak} ({_why(exc)}); not opened"
+        ) from exc
+    if not intact:
+        conn = connect(path)
+        try:
+            full_check(conn, path)
+            busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            raise SessionDamagedError(path, str(exc), bak if bak.is_file() else None) from exc
+        finally:
+            conn.close()
+        if backup and not busy:  # busy: another program reads it; keep the old copy
+            try:
+                write_backup(path, bak, require_seal=False)
+            except OSError as exc:
+                raise SessionError(
+                    f"{path}: could not write the backup copy {bak} ({_why(exc)}); not opened"
+                ) from exc
+    try:
+        seal.unseal(path)
+    except OSError as exc:
+        raise SessionError(f"{path}: cannot write to the session file ({_why(exc)})") from exc
+    conn = connect(path)
+    try:
+        version = file_version(conn)
+        if version > SCHEMA_VERSION:
+            raise SessionError(
+                f"{path}: made by a newer facealign-gui (schema {version} > {SCHEMA_VERSION})"
+            )
+        try:
+            migrate(conn)
+        except sqlite3.Error as exc:
+            raise SessionError(
+                f"{path}: could not upgrade the file from schema {version} ({_why(exc)}); "
+                "it is unchanged"
+            ) from exc
+        return conn
+    except BaseException:
+        conn.close()
+        raise

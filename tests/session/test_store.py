@@ -10,6 +10,7 @@ from _session_helpers import assert_matches_replay, face_points, make_session, p
 
 from facealign_gui.core.annotation import Source, Status
 from facealign_gui.datasets.model import Dataset
+from facealign_gui.session.migrations import SCHEMA_VERSION
 from facealign_gui.session.store import Session, SessionError
 
 
@@ -181,7 +182,7 @@ def test_the_file_uses_wal_foreign_keys_and_a_schema_version(tmp_path: Path) -> 
     make_session(tmp_path).close()
     con = sqlite3.connect(tmp_path / "s.fagsession")
     assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert con.execute("SELECT version FROM schema_version").fetchone()[0] == 1
+    assert con.execute("SELECT version FROM schema_version").fetchone()[0] == SCHEMA_VERSION
     fks = con.execute("PRAGMA foreign_key_list(annotations)").fetchall()
     assert {r[2] for r in fks} == {"images", "predictions"}
     con.close()
