@@ -93,7 +93,8 @@ def _add_ground_truth(ds: Dataset, images: list[Path], pts_files: list[Path]) ->
     counts = [len(pts) for pts, _ in found.values()]
     if not counts:
         return
-    k = max(sorted(set(counts)), key=counts.count)
+    # the most common point count wins; on a tie, one a known scheme has, then the larger
+    k = max(set(counts), key=lambda c: (counts.count(c), scheme_name_for(c) is not None, c))
     n = len(images)
     points = np.full((n, k, 2), np.nan)
     for i, (pts, p) in sorted(found.items()):
