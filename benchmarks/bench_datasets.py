@@ -12,7 +12,10 @@ six 0/1 flags, an image name), then times, interleaved so machine drift hits all
   ``file:line`` and should cost about one line more than the clean list);
 - HRNet CSV write: a bare ``",".join(map(repr, row))`` over ``values.tolist()`` rows plus a
   plain ``write_text`` (baseline) vs `write_hrnet_csv` (centre/scale given, and derived from
-  the points) and, for reference, `write_wflw_list` (six-decimal text, exactness check).
+  the points) and, for reference, `write_wflw_list` (six-decimal text, exactness check);
+- the same write on the clean table (baseline) vs the table with one value below 1e-4,
+  which ``repr`` writes with an exponent (the fast float text falls back for that value
+  only, not for the whole table).
 
 Prints the median (and min) wall time of ``--runs`` runs, the median CPU time, and ratios to
 the baseline of each table.
@@ -23,6 +26,7 @@ the baseline of each table.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import statistics
 import tempfile
 import time
@@ -173,6 +177,18 @@ def main() -> None:
                 "write_hrnet_csv": lambda: write_hrnet_csv(ds, out / "w.csv"),
                 "write_hrnet_csv (derive centres)": lambda: write_hrnet_csv(derived, out / "d.csv"),
                 "write_wflw_list (rect_attr)": lambda: write_wflw_list(lst, out / "l.txt"),
+            },
+            runs,
+        )
+
+        assert ds.points is not None
+        tiny = dataclasses.replace(ds, points=ds.points.copy())
+        tiny.points[rows // 2, 3, 0] = 1e-5  # repr: "1e-05"
+        print_table(
+            f"Writing {rows} rows x 98 points: one value below 1e-4",
+            {
+                "write_hrnet_csv, clean (baseline)": lambda: write_hrnet_csv(ds, out / "c.csv"),
+                "write_hrnet_csv, one value 1e-5": lambda: write_hrnet_csv(tiny, out / "t.csv"),
             },
             runs,
         )

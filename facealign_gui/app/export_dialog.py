@@ -18,10 +18,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from facealign_gui.session.export import FORMATS, ExportError, ExportResult, export_session
+from facealign_gui.datasets.formats import Format, export_formats, get_format
+from facealign_gui.session.export import ExportError, ExportResult, export_session
 from facealign_gui.session.store import Session
-
-SUFFIX = {"hrnet_csv": ".csv", "wflw_list": ".txt", "pts": "", "coco": ".json"}
 
 
 class ExportDialog(QDialog):
@@ -34,8 +33,8 @@ class ExportDialog(QDialog):
         self.result_: ExportResult | None = None
         form = QFormLayout(self)
         self.format_box = QComboBox(self)
-        for key, text in FORMATS.items():
-            self.format_box.addItem(text, key)
+        for fmt in export_formats():
+            self.format_box.addItem(fmt.label, fmt.name)
         self.format_box.currentIndexChanged.connect(self._suggest_path)
         form.addRow("Format:", self.format_box)
         counts = session.counts()
@@ -65,16 +64,19 @@ class ExportDialog(QDialog):
         self._suggest_path()
         self.resize(560, self.sizeHint().height())
 
+    def _format(self) -> Format:
+        return get_format(self.format_box.currentData())
+
     def _suggest_path(self) -> None:
-        fmt = self.format_box.currentData()
+        fmt = self._format()
         stem = self.session.path.with_suffix("")
-        name = f"{stem.name}_labels" if fmt != "pts" else f"{stem.name}_pts"
-        self.path_edit.setText(str(stem.with_name(name + SUFFIX[fmt])))
+        name = f"{stem.name}_{fmt.name}" if fmt.folder else f"{stem.name}_labels"
+        self.path_edit.setText(str(stem.with_name(name + fmt.suffix)))
 
     def _browse(self) -> None:
-        fmt = self.format_box.currentData()
-        if fmt == "pts":
-            path = QFileDialog.getExistingDirectory(self, "Folder for .pts files")
+        fmt = self._format()
+        if fmt.folder:
+            path = QFileDialog.getExistingDirectory(self, f"Folder for the {fmt.label}")
         else:
             path, _ = QFileDialog.getSaveFileName(self, "Export labels", self.path_edit.text())
         if path:

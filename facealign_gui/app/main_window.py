@@ -283,9 +283,9 @@ class MainWindow(QMainWindow):
         }[key]()
 
     def ask_dataset(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self, "Open dataset", "", "Annotations (*.csv *.txt *.mat *.pts);;All files (*)"
-        )
+        from facealign_gui.datasets.formats import open_file_filter
+
+        path, _ = QFileDialog.getOpenFileName(self, "Open dataset", "", open_file_filter())
         if path:
             self.open_path(path)
 

@@ -10,14 +10,19 @@ from facealign_gui.commands._dataset_cli import emit_json, fail, print_problems
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from facealign_gui.datasets import formats
+
+    ends = formats.output_suffixes_text()
     parser.add_argument("input", metavar="IN", help="annotation file or folder to read")
-    parser.add_argument("output", metavar="OUT", help="file (.csv, .txt) or folder (.pts) to write")
+    parser.add_argument("output", metavar="OUT", help=f"file ({ends}) or folder (.pts) to write")
     parser.add_argument(
         "--to",
         metavar="FORMAT",
-        help="output format: hrnet_csv, wflw_list, pts, kaggle_csv (default: from OUT)",
+        help=f"output format: {formats.names_text(writable=True)} (default: from OUT)",
     )
-    parser.add_argument("--format", help="input format (detected when omitted)")
+    parser.add_argument(
+        "--format", help=f"input format: {formats.names_text()} (detected when omitted)"
+    )
     parser.add_argument("--strict", action="store_true", help="refuse input with any problem")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing OUT")
     parser.add_argument("--json", action="store_true", help="print one JSON object")

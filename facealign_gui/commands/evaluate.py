@@ -28,9 +28,11 @@ from facealign_gui.commands._model_cli import (
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.epilog = SCORING_NOTE
+    from facealign_gui.datasets.formats import names_text
+
     add_model_arguments(parser)
     parser.add_argument("--dataset", required=True, help="annotated dataset (any format)")
-    parser.add_argument("--format", help="dataset format (detected when omitted)")
+    parser.add_argument("--format", help=f"dataset format: {names_text()} (detected when omitted)")
     parser.add_argument("--subsets", metavar="WFLW_LIST_DIR", help="folder of WFLW subset lists")
     parser.add_argument("--threshold", type=float, default=0.1, help="failure threshold (0.1)")
     parser.add_argument("--limit", type=int, default=None, help="only the first N faces")

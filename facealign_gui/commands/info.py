@@ -9,8 +9,12 @@ from facealign_gui.commands._dataset_cli import emit_json, fail, print_problems
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from facealign_gui.datasets import formats
+
     parser.add_argument("dataset", help="annotation file or folder")
-    parser.add_argument("--format", help="input format (detected when omitted)")
+    parser.add_argument(
+        "--format", help=f"input format: {formats.names_text()} (detected when omitted)"
+    )
     parser.add_argument("--scheme", help="expected landmark scheme, e.g. wflw98")
     parser.add_argument("--images", metavar="DIR", help="folder the image names are relative to")
     parser.add_argument("--strict", action="store_true", help="exit 1 on any problem")

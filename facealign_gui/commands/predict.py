@@ -27,10 +27,12 @@ IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".ppm", ".pgm", ".tif", ".tif
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from facealign_gui.datasets.formats import names_text
+
     add_model_arguments(parser)
     parser.add_argument("inputs", nargs="+", metavar="INPUT", help="images, folders or datasets")
     parser.add_argument("-o", "--output", required=True, help="annotation file or .pts folder")
-    parser.add_argument("--format", help="output format (hrnet_csv, wflw_list, pts, kaggle_csv)")
+    parser.add_argument("--format", help=f"output format ({names_text(writable=True)})")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing output")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
 

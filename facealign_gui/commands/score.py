@@ -19,13 +19,16 @@ NORMALISERS = ("default", "inter_ocular", "inter_pupil", "box", "bbox_diag", "bb
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.epilog = SCORING_NOTE
+    from facealign_gui.datasets.formats import names_text
+
     parser.add_argument("--gt", required=True, help="ground-truth annotations (any format)")
     parser.add_argument("--pred", required=True, help="predicted annotations (any format)")
     parser.add_argument("--subsets", metavar="WFLW_LIST_DIR", help="folder of WFLW subset lists")
     parser.add_argument("--threshold", type=float, default=0.1, help="failure threshold (0.1)")
     parser.add_argument("--normaliser", choices=NORMALISERS, default="default")
-    parser.add_argument("--gt-format", help="format of --gt (detected when omitted)")
-    parser.add_argument("--pred-format", help="format of --pred (detected when omitted)")
+    known = names_text()
+    parser.add_argument("--gt-format", help=f"format of --gt: {known} (detected when omitted)")
+    parser.add_argument("--pred-format", help=f"format of --pred: {known} (detected when omitted)")
     parser.add_argument(
         "--strict",
         action="store_true",

@@ -18,31 +18,51 @@ _SIX_EXACT_LIMIT = 1e8
 _FAST_MIN, _FAST_MAX = 1e-4, 1e16
 
 
-def _fast_repr_ok(v: np.ndarray) -> bool:
-    if v.ndim != 2 or v.shape[0] == 0 or v.shape[1] == 0 or not np.isfinite(v).all():
-        return False
+def _odd_values(v: np.ndarray) -> np.ndarray:
+    """Mask of the values whose repr() orjson does not write (exponents, NaN, inf)."""
     mag = np.abs(v)
-    return bool(((mag == 0) | ((mag >= _FAST_MIN) & (mag < _FAST_MAX))).all())
+    return ~((mag == 0) | ((mag >= _FAST_MIN) & (mag < _FAST_MAX)))
+
+
+def _fast_repr_ok(v: np.ndarray) -> bool:
+    """True when every value of a non-empty 2-D table is one orjson writes as repr() does."""
+    if v.ndim != 2 or v.shape[0] == 0 or v.shape[1] == 0:
+        return False
+    return not _odd_values(v).any()
 
 
 def repr_rows(values: np.ndarray, sep: str) -> list[str]:
     """Every row of a 2-D array as the shortest text of each float64 that reads back exactly.
 
-    The text is exactly ``sep.join(map(repr, row))``; where every value is in the range
-    where the two agree, orjson's compiled formatter (Ryu) writes it ~15x faster.
+    The text is exactly ``sep.join(map(repr, row))``. orjson's compiled formatter (Ryu)
+    writes it ~15x faster for every value in the range where the two agree; the few values
+    outside it (below 1e-4, from 1e16, NaN, inf) are written by ``repr`` one by one, so one
+    odd value costs one ``repr``, not the whole table.
     """
+    import orjson
+
     v = np.ascontiguousarray(values, dtype=np.float64)
-    if _fast_repr_ok(v):
-        try:
-            import orjson
-        except ImportError:  # pragma: no cover - orjson is a dependency; keep the slow path
-            orjson = None
-        if orjson is not None:
-            text = orjson.dumps(v, option=orjson.OPT_SERIALIZE_NUMPY).decode("ascii")
-            rows = text[2:-2].split("],[")
-            return rows if sep == "," else [r.replace(",", sep) for r in rows]
-    join = sep.join
-    return [join(map(repr, row)) for row in v.tolist()]
+    if v.ndim != 2 or v.shape[0] == 0 or v.shape[1] == 0:
+        join = sep.join
+        return [join(map(repr, row)) for row in v.tolist()]
+    odd = _odd_values(v)
+    table = v
+    if odd.any():
+        table = v.copy()
+        table[odd] = 0.0  # a placeholder orjson can write; replaced just below
+    text = orjson.dumps(table, option=orjson.OPT_SERIALIZE_NUMPY).decode("ascii")
+    rows = text[2:-2].split("],[")
+    if table is not v:
+        rr, cc = np.nonzero(odd)  # row-major: each row's odd values come together
+        row, cells = -1, []
+        for r, c, x in zip(rr.tolist(), cc.tolist(), v[rr, cc].tolist(), strict=True):
+            if r != row:
+                if row >= 0:
+                    rows[row] = ",".join(cells)
+                row, cells = r, rows[r].split(",")
+            cells[c] = repr(x)
+        rows[row] = ",".join(cells)
+    return rows if sep == "," else [r.replace(",", sep) for r in rows]
 
 
 def six_decimal_rows(values: np.ndarray, sep: str) -> list[str]:

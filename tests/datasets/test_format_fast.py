@@ -34,3 +34,35 @@ def test_values_where_repr_uses_exponents_or_is_not_finite_take_the_repr_path(od
 def test_empty_tables_give_no_rows() -> None:
     assert _format.repr_rows(np.zeros((0, 4)), ",") == []
     assert _format.repr_rows(np.zeros((3, 0)), ",") == ["", "", ""]
+
+
+@pytest.mark.parametrize("sep", [",", " "])
+def test_odd_values_scattered_through_a_table_keep_the_repr_text(sep: str) -> None:
+    rng = np.random.default_rng(11)
+    v = rng.random((300, 40)) * 2000 - 1000
+    odd = [1e-5, -2e-7, 5e-324, 1e16, -3.5e20, 1e300, float("nan"), float("inf"), -float("inf")]
+    rows, cols = rng.integers(0, 300, 60), rng.integers(0, 40, 60)
+    v[rows, cols] = rng.choice(odd, 60)
+    v[7, :] = 1e-6  # a whole row of them
+    v[:, 0] = -0.0  # and a column of negative zeros, which stay on the fast path
+    assert not _format._fast_repr_ok(v)
+    assert _format.repr_rows(v, sep) == _reference(v, sep)
+
+
+def test_one_tiny_value_costs_one_repr_call_not_one_per_value_of_the_table(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls: list[float] = []
+
+    def counting_repr(x: object) -> str:
+        calls.append(x)  # type: ignore[arg-type]
+        return repr(x)
+
+    v = np.full((1000, 20), 12.5)
+    v[500, 3] = 1e-5
+    monkeypatch.setattr(_format, "repr", counting_repr, raising=False)
+    rows = _format.repr_rows(v, ",")
+    monkeypatch.undo()
+    assert calls == [1e-5]
+    assert rows == _reference(v, ",")
+    assert rows[500].split(",")[3] == "1e-05"

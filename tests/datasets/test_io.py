@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 from _dataset_files import face_points, hrnet_row, write_hrnet
 
-from facealign_gui.datasets.detect import detect_format
 from facealign_gui.datasets.images import load_image
 from facealign_gui.datasets.io import open_dataset, write_dataset
 from facealign_gui.datasets.model import DatasetError
+from facealign_gui.datasets.sniff import detect_format
 
 
 def test_an_image_folder_is_unlabelled(tmp_path: Path) -> None:

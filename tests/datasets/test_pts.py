@@ -54,7 +54,7 @@ def test_a_folder_pairs_each_image_with_its_sibling_pts(tmp_path: Path) -> None:
     cv2.imwrite(str(tmp_path / "unlabelled.jpg"), np.zeros((8, 8, 3), np.uint8))
     (tmp_path / "orphan.pts").write_text(format_pts(np.ones((68, 2))))
     (tmp_path / "broken.pts").write_text("version: 1\nn_points: 68\n{\n1 2 3\n}\n")
-    ds = open_dataset(tmp_path)
+    ds = open_dataset(tmp_path, format="pts")  # named: unlabelled.jpg makes it an image folder
     assert ds.format == "pts"
     assert sorted(ds.images) == sorted(
         ["img0.jpg", "sub/img1.png", "img2.ppm", "sub/img3.bmp", "img4.jpeg", "orphan.jpg"]

@@ -81,11 +81,11 @@ def test_coco_keypoints_round_trip_with_visibility_and_scheme_metadata(tmp_path:
     s = _labelled(tmp_path)
     out = tmp_path / "out.json"
     ex.export_session(s, out, "coco", verified_only=False)
-    files, pts, vis = ex.read_coco_keypoints(out)
+    back = open_dataset(out, check_images=False)  # COCO is a dataset format (datasets/coco.py)
     lab = s.labels()
-    assert files == lab.images
-    np.testing.assert_array_equal(pts, lab.points)
-    np.testing.assert_array_equal(vis, lab.visible)
+    assert back.format == "coco" and back.images == lab.images
+    np.testing.assert_array_equal(back.points, lab.points)
+    np.testing.assert_array_equal(back.visible & ~back.occluded, lab.visible)
     doc = json.loads(out.read_text())
     ann = doc["annotations"][2]  # image 2: point 3 occluded -> v = 1
     assert ann["keypoints"][3 * 3 + 2] == 1 and ann["keypoints"][2] == 2
