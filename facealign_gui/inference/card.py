@@ -43,6 +43,7 @@ log = logging.getLogger(__name__)
 
 FAMILIES = ("hrnet", "pipnet", "hih", "hourglass", "heatmap", "regression", "mediapipe")
 CROP_RULES = ("hrnet_center_scale", "pipnet_box", "box", "mediapipe_roi", "full_image")
+CLIP_RULES = ("pipnet_box", "box")  # the rules that cut a box out of the image
 LAYOUTS = ("NCHW", "NHWC")
 COLOURS = ("rgb", "bgr", "gray")
 OUTPUT_MEANINGS = (
@@ -88,7 +89,8 @@ class CropSpec:
     enlarge : ``box`` rule: square side = enlarge * max(box width, box height).
     box_source : ``dataset`` (face box / center-scale of the sample), ``landmarks`` (box of
         the ground-truth points, as PIPNet's 300W and PFLD/HIH test crops do) or ``auto``.
-    clip : clip the box to the image (PIPNet does).
+    clip : ``pipnet_box`` and ``box`` only: keep the part of the box inside the image (PIPNet
+        clips); off, the parts outside the image are zero padding (PFLD's square).
     """
 
     rule: str = "hrnet_center_scale"
@@ -378,6 +380,12 @@ def card_from_dict(d: dict[str, Any], where: str = "<card>", path: Path | None =
         box_source=_choice(_get(t, "box_source", str, w, "auto"), BOX_SOURCES, w, "box_source"),
         clip=_get(t, "clip", bool, w, False),
     )
+
+    if card.crop.clip and card.crop.rule not in CLIP_RULES:
+        raise CardError(
+            f"{w}: field 'clip' applies to rules {list(CLIP_RULES)} only; rule "
+            f"{card.crop.rule!r} has no box to clip"
+        )
 
     t = _table(d, "outputs", where)
     for name, meaning in t.items():
