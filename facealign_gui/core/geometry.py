@@ -308,3 +308,64 @@ def centers_scales_from_points(
     centers[~some] = np.nan
     scales[~some] = np.nan
     return centers, scales
+
+
+# -- the authors' integer box rules ----------------------------------------------------
+
+
+def _finite_box(box: np.ndarray) -> np.ndarray:
+    b = np.asarray(box, dtype=np.float64).reshape(4)
+    if not np.isfinite(b).all():
+        raise ValueError(f"face box {tuple(b)} is not finite")
+    return b
+
+
+def pfld_square(box: np.ndarray, enlarge: float) -> tuple[int, int, int]:
+    """PFLD's square crop of a landmark box as ``(x0, y0, side)`` in image pixels.
+
+    PFLD's ``data/SetPreparation.py`` (whose crops HIH trains and tests on) reads the
+    landmarks as float32 and takes ``xy = min.astype(int32)``, ``zz = max.astype(int32)``:
+    truncation toward zero, so a landmark at -1.5 gives -1, not -2. Then ``wh = zz - xy + 1``,
+    ``centre = (xy + wh / 2).astype(int32)``, ``side = int(max(wh) * enlarge)`` and the
+    square starts at ``centre - side // 2``. Outputs are fractions of that square.
+    """
+    b = _finite_box(box)
+    lo = b[:2].astype(np.float32).astype(np.int64)  # astype(int) truncates toward zero
+    hi = b[2:].astype(np.float32).astype(np.int64)
+    wh = hi - lo + 1
+    centre = np.trunc(lo + wh / 2.0).astype(np.int64)
+    side = int(float(np.max(wh)) * enlarge)
+    x0, y0 = (int(v) for v in centre - side // 2)
+    return x0, y0, side
+
+
+def pipnet_300w_box(
+    box: np.ndarray,
+    pad: tuple[float, float, float, float],
+    width: int,
+    height: int,
+    clip: bool = True,
+) -> tuple[int, int, int, int]:
+    """PIPNet's 300W test crop of a landmark box as ``(x0, y0, w, h)`` in their pixel frame.
+
+    ``process_300w`` in PIPNet's ``lib/preprocess.py`` reads the 1-based ``.pts`` values and
+    truncates each with ``int(float(x))``; the box is the min/max of those integers; its
+    corner moves out by ``int(pad * size)``; the size becomes ``int(size * (1 + pad_left +
+    pad_right))`` (their ``scale = 1.1``: pad 0.05 per side); with ``clip`` the corner is
+    clamped at 0 and the size at ``image_size - corner - 1``. The crop is
+    ``image[y0:y0 + h, x0:x0 + w]`` and a prediction u maps to ``.pts`` coordinate
+    ``x0 + u * w``, i.e. to our 0-based ``x0 + u * w - 1``.
+
+    ``box`` is our 0-based landmark box; ``width``/``height`` the image size.
+    """
+    b = _finite_box(box) + 1.0  # back to the 1-based values of the .pts file
+    x1, y1, x2, y2 = (int(v) for v in b)  # int(float(x)): toward zero, as they do
+    bw, bh = x2 - x1, y2 - y1
+    x1 -= int(pad[0] * bw)
+    y1 -= int(pad[1] * bh)
+    bw = int(bw * (1.0 + pad[0] + pad[2]))
+    bh = int(bh * (1.0 + pad[1] + pad[3]))
+    if clip:
+        x1, y1 = max(x1, 0), max(y1, 0)
+        bw, bh = min(bw, width - x1 - 1), min(bh, height - y1 - 1)
+    return x1, y1, bw, bh

@@ -6,13 +6,29 @@ Every number comes from `facealign_gui.core.metrics` (the functions the ``eval``
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 import numpy as np
 
 from facealign_gui.core import metrics
 from facealign_gui.core.schemes import Scheme, get_scheme, scheme_for_num_points
-from facealign_gui.datasets.model import Dataset
+
+
+class Dataset(Protocol):
+    """What scoring reads of a dataset (`facealign_gui.datasets.model.Dataset` has it all).
+
+    Stated here so that ``core`` does not import the ``datasets`` layer above it.
+    """
+
+    root: Any
+    scheme: str | None
+    images: Sequence[str]
+    points: np.ndarray | None
+    visible: np.ndarray | None
+    attributes: dict[str, np.ndarray]
+    subsets: dict[str, Any]
 
 #: Attribute names a dataset may use for AFLW's per-sample box size.
 BOX_SIZE_ATTRIBUTES = ("box_size", "box_sizes")

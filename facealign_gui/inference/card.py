@@ -23,11 +23,19 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
+import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from facealign_gui.fileio import atomic_write_text
+from facealign_gui.inference.model_files import (
+    MAX_CARD_BYTES,
+    MAX_ONNX_BYTES,
+    open_model_file,
+    read_model_file,
+)
 from facealign_gui.inference.tomlwrite import dumps_toml
 from facealign_gui.inference.types import InferenceError
 
@@ -35,6 +43,7 @@ log = logging.getLogger(__name__)
 
 FAMILIES = ("hrnet", "pipnet", "hih", "hourglass", "heatmap", "regression", "mediapipe")
 CROP_RULES = ("hrnet_center_scale", "pipnet_box", "box", "mediapipe_roi", "full_image")
+CLIP_RULES = ("pipnet_box", "box")  # the rules that cut a box out of the image
 LAYOUTS = ("NCHW", "NHWC")
 COLOURS = ("rgb", "bgr", "gray")
 OUTPUT_MEANINGS = (
@@ -80,7 +89,8 @@ class CropSpec:
     enlarge : ``box`` rule: square side = enlarge * max(box width, box height).
     box_source : ``dataset`` (face box / center-scale of the sample), ``landmarks`` (box of
         the ground-truth points, as PIPNet's 300W and PFLD/HIH test crops do) or ``auto``.
-    clip : clip the box to the image (PIPNet does).
+    clip : ``pipnet_box`` and ``box`` only: keep the part of the box inside the image (PIPNet
+        clips); off, the parts outside the image are zero padding (PFLD's square).
     """
 
     rule: str = "hrnet_center_scale"
@@ -200,18 +210,19 @@ _HASH_CACHE: dict[tuple[str, int, int], str] = {}
 
 
 def file_sha256(path: Path) -> str:
-    """sha256 of a file, cached by (path, size, mtime)."""
-    try:
-        st = path.stat()
-    except OSError as exc:
-        raise InferenceError(f"{path}: cannot read model file ({exc.strerror})") from None
-    key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
-    if key not in _HASH_CACHE:
-        h = hashlib.sha256()
-        with open(path, "rb") as f:
+    """sha256 of a model file, cached by (path, size, mtime).
+
+    The file must be a regular file of at most `MAX_ONNX_BYTES` (checked on the open
+    descriptor before reading: ``/dev/zero`` or a FIFO would never end).
+    """
+    with open_model_file(path, "model file", MAX_ONNX_BYTES) as (f, _size):
+        st = os.fstat(f.fileno())
+        key = (str(Path(path).resolve()), st.st_size, st.st_mtime_ns)
+        if key not in _HASH_CACHE:
+            h = hashlib.sha256()
             for chunk in iter(lambda: f.read(1 << 20), b""):
                 h.update(chunk)
-        _HASH_CACHE[key] = h.hexdigest()
+            _HASH_CACHE[key] = h.hexdigest()
     return _HASH_CACHE[key]
 
 
@@ -261,6 +272,31 @@ def _floats(value: Any, n: int | None, where: str, key: str) -> tuple[float, ...
     return tuple(float(v) for v in value)
 
 
+# Bounds a sane card stays within: wide enough for every published model, tight enough
+# that a hostile card cannot ask for a 100000x100000 input or a million landmarks.
+MAX_POINTS = 10_000
+MAX_INPUT_SIDE = 4096
+
+
+def _in_range(
+    value: float, where: str, key: str, lo: float, hi: float, *, lo_open: bool = False
+) -> float:
+    """``value`` when finite and in [lo, hi] ((lo, hi] with ``lo_open``); else `CardError`."""
+    ok = math.isfinite(value) and (value > lo if lo_open else value >= lo) and value <= hi
+    if not ok:
+        span = f"{'(' if lo_open else '['}{lo:g}, {hi:g}]"
+        raise CardError(f"{where}: field '{key}' must be a finite number in {span}, got {value!r}")
+    return value
+
+
+def _all_in_range(
+    values: tuple[float, ...], where: str, key: str, lo: float, hi: float, *, lo_open: bool = False
+) -> tuple[float, ...]:
+    for v in values:
+        _in_range(v, where, key, lo, hi, lo_open=lo_open)
+    return values
+
+
 def _table(d: dict[str, Any], key: str, where: str) -> dict[str, Any]:
     t = d.get(key, {})
     if not isinstance(t, dict):
@@ -272,8 +308,10 @@ def card_from_dict(d: dict[str, Any], where: str = "<card>", path: Path | None =
     """Validate a parsed TOML table and build a `ModelCard`."""
     family = _choice(_get(d, "family", str, where, _REQUIRED), FAMILIES, where, "family")
     num_points = _get(d, "num_points", int, where, _REQUIRED)
-    if num_points <= 0:
-        raise CardError(f"{where}: field 'num_points' must be positive, got {num_points}")
+    if not 0 < num_points <= MAX_POINTS:
+        raise CardError(
+            f"{where}: field 'num_points' must be between 1 and {MAX_POINTS}, got {num_points}"
+        )
     card = ModelCard(
         id=_get(d, "id", str, where, _REQUIRED),
         family=family,
@@ -292,8 +330,11 @@ def card_from_dict(d: dict[str, Any], where: str = "<card>", path: Path | None =
     t = _table(d, "input", where)
     w = f"{where} [input]"
     size = _floats(_get(t, "size", list, w, [256, 256]), 2, w, "size")
-    if any(s <= 0 or s != int(s) for s in size):
-        raise CardError(f"{w}: field 'size' must be two positive integers [width, height]")
+    if any(not 0 < s <= MAX_INPUT_SIDE or s != int(s) for s in size):
+        raise CardError(
+            f"{w}: field 'size' must be two integers from 1 to {MAX_INPUT_SIDE} [width, height], "
+            f"got {[int(v) if math.isfinite(v) and v == int(v) else v for v in size]}"
+        )
     colour = _choice(_get(t, "colour", str, w, "rgb"), COLOURS, w, "colour")
     nch = 1 if colour == "gray" else 3
     mean = _floats(_get(t, "mean", (list, int, float), w, [0.0] * nch), None, w, "mean")
@@ -301,14 +342,16 @@ def card_from_dict(d: dict[str, Any], where: str = "<card>", path: Path | None =
     for key, vals in (("mean", mean), ("std", std)):
         if len(vals) not in (1, nch):
             raise CardError(f"{w}: field '{key}' needs 1 or {nch} values for colour {colour!r}")
-    if any(s == 0 for s in std):
-        raise CardError(f"{w}: field 'std' must not contain 0")
+    _all_in_range(mean, w, "mean", -1e4, 1e4)
+    _all_in_range(std, w, "std", 0.0, 1e4, lo_open=True)
     card.input = InputSpec(
         name=_get(t, "name", str, w, ""),
         size=(int(size[0]), int(size[1])),
         layout=_choice(_get(t, "layout", str, w, "NCHW"), LAYOUTS, w, "layout"),
         colour=colour,
-        pixel_scale=_get(t, "pixel_scale", float, w, 1.0 / 255.0),
+        pixel_scale=_in_range(
+            _get(t, "pixel_scale", float, w, 1.0 / 255.0), w, "pixel_scale", 0.0, 1e3, lo_open=True
+        ),
         mean=mean,
         std=std,
         dtype=_choice(_get(t, "dtype", str, w, "float32"), ("float32", "float16"), w, "dtype"),
@@ -318,15 +361,31 @@ def card_from_dict(d: dict[str, Any], where: str = "<card>", path: Path | None =
     w = f"{where} [crop]"
     card.crop = CropSpec(
         rule=_choice(_get(t, "rule", str, w, "hrnet_center_scale"), CROP_RULES, w, "rule"),
-        scale_factor=_get(t, "scale_factor", float, w, 1.25),
-        pad=_floats(_get(t, "pad", list, w, [0.0] * 4), 4, w, "pad"),  # type: ignore[arg-type]
-        detector_pad=_floats(  # type: ignore[arg-type]
-            _get(t, "detector_pad", list, w, [0.0] * 4), 4, w, "detector_pad"
+        scale_factor=_in_range(
+            _get(t, "scale_factor", float, w, 1.25), w, "scale_factor", 0.0, 100.0, lo_open=True
         ),
-        enlarge=_get(t, "enlarge", float, w, 1.0),
+        pad=_all_in_range(  # type: ignore[arg-type]
+            _floats(_get(t, "pad", list, w, [0.0] * 4), 4, w, "pad"), w, "pad", -0.5, 10.0
+        ),
+        detector_pad=_all_in_range(  # type: ignore[arg-type]
+            _floats(_get(t, "detector_pad", list, w, [0.0] * 4), 4, w, "detector_pad"),
+            w,
+            "detector_pad",
+            -0.5,
+            10.0,
+        ),
+        enlarge=_in_range(
+            _get(t, "enlarge", float, w, 1.0), w, "enlarge", 0.0, 100.0, lo_open=True
+        ),
         box_source=_choice(_get(t, "box_source", str, w, "auto"), BOX_SOURCES, w, "box_source"),
         clip=_get(t, "clip", bool, w, False),
     )
+
+    if card.crop.clip and card.crop.rule not in CLIP_RULES:
+        raise CardError(
+            f"{w}: field 'clip' applies to rules {list(CLIP_RULES)} only; rule "
+            f"{card.crop.rule!r} has no box to clip"
+        )
 
     t = _table(d, "outputs", where)
     for name, meaning in t.items():
@@ -341,11 +400,13 @@ def card_from_dict(d: dict[str, Any], where: str = "<card>", path: Path | None =
         subpixel=_choice(
             _get(t, "subpixel", str, w, "quarter"), ("none", "quarter", "quadratic"), w, "subpixel"
         ),
-        heatmap_stride=_get(t, "heatmap_stride", float, w, 0.0),
-        net_stride=_get(t, "net_stride", int, w, 32),
-        num_nb=_get(t, "num_nb", int, w, 10),
+        heatmap_stride=_in_range(
+            _get(t, "heatmap_stride", float, w, 0.0), w, "heatmap_stride", 0.0, 1024.0
+        ),
+        net_stride=int(_in_range(_get(t, "net_stride", int, w, 32), w, "net_stride", 1, 1024)),
+        num_nb=int(_in_range(_get(t, "num_nb", int, w, 10), w, "num_nb", 1, 1000)),
         meanface=_get(t, "meanface", str, w, ""),
-        offset_size=_get(t, "offset_size", int, w, 8),
+        offset_size=int(_in_range(_get(t, "offset_size", int, w, 8), w, "offset_size", 1, 1024)),
         coords=_choice(
             _get(t, "coords", str, w, "normalised"), ("normalised", "pixels"), w, "coords"
         ),
@@ -364,7 +425,9 @@ def card_from_dict(d: dict[str, Any], where: str = "<card>", path: Path | None =
             Published(
                 dataset=_get(p, "dataset", str, wp, _REQUIRED),
                 metric=_get(p, "metric", str, wp, _REQUIRED),
-                value=_get(p, "value", float, wp, _REQUIRED),
+                value=_in_range(
+                    _get(p, "value", float, wp, _REQUIRED), wp, "value", -math.inf, math.inf
+                ),
                 note=_get(p, "note", str, wp, ""),
             )
         )
@@ -387,9 +450,9 @@ def load_card(path: str | Path) -> ModelCard:
 
     path = Path(path)
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise CardError(f"{path}: cannot read model card ({exc.strerror})") from None
+        data = read_model_file(path, "model card", MAX_CARD_BYTES)
+    except InferenceError as exc:
+        raise CardError(str(exc)) from None
     try:
         d = tomllib.loads(data.decode("utf-8"))
     except UnicodeDecodeError:

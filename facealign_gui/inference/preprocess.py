@@ -11,11 +11,16 @@ keeps the same geometry without its integer truncations):
 - ``hrnet_center_scale``: HRNet's center/scale crop, scale x ``scale_factor`` (1.25), via
   `facealign_gui.core.geometry.crop_image`.
 - ``pipnet_box``: PIPNet's axis-aligned box enlarged by ``pad`` (``detector_pad`` for detector
-  boxes), clipped to the image, cut as ``image[int(y1):int(y2), int(x1):int(x2)]`` and resized
-  (lib/preprocess.py); outputs are fractions of the box: x = x1 + u * (x2 - x1).
-- ``box``: PFLD's square box (used by HIH's data): integer min corner, ``wh = max - min + 1``,
-  centre ``int(min + wh / 2)``, side ``int(max(wh) * enlarge)``, zero padding outside the
-  image; outputs are fractions of the square.
+  boxes), clipped to the image when ``crop.clip`` (the authors do), cut as
+  ``image[int(y1):int(y2), int(x1):int(x2)]`` and resized (``process_wflw`` / ``process_cofw``
+  in lib/preprocess.py); outputs are fractions of the box: x = x1 + u * (x2 - x1). With
+  ``box_source = "landmarks"`` official mode follows ``process_300w`` instead: integer steps
+  for the landmark box, the padding and the size, in the 1-based frame of the ``.pts`` values
+  (`facealign_gui.core.geometry.pipnet_300w_box`).
+- ``box``: PFLD's square box (used by HIH's data): min/max corner truncated toward zero,
+  ``wh = max - min + 1``, centre ``int(min + wh / 2)``, side ``int(max(wh) * enlarge)``
+  (`facealign_gui.core.geometry.pfld_square`), zero padding outside the image; outputs are
+  fractions of the square. ``crop.clip`` keeps only the part inside the image instead.
 - ``full_image``: the whole image resized to the input size.
 """
 
@@ -26,6 +31,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from facealign_gui.core.geometry import pfld_square, pipnet_300w_box
 from facealign_gui.inference.card import ModelCard
 from facealign_gui.inference.types import FaceRegion, InferenceError
 
@@ -77,18 +83,43 @@ def _warp(image: np.ndarray, m: np.ndarray, size: tuple[int, int]) -> np.ndarray
 
 
 def pipnet_box(
-    box: np.ndarray, pad: tuple[float, float, float, float], width: int, height: int
+    box: np.ndarray,
+    pad: tuple[float, float, float, float],
+    width: int,
+    height: int,
+    clip: bool = True,
 ) -> np.ndarray:
-    """PIPNet's enlarged, clipped box (x1, y1, x2, y2)."""
+    """PIPNet's enlarged box (x1, y1, x2, y2), clipped to the image unless ``clip`` is off."""
     x1, y1, x2, y2 = (float(v) for v in box)
     w, h = x2 - x1, y2 - y1
     x1, y1 = x1 - w * pad[0], y1 - h * pad[1]
     x2, y2 = x2 + w * pad[2], y2 + h * pad[3]
-    x1, y1 = max(x1, 0.0), max(y1, 0.0)
-    x2, y2 = min(x2, width - 1.0), min(y2, height - 1.0)
+    if clip:
+        x1, y1 = max(x1, 0.0), max(y1, 0.0)
+        x2, y2 = min(x2, width - 1.0), min(y2, height - 1.0)
     if x2 - x1 < 1.0 or y2 - y1 < 1.0:
         raise InferenceError(f"face box {tuple(box)} is outside the {width}x{height} image")
     return np.array([x1, y1, x2, y2])
+
+
+def _cut(image: np.ndarray, x0: int, y0: int, x1: int, y1: int, size: tuple[int, int]):
+    """``cv2.resize(image[y0:y1, x0:x1], size)``, zero padding where the region leaves it."""
+    h, w = image.shape[:2]
+    if x0 >= 0 and y0 >= 0 and x1 <= w and y1 <= h:
+        part = image[y0:y1, x0:x1]
+    else:
+        part = cv2.copyMakeBorder(
+            image[max(y0, 0) : min(y1, h), max(x0, 0) : min(x1, w)],
+            max(0, -y0),
+            max(0, y1 - h),
+            max(0, -x0),
+            max(0, x1 - w),
+            cv2.BORDER_CONSTANT,
+            value=0,
+        )
+    if part.shape[0] < 1 or part.shape[1] < 1:
+        raise InferenceError(f"face region ({x0}, {y0})-({x1}, {y1}) is outside the image")
+    return cv2.resize(part, size, interpolation=cv2.INTER_LINEAR)
 
 
 def _crop_pipnet(
@@ -96,16 +127,35 @@ def _crop_pipnet(
 ) -> tuple[np.ndarray, np.ndarray]:
     h, w = image.shape[:2]
     size = card.input.size
+    clip = card.crop.clip
     pad = card.crop.detector_pad if detected else card.crop.pad
-    x1, y1, x2, y2 = pipnet_box(face_box(face), pad, w, h)
+    if mode == "official" and card.crop.box_source == "landmarks" and not detected:
+        # process_300w: integer steps in the 1-based frame of the .pts values
+        x0, y0, bw, bh = pipnet_300w_box(face_box(face), pad, w, h, clip)
+        if bw < 1 or bh < 1:
+            raise InferenceError(f"face box {face_box(face)} is outside the {w}x{h} image")
+        crop = _cut(image, x0, y0, x0 + bw, y0 + bh, size)
+        return crop, _decode_matrix(x0 - 1.0, y0 - 1.0, bw / size[0], bh / size[1])
+    x1, y1, x2, y2 = pipnet_box(face_box(face), pad, w, h, clip)
     bw, bh = x2 - x1, y2 - y1
     decode = _decode_matrix(x1, y1, bw / size[0], bh / size[1])
-    if mode == "official":
-        part = image[int(y1) : int(y2), int(x1) : int(x2)]
-        crop = cv2.resize(part, size, interpolation=cv2.INTER_LINEAR)
+    if mode == "official":  # process_wflw / process_cofw: float box, integer slice
+        crop = _cut(image, int(x1), int(y1), int(x2), int(y2), size)
     else:
         crop = _warp(image, _resize_matrix(x1, y1, bw / size[0], bh / size[1]), size)
     return crop, decode
+
+
+def _clip_region(
+    x0: float, y0: float, sw: float, sh: float, image: np.ndarray, b: np.ndarray
+) -> tuple[float, float, float, float]:
+    """The part of a region inside the image (``crop.clip``), as (x0, y0, width, height)."""
+    h, w = image.shape[:2]
+    x1, y1 = min(x0 + sw, float(w)), min(y0 + sh, float(h))
+    x0, y0 = max(x0, 0.0), max(y0, 0.0)
+    if x1 - x0 < 1.0 or y1 - y0 < 1.0:
+        raise InferenceError(f"face box {tuple(b)} is outside the {w}x{h} image")
+    return x0, y0, x1 - x0, y1 - y0
 
 
 def _crop_square(
@@ -114,20 +164,21 @@ def _crop_square(
     size = card.input.size
     b = face_box(face)
     if mode == "official":
-        lo = np.floor(b[:2]).astype(np.int64)
-        hi = np.floor(b[2:]).astype(np.int64)
-        wh = hi - lo + 1
-        centre = np.floor(lo + wh / 2).astype(np.int64)
-        side = float(int(float(np.max(wh)) * card.crop.enlarge))
-        x0, y0 = (centre - int(side) // 2).astype(np.float64)
+        ix, iy, side = pfld_square(b, card.crop.enlarge)
+        x0, y0, sw, sh = float(ix), float(iy), float(side), float(side)
     else:
         centre = (b[:2] + b[2:]) / 2.0
-        side = float(np.max(b[2:] - b[:2])) * card.crop.enlarge
-        x0, y0 = centre - side / 2.0
-    if side < 1.0:
+        sw = sh = float(np.max(b[2:] - b[:2])) * card.crop.enlarge
+        x0, y0 = (float(v) for v in centre - sw / 2.0)
+    if sw < 1.0:
         raise InferenceError(f"face box {tuple(b)} is empty")
-    s = (side / size[0], side / size[1])
-    crop = _warp(image, _resize_matrix(x0, y0, *s), size)
+    if card.crop.clip:  # the part of the square inside the image, no zero padding
+        x0, y0, sw, sh = _clip_region(x0, y0, sw, sh, image, b)
+    s = (sw / size[0], sh / size[1])
+    if mode == "official":  # PFLD: slice, zero border (copyMakeBorder), cv2.resize
+        crop = _cut(image, int(x0), int(y0), int(x0 + sw), int(y0 + sh), size)
+    else:
+        crop = _warp(image, _resize_matrix(x0, y0, *s), size)
     return crop, _decode_matrix(x0, y0, *s)
 
 

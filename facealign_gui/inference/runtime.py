@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from facealign_gui.inference.model_files import MAX_ONNX_BYTES, check_model_file
 from facealign_gui.inference.types import InferenceError
 
 _NP_TYPES = {
@@ -154,8 +155,9 @@ def get_session(path: str | Path, *, sha256: str = "", threads: int | None = Non
     session) and the thread count.
     """
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise InferenceError(f"{path}: model file not found")
+    check_model_file(path, "model file", MAX_ONNX_BYTES)  # onnxruntime opens it by name
     if not sha256:
         from facealign_gui.inference.card import file_sha256
 

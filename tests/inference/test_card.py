@@ -138,3 +138,54 @@ def test_hrnet_templates_carry_the_readme_numbers() -> None:
     }
     assert full["300W full"] == 3.34
     assert wflw.crop.rule == "hrnet_center_scale" and wflw.crop.scale_factor == 1.25
+
+
+@pytest.mark.parametrize(
+    ("table", "line", "field"),
+    [
+        ("input", "pixel_scale = nan", "'pixel_scale'"),
+        ("input", "pixel_scale = inf", "'pixel_scale'"),
+        ("input", "pixel_scale = -1.0", "'pixel_scale'"),
+        ("input", "size = [100000, 100000]", "'size'"),
+        ("input", "mean = [nan, 0, 0]", "'mean'"),
+        ("input", "std = [-0.2, 0.2, 0.2]", "'std'"),
+        ("input", "std = [inf]", "'std'"),
+        ("crop", "scale_factor = nan", "'scale_factor'"),
+        ("crop", "scale_factor = 0.0", "'scale_factor'"),
+        ("crop", "enlarge = -1.2", "'enlarge'"),
+        ("crop", "pad = [0.1, nan, 0.1, 0.1]", "'pad'"),
+        ("crop", "detector_pad = [1e9, 0, 0, 0]", "'detector_pad'"),
+        ("decoder", "heatmap_stride = inf", "'heatmap_stride'"),
+        ("decoder", "net_stride = 0", "'net_stride'"),
+        ("decoder", "num_nb = 1000000", "'num_nb'"),
+        ("decoder", "offset_size = -8", "'offset_size'"),
+    ],
+)
+def test_non_finite_or_absurd_values_are_refused_naming_the_field(
+    tmp_path: Path, table: str, line: str, field: str
+) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(
+        f'id = "x"\nfamily = "heatmap"\nonnx = "x.onnx"\nnum_points = 2\n[{table}]\n{line}\n'
+    )
+    with pytest.raises(CardError) as e:
+        load_card(path)
+    assert f"c.toml [{table}]: field {field}" in str(e.value)
+
+
+@pytest.mark.parametrize("n", [1_000_000, -5])
+def test_a_million_landmarks_is_refused(tmp_path: Path, n: int) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(f'id = "x"\nfamily = "heatmap"\nonnx = "x.onnx"\nnum_points = {n}\n')
+    with pytest.raises(CardError, match=r"c\.toml: field 'num_points' must be between 1 and"):
+        load_card(path)
+
+
+def test_published_value_must_be_finite(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(
+        'id = "x"\nfamily = "heatmap"\nonnx = "x.onnx"\nnum_points = 2\n'
+        '[[provenance.published]]\ndataset = "WFLW"\nmetric = "NME"\nvalue = nan\n'
+    )
+    with pytest.raises(CardError, match=r"published\[0\]: field 'value'"):
+        load_card(path)

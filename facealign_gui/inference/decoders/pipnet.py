@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from facealign_gui.inference.model_files import MAX_MEANFACE_BYTES, read_model_file
 from facealign_gui.inference.types import InferenceError
 
 
@@ -39,10 +40,11 @@ class NeighbourTables:
 def load_meanface(path: str | Path) -> np.ndarray:
     """Mean face file (first line: x1 y1 x2 y2 ... normalised) -> (K, 2) float64."""
     path = Path(path)
+    data = read_model_file(path, "PIPNet mean face", MAX_MEANFACE_BYTES)
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InferenceError(f"{path}: cannot read PIPNet mean face ({exc.strerror})") from None
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InferenceError(f"{path}: PIPNet mean face is not UTF-8 text") from None
     first = text.splitlines()[0] if text.strip() else ""
     try:
         values = [float(v) for v in first.split()]
