@@ -29,6 +29,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "rebuild a published checkpoint and export it to ONNX with a card",
     ),
     "card": ("facealign_gui.commands.card", "propose a model card for a bare .onnx file"),
+    "quantize": (
+        "facealign_gui.commands.quantize",
+        "make an int8 copy of a model, calibrated and measured on a dataset",
+    ),
 }
 
 

@@ -116,6 +116,8 @@ def run(args: argparse.Namespace) -> int:
                 workers=max(1, args.workers),
                 cancel=cancel,
                 progress=report,
+                threads=args.threads,
+                keep_heatmaps=False,
             )
             try:
                 for i, result in gen:

@@ -8,6 +8,12 @@ Source: HRNet-Facial-Landmark-Detection ``lib/utils/transforms.py`` (``get_trans
 results are kept: the center is held in float32, and at decode time ``number / scale`` is
 computed by torch as ``scale.reciprocal() * number``. Public entry points are in
 `facealign_gui.core.geometry`.
+
+Their resizes are ``scipy.misc.imresize`` (scipy < 1.3): ``bytescale`` (the array's min..max
+stretched to 0..255, ``+ 0.5``, truncated to uint8) and then Pillow's
+``Image.resize(size, BILINEAR)``. Pillow is called here too (the same C code); since every
+value reaching ``bytescale`` is an integer 0..255, it is applied as a 256-entry lookup table
+computed with scipy's float32 arithmetic, which gives the same bytes.
 """
 
 from __future__ import annotations
@@ -16,7 +22,63 @@ import math
 
 import numpy as np
 
-from facealign_gui.core import _pil_resize
+
+def bytescale(data: np.ndarray, cmin: float | None = None, cmax: float | None = None) -> np.ndarray:
+    """scipy.misc.bytescale (uint8 input is returned unchanged).
+
+    ``cmin``/``cmax`` default to the array's own min/max.
+    """
+    if data.dtype == np.uint8:
+        return data
+    arr = np.asarray(data, dtype=np.float32)
+    lo = arr.min() if cmin is None else np.float32(cmin)
+    hi = arr.max() if cmax is None else np.float32(cmax)
+    cscale = hi - lo
+    if cscale == 0:
+        cscale = 1
+    # NumPy < 2: Python float / float32 scalar is a float64 scalar; the array op is float32.
+    scale = np.float32(255.0 / float(cscale))
+    byte = (arr - lo) * scale
+    return (np.clip(byte, 0, 255) + np.float32(0.5)).astype(np.uint8)
+
+
+def bytescale_levels(img: np.ndarray) -> np.ndarray:
+    """``bytescale`` of a uint8 image's values taken as float32 (what HRNet passes), via a LUT."""
+    import cv2
+
+    flat = img.reshape(img.shape[0], -1)
+    lo, hi = (int(v) for v in cv2.minMaxLoc(flat)[:2])
+    if lo == 0 and hi == 255:  # the stretch is the identity
+        return img
+    lut = bytescale(np.arange(256, dtype=np.float32), lo, hi)
+    return cv2.LUT(flat, lut).reshape(img.shape)
+
+
+def pil_resize(img: np.ndarray, width: int, height: int) -> np.ndarray:
+    """Pillow's ``Image.resize((width, height), BILINEAR)`` of a uint8 (H, W[, 3]) array.
+
+    As one horizontal then one vertical pass, each a separate single-axis Pillow resize:
+    that is the order of every Pillow the authors could use (4 to 12) and equals their
+    two-pass resize bit for bit (same coefficients, same 8-bit intermediate). Pillow 13 may
+    run the vertical pass first for tall images, which moves some pixels by one level.
+    """
+    from PIL import Image
+
+    if img.dtype != np.uint8:
+        raise ValueError(f"expected uint8, got {img.dtype}")
+    h, w = img.shape[:2]
+    im = Image.fromarray(img)
+    if width != w:
+        im = im.resize((width, h), Image.Resampling.BILINEAR)
+    if height != h:
+        im = im.resize((width, height), Image.Resampling.BILINEAR)
+    return np.asarray(im)
+
+
+def imresize(img: np.ndarray, width: int, height: int) -> np.ndarray:
+    """``scipy.misc.imresize(img, (height, width))``, bilinear: bytescale, then Pillow."""
+    byte = bytescale_levels(img) if img.dtype == np.uint8 else bytescale(img)
+    return pil_resize(byte, width, height)
 
 
 def _hrnet_transform(
@@ -156,32 +218,14 @@ def official_crop(
         rows, cols = layout["shrink"][1], layout["shrink"][0]
     else:
         rows, cols = ht, wd
-    new = np.zeros((br[1] - ul[1], br[0] - ul[0], *img.shape[2:]), dtype=np.float32)
+    # HRNet's canvas is float32; integer pixels 0..255 fit uint8 exactly (LUT bytescale)
+    dtype = np.uint8 if img.dtype == np.uint8 else np.float32
+    new = np.zeros((br[1] - ul[1], br[0] - ul[0], *img.shape[2:]), dtype=dtype)
     nx = max(0, -ul[0]), min(br[0], cols) - ul[0]
     ny = max(0, -ul[1]), min(br[1], rows) - ul[1]
     ox = max(0, ul[0]), min(cols, br[0])
     oy = max(0, ul[1]), min(rows, br[1])
     if nx[1] > nx[0] and ny[1] > ny[0]:
-        new[ny[0] : ny[1], nx[0] : nx[1]] = _official_source(img, layout, ox, oy)
-    out = _pil_resize.resize_bilinear(_pil_resize.bytescale(new), res, res)
-    return out, m
-
-
-def _official_source(
-    img: np.ndarray, layout: dict, ox: tuple[int, int], oy: tuple[int, int]
-) -> np.ndarray:
-    """Pixels [oy, ox] of the image HRNet crops from: the image itself, or its shrunk copy.
-
-    HRNet shrinks the whole image (``imresize``: bytescale over the whole image, then
-    Pillow's resize); only the shrunk pixels inside the crop are computed here, with the
-    whole image's min/max, which gives the same values.
-    """
-    if layout["shrink"] is None:
-        return img[oy[0] : oy[1], ox[0] : ox[1]].astype(np.float32)
-    new_wd, new_ht, wd, ht = layout["shrink"]
-    region = (ox[0], oy[0], ox[1], oy[1])
-    x0, y0, x1, y1 = _pil_resize.source_window((wd, ht), (new_wd, new_ht), region)
-    lo, hi = np.float32(img.min()), np.float32(img.max())
-    window = _pil_resize.bytescale(img[y0:y1, x0:x1].astype(np.float32), lo, hi)
-    part = _pil_resize.resize_bilinear(window, new_wd, new_ht, region, (x0, y0, wd, ht))
-    return part.astype(np.float32)
+        src = img if layout["shrink"] is None else imresize(img, cols, rows)
+        new[ny[0] : ny[1], nx[0] : nx[1]] = src[oy[0] : oy[1], ox[0] : ox[1]]
+    return imresize(new, res, res), m

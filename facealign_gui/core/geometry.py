@@ -17,7 +17,7 @@ Conventions
   ``crop``/``transform_pixel``/``transform_preds``): integer crop corners computed with their
   1-based ``transform_pixel`` (``int()`` truncation, then ``+ 1``), a pre-shrink of the whole
   image when the box is at least twice the output size, scipy's ``imresize`` contrast stretch
-  (``bytescale``) and Pillow's bilinear resize (emulated in `facealign_gui.core._pil_resize`).
+  (``bytescale``) and Pillow's bilinear resize (Pillow itself, see `_hrnet_official`).
   The returned matrix is the effective pixel-centre mapping of that path. Rotation is not part
   of HRNet's test path and is refused in official mode.
 """

@@ -30,6 +30,7 @@ import numpy as np
 
 from facealign_gui.core.annotation import Prediction
 from facealign_gui.datasets.model import Dataset
+from facealign_gui.inference.runtime import ThreadsArg
 from facealign_gui.inference.types import FaceRegion, Predictor
 
 
@@ -100,6 +101,8 @@ def run_predictions(
     progress: Callable[[int, int], None] | None = None,
     detect: Callable[[np.ndarray], list[FaceRegion]] | None = None,
     max_batch_seconds: float = 1.0,
+    threads: ThreadsArg = None,
+    keep_heatmaps: bool | Callable[[int], bool] = True,
 ) -> Iterator[tuple[int, Prediction | SampleFailure]]:
     """Predict every sample of ``source`` (a Dataset, or image paths); see the module doc.
 
@@ -113,6 +116,11 @@ def run_predictions(
     prefetch : samples in flight (default ``2 * batch_size + workers``).
     detect : face detector for samples without a region (default
         `facealign_gui.inference.detect.detect_faces`; the largest/best face is used).
+    threads : session settings of the default detector (an intra-op thread count or a
+        `SessionConfig`); None: the same as the predictor's session.
+    keep_heatmaps : whether a prediction keeps its heatmaps (float16), for all samples or
+        per sample index (e.g. only the one the window shows); ``eval``/``predict`` pass
+        False so no face pays for a copy that is thrown away.
     """
     ds = source if isinstance(source, Dataset) else None
     paths = None if ds is not None else [Path(p) for p in source]  # type: ignore[union-attr]
@@ -124,13 +132,17 @@ def run_predictions(
     box_source = card.crop.box_source if card is not None else "auto"
     can_prepare = hasattr(predictor, "prepare") and hasattr(predictor, "run_prepared")
     prefetch = prefetch or (2 * batch_size + workers)
+    if threads is None:
+        threads = getattr(getattr(predictor, "session", None), "config", None)
+    keep = keep_heatmaps if callable(keep_heatmaps) else (lambda _i: bool(keep_heatmaps))
+    pass_keep = can_prepare and _takes_keep_heatmaps(predictor)
 
     def find_faces(image: np.ndarray) -> list[FaceRegion]:
         if detect is not None:
             return detect(image)
         from facealign_gui.inference.detect import detect_faces
 
-        return detect_faces(image, max_faces=1)
+        return detect_faces(image, max_faces=1, threads=threads)  # type: ignore[arg-type]
 
     def produce(i: int) -> _Item:
         if cancel.is_set():
@@ -204,7 +216,9 @@ def run_predictions(
             if cancel.is_set():
                 break
             t0 = time.perf_counter()
-            results = _run_batch(predictor, [b for _, b in batch], can_prepare, sample_name)
+            items = [b for _, b in batch]
+            flags = [keep(b.index) for b in items] if pass_keep else None
+            results = _run_batch(predictor, items, can_prepare, sample_name, flags)
             if batch:
                 per_face = (time.perf_counter() - t0) / len(batch)
                 limit = max(1, int(min(batch_size, max_batch_seconds / max(per_face, 1e-6))))
@@ -235,14 +249,34 @@ def _wait(fut: Future, cancel: threading.Event) -> _Item:
                 raise _Cancelled from None
 
 
+def _takes_keep_heatmaps(predictor: Predictor) -> bool:
+    import inspect
+
+    try:
+        params = inspect.signature(predictor.run_prepared).parameters  # type: ignore[attr-defined]
+    except (TypeError, ValueError):
+        return False
+    return "keep_heatmaps" in params
+
+
+def _run_prepared(predictor: Predictor, items: list, flags: list[bool] | None) -> list:
+    if flags is None:
+        return predictor.run_prepared(items)  # type: ignore[attr-defined]
+    return predictor.run_prepared(items, keep_heatmaps=flags)  # type: ignore[attr-defined]
+
+
 def _run_batch(
-    predictor: Predictor, batch: list[_Item], can_prepare: bool, name: Callable[[int], str]
+    predictor: Predictor,
+    batch: list[_Item],
+    can_prepare: bool,
+    name: Callable[[int], str],
+    flags: list[bool] | None = None,
 ) -> list[tuple[int, Prediction | SampleFailure]]:
     if not batch:
         return []
     try:
         if can_prepare:
-            preds = predictor.run_prepared([b.prepared for b in batch])  # type: ignore[attr-defined]
+            preds = _run_prepared(predictor, [b.prepared for b in batch], flags)
         else:
             preds = predictor.predict_batch([b.image for b in batch], [b.face for b in batch])  # type: ignore[misc]
         return [(b.index, p) for b, p in zip(batch, preds, strict=False)]
@@ -251,13 +285,14 @@ def _run_batch(
             b = batch[0]
             try:
                 if can_prepare:
-                    p = predictor.run_prepared([b.prepared])[0]  # type: ignore[attr-defined]
+                    p = _run_prepared(predictor, [b.prepared], flags)[0]
                 else:
                     p = predictor.predict(b.image, b.face)  # type: ignore[arg-type]
                 return [(b.index, p)]
             except Exception as exc:
                 return [(b.index, SampleFailure(b.index, f"{name(b.index)}: {exc}"))]
         out: list[tuple[int, Prediction | SampleFailure]] = []
-        for b in batch:
-            out.extend(_run_batch(predictor, [b], can_prepare, name))
+        for k, b in enumerate(batch):
+            one = None if flags is None else [flags[k]]
+            out.extend(_run_batch(predictor, [b], can_prepare, name, one))
         return out

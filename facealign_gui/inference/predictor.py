@@ -2,7 +2,9 @@
 
 pre-process (crop rule, colour, pixel scale, mean/std, layout) -> shared onnxruntime
 session -> family decoder -> inverse crop transform -> `Prediction` in image pixels, with
-the heatmaps (float16) and the heatmap->image matrix for display.
+the heatmap->image matrix and, for the faces whose heatmaps are kept (``keep_heatmaps``:
+the window's shown sample), the heatmaps as float16. ``eval``/``predict`` keep none, so no
+face pays for a copy that is thrown away.
 
 Work is split in two steps so a pipeline can overlap them: `prepare` (CPU, per image,
 thread-safe, done by producer threads) and `run_prepared` (one batched session run and the
@@ -12,6 +14,7 @@ decode). `predict` / `predict_batch` do both.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -38,6 +41,16 @@ def _compose(outer: np.ndarray, inner: np.ndarray) -> np.ndarray:
 
 def _invert(m: np.ndarray) -> np.ndarray:
     return np.linalg.inv(np.vstack([m, [0.0, 0.0, 1.0]]))[:2]
+
+
+def _flags(keep: bool | Sequence[bool], n: int) -> list[bool]:
+    """``keep_heatmaps`` as one bool per item."""
+    if isinstance(keep, bool | np.bool_):
+        return [bool(keep)] * n
+    flags = [bool(k) for k in keep]
+    if len(flags) != n:
+        raise ValueError(f"keep_heatmaps has {len(flags)} flags for {n} faces")
+    return flags
 
 
 class CardPredictor:
@@ -119,10 +132,17 @@ class CardPredictor:
         prep.seconds = time.perf_counter() - t0
         return prep
 
-    def run_prepared(self, items: list[Prepared]) -> list[Prediction]:
-        """One batched session run + decode for faces from `prepare`."""
+    def run_prepared(
+        self, items: list[Prepared], *, keep_heatmaps: bool | Sequence[bool] = True
+    ) -> list[Prediction]:
+        """One batched session run + decode for faces from `prepare`.
+
+        ``keep_heatmaps``: one flag for the batch, or one per item; a face whose flag is
+        False gets ``heatmaps=None`` (no float16 copy).
+        """
         if not items:
             return []
+        keep = _flags(keep_heatmaps, len(items))
         t0 = time.perf_counter()
         batch = np.stack([p.tensor for p in items])
         outs = self.session.run(batch)
@@ -130,16 +150,16 @@ class CardPredictor:
             self.card, self.roles, {n: tuple(outs[n].shape) for n in self.roles.values()}
         )
         if self.card.family == "hrnet":
-            preds = self._decode_hrnet(items, outs)
+            preds = self._decode_hrnet(items, outs, keep)
         else:
-            preds = self._decode_generic(items, outs)
+            preds = self._decode_generic(items, outs, keep)
         share = (time.perf_counter() - t0) / len(items)
         for p, item in zip(preds, items, strict=False):
             p.seconds = item.seconds + share
         return preds
 
     def _decode_generic(
-        self, items: list[Prepared], outs: dict[str, np.ndarray]
+        self, items: list[Prepared], outs: dict[str, np.ndarray], keep: list[bool]
     ) -> list[Prediction]:
         dec = decode_batch(self.card, self.roles, outs)
         preds = []
@@ -148,7 +168,7 @@ class CardPredictor:
             pts = dec.points[i] @ crop_to_image[:, :2].T + crop_to_image[:, 2]
             hm = hm_m = None
             if dec.heatmaps is not None and dec.heatmap_to_crop is not None:
-                hm = dec.heatmaps[i].astype(np.float16)
+                hm = dec.heatmaps[i].astype(np.float16) if keep[i] else None
                 hm_m = _compose(crop_to_image, dec.heatmap_to_crop)
             preds.append(
                 Prediction(
@@ -161,7 +181,9 @@ class CardPredictor:
             )
         return preds
 
-    def _decode_hrnet(self, items: list[Prepared], outs: dict[str, np.ndarray]) -> list[Prediction]:
+    def _decode_hrnet(
+        self, items: list[Prepared], outs: dict[str, np.ndarray], keep: list[bool]
+    ) -> list[Prediction]:
         from facealign_gui.core import geometry
         from facealign_gui.inference.decoders.hrnet import decode_hrnet
 
@@ -177,7 +199,7 @@ class CardPredictor:
                 Prediction(
                     points=np.asarray(pts[i], dtype=np.float64),
                     confidence=np.asarray(conf[i], dtype=np.float32),
-                    heatmaps=hm[i].astype(np.float16),
+                    heatmaps=hm[i].astype(np.float16) if keep[i] else None,
                     crop_to_image=geometry.invert_affine(m),
                     model_id=self.model_id,
                 )

@@ -4,6 +4,13 @@
 may be run from several threads) that knows the model's input/output signature, checks
 tensors against it with messages that name the file, and batches when the batch dimension
 is dynamic.
+
+How a session uses the CPU is a `SessionConfig`: intra-op threads and whether idle
+threads spin (busy-wait for the next parallel section). Spinning buys nothing when calls
+come one at a time with gaps between them (the live view, the window's on-demand
+predictions) and burns a core while waiting; `session_config(purpose)` gives the measured
+choice per kind of work (``benchmarks/bench_runtime.py``). Every ``threads=`` argument in
+the inference layer takes an int (threads, default spinning) or a `SessionConfig`.
 """
 
 from __future__ import annotations
@@ -11,7 +18,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -41,6 +48,73 @@ class TensorInfo:
         return len(self.shape)
 
 
+@dataclass(frozen=True)
+class SessionConfig:
+    """How an onnxruntime session uses the CPU.
+
+    threads : intra-op threads (None: onnxruntime's default, one per physical core).
+    spinning : idle intra-op threads busy-wait for work (onnxruntime's default, True).
+        Off, a session called now and then costs its own work only.
+    """
+
+    threads: int | None = None
+    spinning: bool = True
+
+    def __post_init__(self) -> None:
+        if self.threads is not None and int(self.threads) < 1:
+            raise ValueError(f"threads must be at least 1, got {self.threads}")
+
+
+Purpose = Literal["batch", "interactive", "live"]
+
+# Measured on 2 cores (benchmarks/bench_runtime.py, see docs/architecture.md):
+# batch: throughput runs (eval, predict, the window's dataset run) keep onnxruntime's
+#   defaults: every core, spinning (same faces/s, the run keeps the cores busy anyway).
+# interactive: one face on demand (the window's shown sample): same latency with spinning
+#   off, and no core burnt between requests.
+# live: one frame every ~33 ms: one thread, no spinning.
+_PURPOSES: dict[str, SessionConfig] = {
+    "batch": SessionConfig(None, True),
+    "interactive": SessionConfig(None, False),
+    "live": SessionConfig(1, False),
+}
+
+
+def session_config(purpose: Purpose = "batch", threads: int | None = None) -> SessionConfig:
+    """The session settings for a kind of work; ``threads`` (e.g. ``--threads``) overrides."""
+    try:
+        base = _PURPOSES[purpose]
+    except KeyError:
+        raise ValueError(f"purpose must be one of {sorted(_PURPOSES)}, got {purpose!r}") from None
+    return base if threads is None else SessionConfig(int(threads), base.spinning)
+
+
+ThreadsArg = int | SessionConfig | None
+
+
+def as_config(threads: ThreadsArg) -> SessionConfig:
+    """A ``threads=`` argument (None, an int or a `SessionConfig`) as a `SessionConfig`."""
+    if isinstance(threads, SessionConfig):
+        return threads
+    if threads is None or threads == 0:
+        return SessionConfig()
+    return SessionConfig(int(threads))
+
+
+def _options(config: SessionConfig) -> Any:
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    if config.threads:
+        opts.intra_op_num_threads = int(config.threads)
+    opts.inter_op_num_threads = 1
+    if not config.spinning:
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        opts.add_session_config_entry("session.inter_op.allow_spinning", "0")
+    opts.log_severity_level = 3
+    return opts
+
+
 def _info(arg: Any) -> TensorInfo:
     shape = tuple(d if isinstance(d, int) and d > 0 else None for d in (arg.shape or ()))
     return TensorInfo(arg.name, shape, _NP_TYPES.get(arg.type, np.float32))
@@ -57,15 +131,12 @@ def available_providers() -> list[str]:
 class ModelSession:
     """One onnxruntime session plus its signature. Thread-safe; share one per model."""
 
-    def __init__(self, path: Path, threads: int | None = None) -> None:
+    def __init__(self, path: Path, threads: ThreadsArg = None) -> None:
         import onnxruntime as ort
 
         self.path = path
-        opts = ort.SessionOptions()
-        if threads:
-            opts.intra_op_num_threads = int(threads)
-        opts.inter_op_num_threads = 1
-        opts.log_severity_level = 3
+        self.config = as_config(threads)
+        opts = _options(self.config)
         try:
             self.session = ort.InferenceSession(
                 str(path), sess_options=opts, providers=available_providers()
@@ -144,15 +215,16 @@ class ModelSession:
             raise InferenceError(f"{self.path}: onnxruntime failed: {msg[:300]}") from None
 
 
-_CACHE: dict[tuple[str, str, int | None], ModelSession] = {}
+_CACHE: dict[tuple[str, str, SessionConfig], ModelSession] = {}
 _LOCK = threading.Lock()
 
 
-def get_session(path: str | Path, *, sha256: str = "", threads: int | None = None) -> ModelSession:
+def get_session(path: str | Path, *, sha256: str = "", threads: ThreadsArg = None) -> ModelSession:
     """The shared session for ``path`` (created on first use).
 
-    The cache key is the resolved path, the file's checksum (so a replaced file gets a new
-    session) and the thread count.
+    ``threads``: an intra-op thread count or a `SessionConfig` (see `session_config`). The
+    cache key is the resolved path, the file's checksum (so a replaced file gets a new
+    session) and the `SessionConfig`.
     """
     path = Path(path)
     if not path.exists():
@@ -162,11 +234,12 @@ def get_session(path: str | Path, *, sha256: str = "", threads: int | None = Non
         from facealign_gui.inference.card import file_sha256
 
         sha256 = file_sha256(path)
-    key = (str(path.resolve()), sha256.lower(), threads)
+    config = as_config(threads)
+    key = (str(path.resolve()), sha256.lower(), config)
     with _LOCK:
         sess = _CACHE.get(key)
         if sess is None:
-            sess = ModelSession(path, threads=threads)
+            sess = ModelSession(path, threads=config)
             _CACHE[key] = sess
         return sess
 

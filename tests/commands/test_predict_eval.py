@@ -128,3 +128,25 @@ def test_predict_on_an_image_without_a_face_reports_the_failure(setup, capsys) -
     text = " ".join(r["problems"])
     assert "blank.png" in text and "no face found" in text
     assert "broken.jpg" in text and "cannot decode" in text
+
+
+@pytest.mark.parametrize("command", ["eval", "predict"])
+def test_threads_reach_the_run_and_no_heatmaps_are_kept(setup, capsys, monkeypatch, command):
+    from facealign_gui.inference import pipeline
+
+    real = pipeline.run_predictions
+    seen: list[dict] = []
+
+    def spy(*a, **kw):
+        seen.append(kw)
+        return real(*a, **kw)
+
+    monkeypatch.setattr(pipeline, "run_predictions", spy)
+    common = ["--model", str(setup["card"]), "--threads", "1", "--json", "--quiet"]
+    if command == "eval":
+        args = ["eval", *common, "--dataset", str(setup["csv"])]
+    else:
+        args = ["predict", *common, str(setup["csv"]), "-o", str(setup["dir"] / "p.csv")]
+    assert cli.main(args) == 0
+    capsys.readouterr()
+    assert [(kw["threads"], kw["keep_heatmaps"]) for kw in seen] == [(1, False)]

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from _pil_reference import resize_bilinear as reference_resize
 
-from facealign_gui.core import _pil_resize
+from facealign_gui.core._hrnet_official import bytescale, bytescale_levels, pil_resize
 from facealign_gui.core.geometry import (
     HRNET_SCALE_FACTOR,
     box_from_points,
@@ -111,40 +112,48 @@ def test_pil_bilinear_resize_matches_a_hand_worked_upscale() -> None:
     # x=0 uses pixel 0 only -> 0; x=1 weights (.75, .25) -> 63.75 -> 64 (fixed point rounds
     # half up); x=2 weights (.25, .75) -> 191.25 -> 191; x=3 pixel 1 only -> 255.
     row = np.array([[0, 255]], dtype=np.uint8)
-    assert _pil_resize.resize_bilinear(row, 4, 1).tolist() == [[0, 64, 191, 255]]
+    assert pil_resize(row, 4, 1).tolist() == [[0, 64, 191, 255]]
+    assert reference_resize(row, 4, 1).tolist() == [[0, 64, 191, 255]]
 
 
 def test_pil_bilinear_resize_averages_when_shrinking_by_two() -> None:
     # 4 -> 2: scale 2, support 2; output centre 1.0 covers pixels 0..2 with weights
     # (.75, .75, .25) / 1.75 -> (0*3 + 100*3 + 200*1) / 7 = 71.43 -> 71.
     row = np.array([[0, 100, 200, 40]], dtype=np.uint8)
-    assert _pil_resize.resize_bilinear(row, 2, 1)[0, 0] == 71
+    assert pil_resize(row, 2, 1)[0, 0] == 71
+    assert reference_resize(row, 2, 1)[0, 0] == 71
 
 
-def test_pil_bilinear_resize_matches_pillow_when_available() -> None:
-    # Sizes where every Pillow version runs the horizontal pass first (Pillow 13 may start
-    # with the vertical pass when the height shrinks much more than the width).
-    image_mod = pytest.importorskip("PIL.Image")
-    rng = np.random.default_rng(0)
-    for h, w, oh, ow in [(138, 137, 256, 256), (600, 500, 256, 256), (300, 400, 120, 77)]:
-        a = (rng.random((h, w, 3)) * 255).astype(np.uint8)
-        expected = np.asarray(image_mod.fromarray(a).resize((ow, oh), image_mod.BILINEAR))
-        assert np.array_equal(_pil_resize.resize_bilinear(a, ow, oh), expected)
-
-
-def test_pil_bilinear_resize_of_a_region_equals_that_part_of_the_full_resize() -> None:
-    a = (np.random.default_rng(1).random((301, 257, 3)) * 255).astype(np.uint8)
-    full = _pil_resize.resize_bilinear(a, 97, 131)
-    region = (10, 20, 60, 90)
-    x0, y0, x1, y1 = _pil_resize.source_window((257, 301), (97, 131), region)
-    part = _pil_resize.resize_bilinear(a[y0:y1, x0:x1], 97, 131, region, (x0, y0, 257, 301))
-    assert np.array_equal(part, full[20:90, 10:60])
+@pytest.mark.parametrize(
+    "h, w, oh, ow",
+    [
+        (138, 137, 256, 256),  # the official crop's final resize
+        (600, 500, 256, 256),
+        (300, 400, 120, 77),
+        (1325, 458, 521, 180),  # HRNet's pre-shrink of a tall image (Pillow 13: vertical first)
+        (1461, 320, 503, 110),
+    ],
+)
+def test_pillow_resize_runs_horizontal_first_like_the_authors_pillow(
+    h: int, w: int, oh: int, ow: int
+) -> None:
+    a = (np.random.default_rng(h).random((h, w, 3)) * 255).astype(np.uint8)
+    assert np.array_equal(pil_resize(a, ow, oh), reference_resize(a, ow, oh))
 
 
 def test_bytescale_stretches_min_to_0_and_max_to_255() -> None:
     # (20 - 10) * 255 / 20 = 127.5, + 0.5 -> 128
-    out = _pil_resize.bytescale(np.array([10.0, 20.0, 30.0], dtype=np.float32))
+    out = bytescale(np.array([10.0, 20.0, 30.0], dtype=np.float32))
     assert out.tolist() == [0, 128, 255]
+
+
+def test_bytescale_of_integer_pixels_by_table_equals_the_float_computation() -> None:
+    img = np.random.default_rng(2).integers(7, 201, size=(40, 30, 3)).astype(np.uint8)
+    expected = bytescale(img.astype(np.float32))
+    assert np.array_equal(bytescale_levels(img), expected)
+    full = img.copy()
+    full[0, 0, 0], full[0, 0, 1] = 0, 255  # already 0..255: the stretch is the identity
+    assert bytescale_levels(full) is full
 
 
 def _blob_image(width: int, height: int, x: float, y: float, sigma: float) -> np.ndarray:
@@ -177,6 +186,50 @@ def test_crop_matrix_says_where_image_content_lands_in_the_crop(
     assert crop.shape == (256, 256, 3)
     expected = transform_points(np.array(blob), m)
     assert np.allclose(_centroid(crop), expected, atol=0.35)
+
+
+def _imresize_reference(arr: np.ndarray, width: int, height: int) -> np.ndarray:
+    # scipy.misc.imresize of a float32 array: bytescale over the whole array, then Pillow
+    return reference_resize(bytescale(arr.astype(np.float32)), width, height)
+
+
+def _hrnet_crop_reference(img: np.ndarray, center: np.ndarray, scale: float) -> np.ndarray:
+    """HRNet's test-time ``crop`` pixels: float32 canvas, imresize in float, numpy Pillow."""
+    from facealign_gui.core._hrnet_official import official_layout
+
+    ht, wd = img.shape[:2]
+    lay = official_layout(center, scale, (256, 256), (wd, ht))
+    src = img.astype(np.float32)
+    if lay["shrink"] is not None:
+        new_wd, new_ht = lay["shrink"][:2]
+        src = _imresize_reference(src, new_wd, new_ht).astype(np.float32)
+    ul, br = lay["ul"], lay["br"]
+    canvas = np.zeros((br[1] - ul[1], br[0] - ul[0], 3), np.float32)
+    rows, cols = src.shape[:2]
+    nx = max(0, -ul[0]), min(br[0], cols) - ul[0]
+    ny = max(0, -ul[1]), min(br[1], rows) - ul[1]
+    ox = max(0, ul[0]), min(cols, br[0])
+    oy = max(0, ul[1]), min(rows, br[1])
+    canvas[ny[0] : ny[1], nx[0] : nx[1]] = src[oy[0] : oy[1], ox[0] : ox[1]]
+    return _imresize_reference(canvas, 256, 256)
+
+
+@pytest.mark.parametrize(
+    ("size", "center", "scale"),
+    [
+        ((500, 300), (364.5, 112.0), 0.6875),  # inside the image
+        ((300, 260), (40.0, 230.0), 0.9),  # past the corner: zero padding
+        ((1400, 1100), (700.0, 560.0), 3.0),  # 600 px box: HRNet shrinks the image first
+        ((460, 1330), (230.0, 700.0), 3.2),  # a tall image shrunk (Pillow 13: vertical first)
+    ],
+)
+def test_official_crop_pixels_equal_hrnets_float_canvas_and_imresize(
+    size: tuple, center: tuple, scale: float
+) -> None:
+    rng = np.random.default_rng(int(scale * 100))
+    img = rng.integers(12, 230, size=(size[1], size[0], 3)).astype(np.uint8)  # not 0..255
+    crop, _ = crop_image(img, np.array(center), scale, (256, 256), mode="official")
+    assert np.array_equal(crop, _hrnet_crop_reference(img, np.array(center), scale))
 
 
 def test_official_crop_matrix_needs_the_image_size_when_hrnet_shrinks_first() -> None:

@@ -160,3 +160,48 @@ def test_batches_shrink_when_a_runtime_call_is_slow(tmp_path: Path) -> None:
     sizes.clear()
     out = list(run_predictions(Slow(), ds, batch_size=4, max_batch_seconds=float("inf")))  # type: ignore[arg-type]
     assert sizes == [4, 4, 1]
+
+
+def test_the_default_detector_gets_the_thread_settings(tmp_path: Path, predictor, monkeypatch):
+    from facealign_gui.inference import detect
+    from facealign_gui.inference.runtime import SessionConfig
+
+    seen: list[object] = []
+
+    def fake_detect(image, *, max_faces=None, threads=None, **_kw):
+        seen.append(threads)
+        return [FaceRegion(box=(0.0, 0.0, 20.0, 20.0))]
+
+    monkeypatch.setattr(detect, "detect_faces", fake_detect)
+    cv2.imwrite(str(tmp_path / "a.png"), np.zeros((40, 40, 3), np.uint8))
+    live = SessionConfig(1, False)
+    list(run_predictions(predictor, [tmp_path / "a.png"], threads=live))
+    assert seen == [live]
+    # without threads=, the detector runs like the predictor's own session
+    list(run_predictions(predictor, [tmp_path / "a.png"]))
+    assert seen[1] == predictor.session.config
+
+
+def test_heatmaps_are_kept_only_for_the_samples_asked_for(tmp_path: Path) -> None:
+    from _inference_models import gaussian_maps
+
+    clear_sessions()
+    hm = gaussian_maps(np.array([[4, 4]]), (8, 8))
+    constant_model(tmp_path / "hr.onnx", {"hm": hm}, ("N", 3, 32, 32))
+    card_for(
+        tmp_path / "hr.toml",
+        tmp_path / "hr.onnx",
+        "hrnet",
+        1,
+        size=(32, 32),
+        crop=CropSpec(rule="hrnet_center_scale"),
+    )
+    pred = load_predictor(tmp_path / "hr.toml", mode="precise")
+    ds = _dataset(tmp_path, 5)
+    kept = dict(run_predictions(pred, ds, batch_size=2, keep_heatmaps=lambda i: i in (1, 4)))
+    assert [kept[i].heatmaps is not None for i in range(5)] == [False, True, False, False, True]
+    assert kept[1].heatmaps.dtype == np.float16
+    none = dict(run_predictions(pred, ds, batch_size=3, keep_heatmaps=False))
+    assert all(r.heatmaps is None for r in none.values())
+    # the points do not depend on it
+    assert all(np.array_equal(none[i].points, kept[i].points) for i in range(5))

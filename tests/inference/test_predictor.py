@@ -263,3 +263,31 @@ def test_to_tensor_applies_colour_scale_mean_std_and_layout(colour: str, layout:
     x = to_tensor(crop, card)
     assert x.dtype == np.float32 and x.flags.c_contiguous
     assert x == pytest.approx(ref, abs=1e-5)
+
+
+def test_heatmaps_are_copied_to_float16_only_for_the_faces_that_keep_them(tmp_path: Path) -> None:
+    hm = gaussian_maps(np.array([[16, 16]]), (64, 64))
+    constant_model(tmp_path / "hr.onnx", {"hm": hm}, ("N", 3, 256, 256))
+    crop = CropSpec(rule="hrnet_center_scale", scale_factor=1.25)
+    card_for(tmp_path / "hr.toml", tmp_path / "hr.onnx", "hrnet", 1, size=(256, 256), crop=crop)
+    pred = load_predictor(tmp_path / "hr.toml", mode="precise")
+    face = FaceRegion(center=(200.0, 200.0), scale=1.0)
+    items = [pred.prepare(np.zeros((400, 400, 3), np.uint8), face) for _ in range(3)]
+    out = pred.run_prepared(items, keep_heatmaps=[True, False, True])
+    assert [p.heatmaps is not None for p in out] == [True, False, True]
+    assert out[1].crop_to_image is not None  # the matrix stays: it is 6 numbers
+    assert np.array_equal(out[0].points, out[1].points)
+    assert all(p.heatmaps is None for p in pred.run_prepared(items, keep_heatmaps=False))
+    with pytest.raises(ValueError, match="2 flags for 3 faces"):
+        pred.run_prepared(items, keep_heatmaps=[True, False])
+
+
+def test_generic_heatmap_decoders_keep_heatmaps_only_when_asked(tmp_path: Path) -> None:
+    hm = gaussian_maps(np.array([[4, 4], [9, 3]]), (16, 16))
+    constant_model(tmp_path / "hg.onnx", {"heatmaps": hm}, ("N", 3, 64, 64))
+    card_for(tmp_path / "hg.toml", tmp_path / "hg.onnx", "heatmap", 2, size=(64, 64))
+    pred = load_predictor(tmp_path / "hg.toml", mode="precise")
+    item = pred.prepare(GRAY, FaceRegion(box=(20.0, 20.0, 100.0, 100.0)))
+    kept, dropped = pred.run_prepared([item, item], keep_heatmaps=[True, False])
+    assert kept.heatmaps is not None and kept.heatmaps.dtype == np.float16
+    assert dropped.heatmaps is None and np.array_equal(kept.points, dropped.points)

@@ -90,7 +90,9 @@ def test_every_sub_command_and_onnxruntime_are_hidden_imports(spec) -> None:
 def test_torch_is_kept_out_and_qt_is_not_excluded(spec) -> None:
     excludes = set(spec["Analysis"]["excludes"])
     assert {"torch", "onnx"} <= excludes
-    assert not any(e.startswith(("PySide6", "onnxruntime.capi", "cv2", "numpy")) for e in excludes)
+    assert not any(
+        e.startswith(("PySide6", "onnxruntime.capi", "cv2", "numpy", "PIL")) for e in excludes
+    )
 
 
 def test_the_build_is_one_folder_named_like_the_console_script(spec) -> None:
