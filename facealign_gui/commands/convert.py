@@ -49,7 +49,9 @@ def run(args: argparse.Namespace) -> int:
     except DatasetError as e:
         lines = [str(p) for p in e.problems]
         if any("output format" in line for line in lines):
-            lines.append("name the output format with --to (hrnet_csv, wflw_list, pts, kaggle_csv)")
+            from facealign_gui.datasets.formats import names_text
+
+            lines.append(f"name the output format with --to ({names_text(writable=True)})")
         return fail(f"cannot write {args.output}", lines, args.json)
     except OSError as e:
         return fail(f"cannot write {args.output}: {e.strerror}", None, args.json)

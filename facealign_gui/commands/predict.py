@@ -79,7 +79,9 @@ def run(args: argparse.Namespace) -> int:
     try:  # a wrong output name fails now, not after the whole run
         output_format(Dataset("predictions", None, Path(), []), args.output, args.format)
     except DatasetError as e:
-        hint = "name the format with --format (hrnet_csv, wflw_list, pts, kaggle_csv)"
+        from facealign_gui.datasets.formats import names_text
+
+        hint = f"name the format with --format ({names_text(writable=True)})"
         return fail(f"cannot write {args.output}: {_problem_text(e)}; {hint}", None, args.json)
     if (
         Path(args.output).exists()

@@ -99,7 +99,7 @@ def test_predict_without_model_uses_the_embedded_default(shared_dir: Path, tmp_p
 
 def test_a_wrong_output_name_fails_before_the_run_and_names_the_real_flag(setup, capsys):
     code, r = _predict(
-        ["--model", str(setup["card"]), str(setup["csv"]), "-o", str(setup["dir"] / "p.json")],
+        ["--model", str(setup["card"]), str(setup["csv"]), "-o", str(setup["dir"] / "p.xyz")],
         capsys,
     )
     assert code == 2 and "--format" in r["error"] and "--to" not in r["error"]
