@@ -88,3 +88,18 @@ def print_missing(missing: list[dict], limit: int = 20) -> None:
         print(f"  {m['reason'] or m['image']}", file=sys.stderr)
     if len(missing) > limit:
         print(f"  ... and {len(missing) - limit} more", file=sys.stderr)
+
+
+def nothing_usable(ds: object, path: object) -> tuple[str, list[str]] | None:
+    """Why a dataset that loaded holds no face at all (every row skipped), or None.
+
+    A command then stops with this message and the problems, instead of writing or scoring
+    nothing and exiting 0.
+    """
+    if len(ds) > 0:  # type: ignore[arg-type]
+        return None
+    skipped = int(getattr(ds, "skipped", 0))
+    problems = [str(p) for p in getattr(ds, "problems", [])]
+    if skipped:
+        return f"{path}: every one of its {skipped} rows was skipped; nothing to use", problems
+    return f"{path}: holds no faces", problems

@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 
-from facealign_gui.commands._dataset_cli import emit_json, fail, print_problems
+from facealign_gui.commands._dataset_cli import emit_json, fail, nothing_usable, print_problems
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -41,6 +41,9 @@ def run(args: argparse.Namespace) -> int:
         ds = open_dataset(args.input, format=args.format, check_images=False)
     except DatasetError as e:
         return fail(f"cannot read {args.input}", [str(p) for p in e.problems], args.json)
+    empty = nothing_usable(ds, args.input)
+    if empty:
+        return fail(empty[0], empty[1], args.json, 1)
     problems = [str(p) for p in ds.problems]
     if args.strict and problems:
         return fail(f"{args.input} has {len(problems)} problems (--strict)", problems, args.json, 1)

@@ -14,6 +14,7 @@ from facealign_gui.commands._dataset_cli import (
     SCORING_NOTE,
     emit_json,
     fail,
+    nothing_usable,
     print_missing,
     print_summary_table,
 )
@@ -66,6 +67,9 @@ def run(args: argparse.Namespace) -> int:
         ds = open_dataset(args.dataset, format=args.format)
     except DatasetError as e:
         return fail(f"cannot read {args.dataset}", [str(p) for p in e.problems], args.json)
+    empty = nothing_usable(ds, args.dataset)
+    if empty:
+        return fail(empty[0], empty[1], args.json, 1)
     if ds.points is None or ds.num_points is None:
         return fail(f"{args.dataset} has no ground-truth landmarks to score", None, args.json)
     if args.model is None:

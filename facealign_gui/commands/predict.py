@@ -15,7 +15,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from facealign_gui.commands._dataset_cli import emit_json, fail
+from facealign_gui.commands._dataset_cli import emit_json, fail, nothing_usable
 from facealign_gui.commands._model_cli import (
     DEFAULT_MODEL,
     Progress,
@@ -64,6 +64,9 @@ def run(args: argparse.Namespace) -> int:
             ds = open_dataset(p)
         except DatasetError as e:
             return fail(f"cannot read {p}", [str(x) for x in e.problems], args.json)
+        empty = nothing_usable(ds, p)
+        if empty:
+            return fail(empty[0], empty[1], args.json, 1)
         problems += [str(x) for x in ds.problems]
         sources.append(ds)
     if loose:

@@ -9,6 +9,7 @@ from facealign_gui.commands._dataset_cli import (
     SCORING_NOTE,
     emit_json,
     fail,
+    nothing_usable,
     print_missing,
     print_problems,
     print_summary_table,
@@ -56,6 +57,10 @@ def run(args: argparse.Namespace) -> int:
         except DatasetError as e:
             return fail(f"cannot read {path}", [str(p) for p in e.problems], args.json)
     gt, pred = loaded
+    for ds, path in ((gt, args.gt), (pred, args.pred)):
+        empty = nothing_usable(ds, path)
+        if empty:
+            return fail(empty[0], empty[1], args.json, 1)
     if gt.points is None or pred.points is None:
         which = args.gt if gt.points is None else args.pred
         return fail(f"{which} has no landmarks to score", None, args.json)
