@@ -5,8 +5,10 @@ Two threads, one slot between them:
 - `CaptureThread` reads the camera or video file at the source's own pace (a video file is
   paced to its frame rate) and *puts* each frame into a `LatestFrameSlot`, replacing the
   frame that was waiting. It never waits for the model.
-- `InferenceThread` *takes* the newest frame, runs face detection + landmarks, and emits a
-  `LiveFrame` by signal.
+- `InferenceThread` *takes* the newest frame, gets landmarks through a
+  `inference.tracking.FaceTracker` (the detector runs when no face is tracked and every
+  ``REDETECT_EVERY`` frames; between, each face's region comes from its last landmarks, as
+  MediaPipe's graph does), and emits a `LiveFrame` by signal.
 
 When the model is slower than the source the frames in between are dropped (counted in
 `LatestFrameSlot.dropped`), never queued: what the view shows lags the source by at most one
@@ -26,6 +28,7 @@ from PySide6.QtCore import QThread, Signal
 
 from facealign_gui.app import errors
 from facealign_gui.core.annotation import Prediction
+from facealign_gui.inference.tracking import REDETECT_EVERY, FaceTracker
 from facealign_gui.inference.types import FaceRegion, Predictor
 
 Detector = Callable[[np.ndarray], list[FaceRegion]]
@@ -208,22 +211,21 @@ class CaptureThread(QThread):
 
 
 def _default_detector() -> Detector:
-    try:
-        from facealign_gui.inference.detect import detect_faces
-    except ImportError:
-        return _whole_frame
-    return detect_faces  # type: ignore[return-value]
+    """The face detector on one thread with spinning off: a frame every ~33 ms needs no more
+    (`runtime.session_config("live")`, measured in benchmarks/bench_live.py)."""
+    import functools
 
+    from facealign_gui.inference.detect import detect_faces
+    from facealign_gui.inference.runtime import session_config
 
-def _whole_frame(image: np.ndarray) -> list[FaceRegion]:
-    h, w = image.shape[:2]
-    return [FaceRegion(box=(0.0, 0.0, float(w - 1), float(h - 1)))]
+    return functools.partial(detect_faces, threads=session_config("live"))  # type: ignore[arg-type]
 
 
 def _default_predictor() -> Predictor:
     from facealign_gui.inference.registry import load_predictor
+    from facealign_gui.inference.runtime import session_config
 
-    return load_predictor(DEFAULT_MODEL)
+    return load_predictor(DEFAULT_MODEL, threads=session_config("live"))  # type: ignore[arg-type]
 
 
 def warped_heatmap(pred: Prediction, shape: tuple[int, ...]) -> tuple[np.ndarray, int, int] | None:
@@ -258,6 +260,8 @@ class InferenceThread(QThread):
         self.detector = detector
         self.source_fps = source_fps or (lambda: 0.0)
         self.heatmaps = False
+        self.redetect_every = REDETECT_EVERY
+        self.tracker: FaceTracker | None = None
         self.meter = RateMeter()
         self.processed_indices: list[int] = []
         self._stop = threading.Event()
@@ -290,6 +294,9 @@ class InferenceThread(QThread):
         if not self._load():
             return
         assert self.predictor is not None and self.detector is not None
+        self.tracker = FaceTracker(
+            self.detector, self.predictor, redetect_every=self.redetect_every
+        )
         while not self._stop.is_set():
             item = self.slot.take(0.05)
             if item is None:
@@ -298,8 +305,8 @@ class InferenceThread(QThread):
                 continue
             t0 = time.monotonic()
             try:
-                faces = list(self.detector(item.image))
-                preds = [self.predictor.predict(item.image, f) for f in faces]
+                step = self.tracker.step(item.image)
+                faces, preds = step.faces, step.predictions
             except Exception as exc:
                 self.failed.emit(
                     errors.UserError(
