@@ -51,6 +51,8 @@ from facealign_gui.inference.card import (
     load_card,
     save_card,
 )
+from facealign_gui.inference.families import get_family
+from facealign_gui.inference.families.pipnet import MEANFACE as PIPNET_MEANFACE
 from facealign_gui.inference.propose import Proposal, propose_card
 
 if TYPE_CHECKING:
@@ -99,7 +101,7 @@ HINTS = {
     "inter-ocular normaliser.",
     "input": "The network sees (pixel × scale − mean) / std, channels in this order.",
     "crop": "Which square around the face becomes the network input.",
-    "meanface": "PIPNet needs the mean face of its training set (data/<dataset>/meanface.txt).",
+    "meanface": f"PIPNet needs {PIPNET_MEANFACE.help}.",
     "coords": "normalised: [0, 1] of the crop; pixels: pixels of the crop.",
     "heatmap_decoder": "How a heatmap peak is refined below one pixel.",
 }
@@ -120,10 +122,9 @@ def hint_text(topic: str, propose_text: str, template: ModelCard | None) -> str:
 
 
 def required_missing(card: ModelCard) -> list[str]:
-    """What the decoder cannot run without (the window may not load the card as it is)."""
-    if card.family == "pipnet" and not card.decoder.meanface:
-        return ["decoder.meanface"]
-    return []
+    """What the decoder cannot run without (the window may not load the card as it is):
+    the family's declared required fields the card leaves empty."""
+    return [f.key for f in get_family(card.family).missing(card)]
 
 
 @cache

@@ -221,7 +221,7 @@ def _whole_frame(image: np.ndarray) -> list[FaceRegion]:
 
 
 def _default_predictor() -> Predictor:
-    from facealign_gui.inference.registry import load_predictor
+    from facealign_gui.inference.loader import load_predictor
 
     return load_predictor(DEFAULT_MODEL)
 

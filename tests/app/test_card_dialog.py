@@ -14,7 +14,7 @@ from facealign_gui.app import card_dialog
 from facealign_gui.app.card_dialog import NO_SCHEME, CardDialog, analyse
 from facealign_gui.app.main_window import MainWindow
 from facealign_gui.inference.card import load_card
-from facealign_gui.inference.registry import load_predictor
+from facealign_gui.inference.loader import load_predictor
 from facealign_gui.inference.types import FaceRegion
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)  # torchvision's ImageNet normalisation, used by HRNet

@@ -13,8 +13,8 @@ import pytest
 from _inference_models import card_for, constant_model
 
 from facealign_gui.inference.card import CropSpec, DecoderSpec, load_card
+from facealign_gui.inference.loader import load_predictor
 from facealign_gui.inference.model_files import MAX_MEANFACE_BYTES, MAX_ONNX_BYTES
-from facealign_gui.inference.registry import load_predictor
 from facealign_gui.inference.runtime import clear_sessions
 from facealign_gui.inference.types import InferenceError
 
