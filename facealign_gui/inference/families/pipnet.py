@@ -63,22 +63,31 @@ def propose(g: Graph) -> Guess | None:
     )
 
 
+class _PointCount(InferenceError):
+    """The mean face has another number of points than the card (``args[0]``)."""
+
+
 @lru_cache(maxsize=16)
-def _tables(meanface_path: str, num_nb: int) -> NeighbourTables:
+def _tables(meanface_path: str, num_nb: int, num_points: int) -> NeighbourTables:
     from facealign_gui.inference.decoders.pipnet import load_meanface, neighbour_tables
 
-    return neighbour_tables(load_meanface(meanface_path), num_nb)
+    meanface = load_meanface(meanface_path)
+    if meanface.shape[0] != num_points:  # before the tables: their cost grows with K squared
+        raise _PointCount(int(meanface.shape[0]))
+    return neighbour_tables(meanface, num_nb)
 
 
 def tables_for(card: ModelCard) -> NeighbourTables:
     """The card's neighbour tables (cached per mean-face file); checks the point count."""
-    tables = _tables(str(card.resolve(card.decoder.meanface)), card.decoder.num_nb)
-    if tables.num_points != card.num_points:
-        raise InferenceError(
-            f"{card.where}: mean face {card.decoder.meanface} has {tables.num_points} points, "
-            f"the card says {card.num_points}"
+    try:
+        return _tables(
+            str(card.resolve(card.decoder.meanface)), card.decoder.num_nb, card.num_points
         )
-    return tables
+    except _PointCount as exc:
+        raise InferenceError(
+            f"{card.where}: mean face {card.decoder.meanface} has {exc.args[0]} points, the "
+            f"card says {card.num_points}"
+        ) from None
 
 
 def decode(
