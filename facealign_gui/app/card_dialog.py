@@ -43,7 +43,6 @@ from facealign_gui.core.schemes import SCHEMES
 from facealign_gui.inference.card import (
     BOX_SOURCES,
     CROP_RULES,
-    FAMILIES,
     CardError,
     ModelCard,
     card_from_dict,
@@ -51,6 +50,7 @@ from facealign_gui.inference.card import (
     load_card,
     save_card,
 )
+from facealign_gui.inference.families import FAMILIES as FAMILY_DECLARATIONS
 from facealign_gui.inference.families import get_family
 from facealign_gui.inference.families.pipnet import MEANFACE as PIPNET_MEANFACE
 from facealign_gui.inference.propose import Proposal, propose_card
@@ -292,7 +292,7 @@ class CardDialog(QDialog):
         t, c = self.topics, self.proposed
         if "family" in t:
             fam = QComboBox()
-            fam.addItems([f for f in FAMILIES if f != "mediapipe"])
+            fam.addItems([n for n, f in FAMILY_DECLARATIONS.items() if f.predictor == "card"])
             fam.setCurrentText(c.family)
             fam.currentTextChanged.connect(self._apply_defaults)
             self._row(form, "Family:", fam, "family", "family")
