@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
 from facealign_gui.core.schemes import SCHEMES
 from facealign_gui.inference.card import (
     BOX_SOURCES,
+    CLIP_RULES,
     CROP_RULES,
     CardError,
     ModelCard,
@@ -486,9 +487,11 @@ class CardDialog(QDialog):
             pad = _floats(f["crop.pad"].text())
             if len(pad) != 4:
                 raise ValueError("box pad needs 4 numbers (left, top, right, bottom)")
+            rule = f["crop.rule"].currentText()
             c.crop = replace(
                 self._crop_base,
-                rule=f["crop.rule"].currentText(),
+                rule=rule,
+                clip=self._crop_base.clip and rule in CLIP_RULES,  # only rules with a box
                 scale_factor=f["crop.scale_factor"].value(),
                 enlarge=f["crop.enlarge"].value(),
                 pad=pad,  # type: ignore[arg-type]
