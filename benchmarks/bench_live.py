@@ -113,7 +113,7 @@ def main() -> int:
     import functools
 
     from facealign_gui.inference.detect import detect_faces
-    from facealign_gui.inference.registry import load_predictor
+    from facealign_gui.inference.loader import load_predictor
     from facealign_gui.inference.runtime import session_config
     from facealign_gui.inference.tracking import REDETECT_EVERY
 

@@ -42,8 +42,8 @@ from PySide6.QtWidgets import (
 from facealign_gui.core.schemes import SCHEMES
 from facealign_gui.inference.card import (
     BOX_SOURCES,
+    CLIP_RULES,
     CROP_RULES,
-    FAMILIES,
     CardError,
     ModelCard,
     card_from_dict,
@@ -51,6 +51,9 @@ from facealign_gui.inference.card import (
     load_card,
     save_card,
 )
+from facealign_gui.inference.families import FAMILIES as FAMILY_DECLARATIONS
+from facealign_gui.inference.families import get_family
+from facealign_gui.inference.families.pipnet import MEANFACE as PIPNET_MEANFACE
 from facealign_gui.inference.propose import Proposal, propose_card
 
 if TYPE_CHECKING:
@@ -99,7 +102,7 @@ HINTS = {
     "inter-ocular normaliser.",
     "input": "The network sees (pixel × scale − mean) / std, channels in this order.",
     "crop": "Which square around the face becomes the network input.",
-    "meanface": "PIPNet needs the mean face of its training set (data/<dataset>/meanface.txt).",
+    "meanface": f"PIPNet needs {PIPNET_MEANFACE.help}.",
     "coords": "normalised: [0, 1] of the crop; pixels: pixels of the crop.",
     "heatmap_decoder": "How a heatmap peak is refined below one pixel.",
 }
@@ -120,10 +123,9 @@ def hint_text(topic: str, propose_text: str, template: ModelCard | None) -> str:
 
 
 def required_missing(card: ModelCard) -> list[str]:
-    """What the decoder cannot run without (the window may not load the card as it is)."""
-    if card.family == "pipnet" and not card.decoder.meanface:
-        return ["decoder.meanface"]
-    return []
+    """What the decoder cannot run without (the window may not load the card as it is):
+    the family's declared required fields the card leaves empty."""
+    return [f.key for f in get_family(card.family).missing(card)]
 
 
 @cache
@@ -291,7 +293,7 @@ class CardDialog(QDialog):
         t, c = self.topics, self.proposed
         if "family" in t:
             fam = QComboBox()
-            fam.addItems([f for f in FAMILIES if f != "mediapipe"])
+            fam.addItems([n for n, f in FAMILY_DECLARATIONS.items() if f.predictor == "card"])
             fam.setCurrentText(c.family)
             fam.currentTextChanged.connect(self._apply_defaults)
             self._row(form, "Family:", fam, "family", "family")
@@ -485,9 +487,11 @@ class CardDialog(QDialog):
             pad = _floats(f["crop.pad"].text())
             if len(pad) != 4:
                 raise ValueError("box pad needs 4 numbers (left, top, right, bottom)")
+            rule = f["crop.rule"].currentText()
             c.crop = replace(
                 self._crop_base,
-                rule=f["crop.rule"].currentText(),
+                rule=rule,
+                clip=self._crop_base.clip and rule in CLIP_RULES,  # only rules with a box
                 scale_factor=f["crop.scale_factor"].value(),
                 enlarge=f["crop.enlarge"].value(),
                 pad=pad,  # type: ignore[arg-type]

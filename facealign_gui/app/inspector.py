@@ -91,7 +91,7 @@ class Inspector(QObject):
 
     def open_model(self, path: str | Path) -> None:
         """Load a model card or .onnx off the UI thread; `modelLoaded` follows."""
-        from facealign_gui.inference.registry import load_predictor
+        from facealign_gui.inference.loader import load_predictor
 
         path = str(path)
         self.message.emit(f"Loading model {path} …")
@@ -144,7 +144,7 @@ class Inspector(QObject):
             if not Path(path).exists() and Path(path).suffix.lower() in (".toml", ".onnx"):
                 return model_missing(path)
             try:
-                from facealign_gui.inference.registry import resolve_card
+                from facealign_gui.inference.loader import resolve_card
 
                 onnx = resolve_card(path).onnx_path
                 if not onnx.exists():

@@ -222,7 +222,7 @@ def _default_detector() -> Detector:
 
 
 def _default_predictor() -> Predictor:
-    from facealign_gui.inference.registry import load_predictor
+    from facealign_gui.inference.loader import load_predictor
     from facealign_gui.inference.runtime import session_config
 
     return load_predictor(DEFAULT_MODEL, threads=session_config("live"))  # type: ignore[arg-type]

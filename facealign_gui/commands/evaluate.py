@@ -55,8 +55,8 @@ def run(args: argparse.Namespace) -> int:
     from facealign_gui.core.schemes import get_scheme
     from facealign_gui.datasets.io import open_dataset
     from facealign_gui.datasets.model import DatasetError
+    from facealign_gui.inference.loader import load_predictor
     from facealign_gui.inference.pipeline import SampleFailure, run_predictions
-    from facealign_gui.inference.registry import load_predictor
     from facealign_gui.inference.types import InferenceError
 
     if not 0 < args.threshold <= 1:

@@ -46,8 +46,8 @@ def run(args: argparse.Namespace) -> int:
     from facealign_gui.commands._outputs import output_clash
     from facealign_gui.datasets.io import open_dataset, output_format, source_files, write_dataset
     from facealign_gui.datasets.model import Dataset, DatasetError
+    from facealign_gui.inference.loader import load_predictor
     from facealign_gui.inference.pipeline import SampleFailure, run_predictions
-    from facealign_gui.inference.registry import load_predictor
     from facealign_gui.inference.types import InferenceError
 
     sources: list[Dataset | list[Path]] = []

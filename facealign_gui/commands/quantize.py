@@ -38,8 +38,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from facealign_gui.datasets.model import DatasetError
+    from facealign_gui.inference.loader import resolve_card
     from facealign_gui.inference.quantize import quantize_card
-    from facealign_gui.inference.registry import resolve_card
     from facealign_gui.inference.types import InferenceError
 
     if args.dynamic:

@@ -30,6 +30,7 @@ class Dataset(Protocol):
     attributes: dict[str, np.ndarray]
     subsets: dict[str, Any]
 
+
 #: Attribute names a dataset may use for AFLW's per-sample box size.
 BOX_SIZE_ATTRIBUTES = ("box_size", "box_sizes")
 

@@ -30,6 +30,9 @@ from pathlib import Path
 from typing import Any
 
 from facealign_gui.fileio import atomic_write_text
+from facealign_gui.inference.decoders.heatmap import SUBPIXEL
+from facealign_gui.inference.families import FAMILIES as REGISTRY
+from facealign_gui.inference.families import FAMILY_NAMES, get_family
 from facealign_gui.inference.model_files import (
     MAX_CARD_BYTES,
     MAX_ONNX_BYTES,
@@ -41,7 +44,7 @@ from facealign_gui.inference.types import InferenceError
 
 log = logging.getLogger(__name__)
 
-FAMILIES = ("hrnet", "pipnet", "hih", "hourglass", "heatmap", "regression", "mediapipe")
+FAMILIES = FAMILY_NAMES  # declared in facealign_gui.inference.families
 CROP_RULES = ("hrnet_center_scale", "pipnet_box", "box", "mediapipe_roi", "full_image")
 CLIP_RULES = ("pipnet_box", "box")  # the rules that cut a box out of the image
 LAYOUTS = ("NCHW", "NHWC")
@@ -321,7 +324,7 @@ def _table(d: dict[str, Any], key: str, where: str) -> dict[str, Any]:
 
 def card_from_dict(d: dict[str, Any], where: str = "<card>", path: Path | None = None) -> ModelCard:
     """Validate a parsed TOML table and build a `ModelCard`."""
-    family = _choice(_get(d, "family", str, where, _REQUIRED), FAMILIES, where, "family")
+    family = _choice(_get(d, "family", str, where, _REQUIRED), tuple(REGISTRY), where, "family")
     num_points = _get(d, "num_points", int, where, _REQUIRED)
     if not 0 < num_points <= MAX_POINTS:
         raise CardError(
@@ -412,9 +415,7 @@ def card_from_dict(d: dict[str, Any], where: str = "<card>", path: Path | None =
     t = _table(d, "decoder", where)
     w = f"{where} [decoder]"
     card.decoder = DecoderSpec(
-        subpixel=_choice(
-            _get(t, "subpixel", str, w, "quarter"), ("none", "quarter", "quadratic"), w, "subpixel"
-        ),
+        subpixel=_choice(_get(t, "subpixel", str, w, "quarter"), SUBPIXEL, w, "subpixel"),
         heatmap_stride=_in_range(
             _get(t, "heatmap_stride", float, w, 0.0), w, "heatmap_stride", 0.0, 1024.0
         ),
@@ -426,8 +427,10 @@ def card_from_dict(d: dict[str, Any], where: str = "<card>", path: Path | None =
             _get(t, "coords", str, w, "normalised"), ("normalised", "pixels"), w, "coords"
         ),
     )
-    if family == "pipnet" and not card.decoder.meanface:
-        raise CardError(f"{w}: family 'pipnet' needs field 'meanface' (mean face file)")
+    for need in get_family(family).missing(card):
+        raise CardError(
+            f"{where} [{need.table}]: family {family!r} needs field '{need.name}' ({need.help})"
+        )
 
     t = _table(d, "provenance", where)
     w = f"{where} [provenance]"

@@ -20,12 +20,7 @@ import numpy as np
 
 from facealign_gui.core.annotation import Prediction
 from facealign_gui.inference.card import ModelCard
-from facealign_gui.inference.decoders.registry import (
-    check_output_shapes,
-    decode_batch,
-    output_roles,
-    pipnet_tables_for,
-)
+from facealign_gui.inference.families import check_output_shapes, get_family, output_roles
 from facealign_gui.inference.preprocess import Prepared, crop_face
 from facealign_gui.inference.runtime import get_session
 from facealign_gui.inference.types import FaceRegion, InferenceError
@@ -57,8 +52,9 @@ class CardPredictor:
     """A loaded model card (any family except ``mediapipe``). Thread-safe."""
 
     def __init__(self, card: ModelCard, *, threads: int | None = None, mode: str = "official"):
-        if card.family == "mediapipe":
-            raise InferenceError(f"{card.where}: use MediaPipePredictor for family 'mediapipe'")
+        family = get_family(card.family)
+        if family.predictor != "card":
+            raise InferenceError(f"{card.where}: use MediaPipePredictor for family {card.family!r}")
         if card.crop.rule == "mediapipe_roi":
             raise InferenceError(
                 f"{card.where}: crop rule 'mediapipe_roi' needs the MediaPipe "
@@ -76,8 +72,9 @@ class CardPredictor:
         self._check_signature()
         self.roles = output_roles(card, self.session.output_names)
         check_output_shapes(card, self.roles, {o.name: o.shape for o in self.session.outputs})
-        if card.family == "pipnet":
-            pipnet_tables_for(card)  # fail now, not on the first image
+        self.family = family
+        if family.check is not None:
+            family.check(card)  # fail now, not on the first image
 
     # -- checks ------------------------------------------------------------------------
     def _expected_input_shape(self) -> tuple[int, int, int]:
@@ -149,7 +146,7 @@ class CardPredictor:
         check_output_shapes(
             self.card, self.roles, {n: tuple(outs[n].shape) for n in self.roles.values()}
         )
-        if self.card.family == "hrnet":
+        if self.family.space == "image":  # HRNet: decoded through each face's centre/scale
             preds = self._decode_hrnet(items, outs, keep)
         else:
             preds = self._decode_generic(items, outs, keep)
@@ -161,7 +158,7 @@ class CardPredictor:
     def _decode_generic(
         self, items: list[Prepared], outs: dict[str, np.ndarray], keep: list[bool]
     ) -> list[Prediction]:
-        dec = decode_batch(self.card, self.roles, outs)
+        dec = self.family.decode(self.card, self.roles, outs, items, self.mode)
         preds = []
         for i, item in enumerate(items):
             crop_to_image = _invert(item.image_to_crop)
@@ -185,12 +182,9 @@ class CardPredictor:
         self, items: list[Prepared], outs: dict[str, np.ndarray], keep: list[bool]
     ) -> list[Prediction]:
         from facealign_gui.core import geometry
-        from facealign_gui.inference.decoders.hrnet import decode_hrnet
 
-        hm = np.asarray(outs[self.roles["heatmaps"]])
-        centers = np.stack([p.center for p in items])
-        scales = np.array([p.scale for p in items], dtype=np.float64)
-        pts, conf = decode_hrnet(hm, centers, scales, mode=self.mode)
+        dec = self.family.decode(self.card, self.roles, outs, items, self.mode)
+        hm, pts, conf = dec.heatmaps, dec.points, dec.confidence
         preds = []
         size = (hm.shape[3], hm.shape[2])
         for i, item in enumerate(items):

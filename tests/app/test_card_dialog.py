@@ -14,7 +14,7 @@ from facealign_gui.app import card_dialog
 from facealign_gui.app.card_dialog import NO_SCHEME, CardDialog, analyse
 from facealign_gui.app.main_window import MainWindow
 from facealign_gui.inference.card import load_card
-from facealign_gui.inference.registry import load_predictor
+from facealign_gui.inference.loader import load_predictor
 from facealign_gui.inference.types import FaceRegion
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)  # torchvision's ImageNet normalisation, used by HRNet
@@ -324,4 +324,22 @@ def test_the_dialog_warns_when_the_model_contradicts_the_open_dataset(
     assert not dlg.warning.isHidden()
     assert "33 points (no known scheme)" in dlg.warning.text()
     assert "98 points (wflw98)" in dlg.warning.text()
+    dlg.reject()
+
+
+def test_switching_a_pipnet_proposal_to_a_rule_without_a_box_drops_its_clip(
+    window: MainWindow, qtbot, tmp_path: Path
+) -> None:
+    onnx = pipnet_onnx(tmp_path / "pip19.onnx")
+    meanface = tmp_path / "meanface.txt"
+    meanface.write_text(" ".join(["0.5"] * 38) + "\n")
+    with qtbot.waitSignal(window.card_flow.dialogShown, timeout=10000) as blocker:
+        window.open_model(onnx, ask=False)
+    dlg = blocker.args[0]
+    dlg.fields["meanface"].setText(str(meanface))
+    dlg.fields["crop.rule"].setCurrentText("hrnet_center_scale")
+    card = dlg.card(tmp_path / "pip19.toml")  # the card validation refuses clip on this rule
+    assert card.crop.rule == "hrnet_center_scale" and not card.crop.clip
+    dlg.fields["crop.rule"].setCurrentText("box")
+    assert dlg.card(tmp_path / "pip19.toml").crop.clip  # a box rule keeps the proposal's clip
     dlg.reject()

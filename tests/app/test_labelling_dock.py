@@ -86,7 +86,7 @@ def _unlabelled_wflw(tmp_path: Path, n: int) -> Session:
 def test_predict_all_runs_in_the_background_and_orders_the_queue(qtbot, tmp_path: Path) -> None:
     from _gui_data import write_tiny_model
 
-    from facealign_gui.inference.registry import load_predictor
+    from facealign_gui.inference.loader import load_predictor
 
     s = _unlabelled_wflw(tmp_path, n=6)
     win = QMainWindow()
@@ -111,7 +111,7 @@ def test_predict_all_runs_in_the_background_and_orders_the_queue(qtbot, tmp_path
 def test_predict_all_can_be_cancelled(qtbot, tmp_path: Path) -> None:
     from _gui_data import write_tiny_model
 
-    from facealign_gui.inference.registry import load_predictor
+    from facealign_gui.inference.loader import load_predictor
 
     s = _unlabelled_wflw(tmp_path, n=40)
     win = QMainWindow()

@@ -19,8 +19,8 @@ from facealign_gui.app.main_window import MainWindow
 from facealign_gui.app.sample_table import COL_NME
 from facealign_gui.core.results import EvalResult
 from facealign_gui.datasets.io import open_dataset
+from facealign_gui.inference.loader import load_predictor
 from facealign_gui.inference.pipeline import run_predictions
-from facealign_gui.inference.registry import load_predictor
 
 
 @pytest.fixture

@@ -52,7 +52,7 @@ def test_predict_refuses_an_output_that_is_one_of_its_inputs(setup, capsys, over
 
 
 def test_predict_writes_the_good_faces_and_lists_the_ones_with_nan(setup, capsys, monkeypatch):
-    from facealign_gui.inference import registry
+    from facealign_gui.inference import loader as registry
 
     real = registry.load_predictor
 

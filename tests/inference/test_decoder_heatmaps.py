@@ -5,9 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from facealign_gui.inference.decoders.generic import decode_heatmaps
+from facealign_gui.inference.decoders.heatmap import decode_heatmaps
 from facealign_gui.inference.decoders.hih import decode_hih
-from facealign_gui.inference.decoders.hourglass import decode_hourglass
 from facealign_gui.inference.decoders.regression import decode_regression
 from facealign_gui.inference.types import InferenceError
 
@@ -43,7 +42,7 @@ def test_hourglass_takes_the_first_row_major_maximum() -> None:
     hm = np.zeros((1, 1, 96, 96), np.float32)
     hm[0, 0, 40, 70] = 2.0
     hm[0, 0, 50, 10] = 2.0  # same value, later row: not chosen
-    pts, conf = decode_hourglass(hm)
+    pts, conf = decode_heatmaps(hm, "none")  # the hourglass family's decoding
     assert pts[0, 0].tolist() == [70.0, 40.0] and conf[0, 0] == 2.0
 
 

@@ -16,6 +16,7 @@ from facealign_gui.core.metrics import nme_per_image, normalisers
 from facealign_gui.core.schemes import get_scheme
 from facealign_gui.inference.card import load_card
 from facealign_gui.inference.detect import MODELS_DIR, detect_faces
+from facealign_gui.inference.loader import load_predictor
 from facealign_gui.inference.mediapipe import (
     MediaPipePredictor,
     MeshPrediction,
@@ -24,7 +25,6 @@ from facealign_gui.inference.mediapipe import (
     load_default_predictor,
     roi_from_face,
 )
-from facealign_gui.inference.registry import load_predictor
 from facealign_gui.inference.types import FaceRegion, InferenceError, Predictor
 
 ROOT = Path(__file__).resolve().parents[2]

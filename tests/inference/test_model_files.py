@@ -13,8 +13,8 @@ import pytest
 from _inference_models import card_for, constant_model
 
 from facealign_gui.inference.card import CropSpec, DecoderSpec, load_card
+from facealign_gui.inference.loader import load_predictor
 from facealign_gui.inference.model_files import MAX_MEANFACE_BYTES, MAX_ONNX_BYTES
-from facealign_gui.inference.registry import load_predictor
 from facealign_gui.inference.runtime import clear_sessions
 from facealign_gui.inference.types import InferenceError
 
@@ -134,3 +134,36 @@ def test_a_regular_meanface_and_model_still_load(tmp_path: Path) -> None:
     mf = tmp_path / "mf.txt"
     mf.write_text("0 0 1 0 3 0 4 0\n")
     assert load_meanface(mf).tolist() == [[0, 0], [1, 0], [3, 0], [4, 0]]
+
+
+def test_meanface_with_a_flood_of_points_is_refused_before_its_tables_are_built(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from facealign_gui.inference.decoders import pipnet as decoder
+    from facealign_gui.inference.families import pipnet as family
+
+    built: list[int] = []
+    real = decoder.neighbour_tables
+    monkeypatch.setattr(decoder, "neighbour_tables", lambda mf, nb: built.append(1) or real(mf, nb))
+    k, nb = 4, 2
+    maps = np.zeros((k, 2, 2), np.float32)
+    nbm = np.zeros((k * nb, 2, 2), np.float32)
+    constant_model(
+        tmp_path / "pip.onnx",
+        {"cls": maps, "x": maps, "y": maps, "nb_x": nbm, "nb_y": nbm},
+        ("N", 3, 64, 64),
+    )
+    (tmp_path / "mf.txt").write_text("0.5 " * 2 * 50_000 + "\n")  # 50,000 points, K^2 work
+    card_for(
+        tmp_path / "pip.toml",
+        tmp_path / "pip.onnx",
+        "pipnet",
+        k,
+        crop=CropSpec(rule="pipnet_box"),
+        decoder=DecoderSpec(net_stride=32, num_nb=nb, meanface="mf.txt"),
+    )
+    family._tables.cache_clear()
+    exc = _raises_within(10, lambda: load_predictor(tmp_path / "pip.toml"))
+    assert isinstance(exc, InferenceError)
+    assert "mean face mf.txt has 50000 points, the card says 4" in str(exc)
+    assert built == []

@@ -14,8 +14,8 @@ from _inference_models import card_for, constant_model
 from facealign_gui.core.annotation import Prediction
 from facealign_gui.datasets.model import Dataset
 from facealign_gui.inference.card import CropSpec
+from facealign_gui.inference.loader import load_predictor
 from facealign_gui.inference.pipeline import SampleFailure, face_for_sample, run_predictions
-from facealign_gui.inference.registry import load_predictor
 from facealign_gui.inference.runtime import clear_sessions
 from facealign_gui.inference.types import FaceRegion
 

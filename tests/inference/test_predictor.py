@@ -9,8 +9,8 @@ import pytest
 from _inference_models import card_for, constant_model, gaussian_maps
 
 from facealign_gui.inference.card import CropSpec, DecoderSpec
+from facealign_gui.inference.loader import load_predictor
 from facealign_gui.inference.predictor import CardPredictor
-from facealign_gui.inference.registry import load_predictor
 from facealign_gui.inference.runtime import clear_sessions, get_session
 from facealign_gui.inference.types import FaceRegion, InferenceError, Predictor
 

@@ -11,8 +11,8 @@ from _inference_models import constant_model
 
 from facealign_gui import cli
 from facealign_gui.inference.card import load_card
+from facealign_gui.inference.loader import load_predictor
 from facealign_gui.inference.propose import propose_card
-from facealign_gui.inference.registry import load_predictor
 from facealign_gui.inference.types import FaceRegion, InferenceError
 
 

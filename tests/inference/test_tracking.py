@@ -102,7 +102,7 @@ def test_tracking_the_real_mesh_on_a_still_face_is_stable_and_as_accurate(takeo)
     from facealign_gui.core.metrics import nme_per_image
     from facealign_gui.datasets.pts import read_pts_file
     from facealign_gui.inference.detect import detect_faces
-    from facealign_gui.inference.registry import load_predictor
+    from facealign_gui.inference.loader import load_predictor
 
     image = cv2.imread(str(takeo[0]))
     gt = read_pts_file(takeo[1]).points[0]

@@ -1,4 +1,8 @@
-"""Generic heatmap decoding: arg-max, HRNet's quarter-pixel shift, sub-pixel refinement.
+"""The one heatmap decoder: arg-max, HRNet's quarter-pixel shift, sub-pixel refinement.
+
+Every heatmap family uses it: HRNet (arg-max + quarter shift, then its own transform),
+the generic ``heatmap`` family (`decode_heatmaps` with the card's ``subpixel``), the Kaggle
+stacked hourglass (plain arg-max) and HIH (arg-max of both of its heads).
 
 Conventions: heatmaps are (N, K, H, W); coordinates are 0-based (x, y) heatmap pixels with
 the centre of the top-left pixel at (0, 0). HRNet's ``lib/core/evaluation.py`` works 1-based
@@ -10,7 +14,10 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["argmax_2d", "quarter_offset", "subpixel_refine"]
+__all__ = ["SUBPIXEL", "argmax_2d", "decode_heatmaps", "quarter_offset", "subpixel_refine"]
+
+#: ``subpixel`` values of a card's ``[decoder]`` table, as `decode_heatmaps` reads them.
+SUBPIXEL = ("none", "quarter", "quadratic")
 
 
 def _heatmaps(h: np.ndarray) -> np.ndarray:
@@ -121,3 +128,20 @@ def subpixel_refine(
             off = np.where(ok, 0.5 * (a - b) / np.where(ok, curv, -1.0), 0.0)
         out[..., axis] += np.clip(off, -0.5, 0.5)
     return out
+
+
+def decode_heatmaps(heatmaps: np.ndarray, subpixel: str = "none") -> tuple[np.ndarray, np.ndarray]:
+    """(N, K, H, W) -> (x, y) in heatmap pixels (N, K, 2) float64 and peak values (N, K).
+
+    ``none``: the arg-max; ``quarter``: HRNet's quarter-pixel step toward the larger
+    neighbour (`quarter_offset`); ``quadratic``: the parabola vertex of `subpixel_refine`.
+    Peaks on the border of the map are not moved.
+    """
+    if subpixel not in SUBPIXEL:
+        raise ValueError(f"unknown sub-pixel mode {subpixel!r}; expected one of {SUBPIXEL}")
+    xy, maxv = argmax_2d(heatmaps)
+    if subpixel == "quarter":
+        xy = quarter_offset(heatmaps, xy)
+    elif subpixel == "quadratic":
+        xy = subpixel_refine(heatmaps, xy, "quadratic")
+    return xy, maxv

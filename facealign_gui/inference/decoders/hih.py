@@ -12,20 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from facealign_gui.inference.decoders.heatmap import argmax_2d
 from facealign_gui.inference.types import InferenceError
-
-
-def argmax_xy(maps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(N, K, H, W) -> integer peak (x, y) as (N, K, 2) float64 and maxima (N, K).
-
-    Ties go to the first maximum in row-major order (numpy/torch argmax).
-    """
-    n, k, h, w = maps.shape
-    flat = maps.reshape(n, k, h * w)
-    idx = np.argmax(flat, axis=2)
-    maxv = np.take_along_axis(flat, idx[..., None], axis=2)[..., 0]
-    xy = np.stack([idx % w, idx // w], axis=-1).astype(np.float64)
-    return xy, maxv
 
 
 def decode_hih(heatmaps: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -41,9 +29,9 @@ def decode_hih(heatmaps: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, n
             f"HIH outputs do not match: heatmaps {heatmaps.shape}, decimal heatmaps "
             f"{offsets.shape} (expected (N, K, H, W) and (N, K, s, s))"
         )
-    cell, maxv = argmax_xy(heatmaps)
+    cell, maxv = argmax_2d(heatmaps)
     cell *= (maxv > 0)[..., None]
-    sub, sub_max = argmax_xy(offsets)
+    sub, sub_max = argmax_2d(offsets)
     sub *= (sub_max > 0)[..., None]
     sub /= np.array([offsets.shape[3], offsets.shape[2]], dtype=np.float64)
-    return cell + sub, maxv.astype(np.float32)
+    return cell + sub, maxv

@@ -1,9 +1,9 @@
 """`load_predictor`: a model card (or a bare .onnx) -> the family's `Predictor`.
 
-Family ``mediapipe`` goes to `facealign_gui.inference.mediapipe.MediaPipePredictor`; every
-other family to `CardPredictor`. A bare .onnx gets a proposed card (see `propose`); if the
-proposal lacks something the decoder cannot run without (a PIPNet mean face), the error
-says so and suggests ``facealign-gui card``.
+The family's declaration (`facealign_gui.inference.families`) says which predictor runs it:
+`facealign_gui.inference.mediapipe.MediaPipePredictor` or `CardPredictor`. A bare .onnx
+gets a proposed card (see `propose`); if the proposal lacks a field the family declares as
+required (a PIPNet mean face), the error says so and suggests ``facealign-gui card``.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from facealign_gui.inference.card import ModelCard, load_card
+from facealign_gui.inference.families import get_family
 from facealign_gui.inference.types import InferenceError, Predictor
 
 BUILTIN_MODELS = Path(__file__).resolve().parents[1] / "models"
@@ -29,13 +30,14 @@ def resolve_card(card_or_onnx: str | Path | ModelCard) -> ModelCard:
     if path.suffix.lower() == ".onnx":
         from facealign_gui.inference.propose import propose_card
 
-        proposal = propose_card(path)
-        card = proposal.card
-        if card.family == "pipnet" and not card.decoder.meanface:
+        card = propose_card(path).card
+        missing = get_family(card.family).missing(card)
+        if missing:
+            needs = "; ".join(f.help for f in missing)
+            keys = ", ".join(f.key for f in missing)
             raise InferenceError(
-                f"{path}: looks like PIPNet, which needs its mean face file; write a card "
-                f"with 'facealign-gui card {path} -o CARD.toml', set decoder.meanface, and "
-                f"pass the card"
+                f"{path}: looks like {card.family}, which needs {needs}; write a card with "
+                f"'facealign-gui card {path} -o CARD.toml', set {keys}, and pass the card"
             )
         return card
     return load_card(path)
@@ -46,7 +48,7 @@ def load_predictor(
 ) -> Predictor:
     """Load the model a card (or a bare .onnx) describes; errors name the file."""
     card = resolve_card(card_or_onnx)
-    if card.family == "mediapipe":
+    if get_family(card.family).predictor == "mediapipe":
         from facealign_gui.inference.mediapipe import MediaPipePredictor
 
         return MediaPipePredictor(card, threads=threads)
