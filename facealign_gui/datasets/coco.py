@@ -83,6 +83,7 @@ def read_coco(path: str | Path, *, image_root: str | Path | None = None) -> Data
             boxes[j] = bbox
     names = [images[i][0] for i, _, _, _ in rows]
     names_k = _category_names(doc, k)
+    info = doc.get("info")
     root = (
         Path(image_root)
         if image_root is not None
@@ -103,7 +104,7 @@ def read_coco(path: str | Path, *, image_root: str | Path | None = None) -> Data
         meta={
             "image_sizes": [images[i][1] for i, _, _, _ in rows],
             "keypoint_names": names_k,
-            "coco_info": doc.get("info") if isinstance(doc.get("info"), dict) else {},
+            "coco_description": info.get("description") if isinstance(info, dict) else None,
         },
     )
 
