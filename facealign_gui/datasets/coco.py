@@ -166,11 +166,13 @@ def _faces(
 
 
 def _numbers(value: Any) -> np.ndarray | None:
-    if not isinstance(value, list) or not all(
-        isinstance(x, (int, float)) and not isinstance(x, bool) for x in value
-    ):
+    """``value`` as float64 when it is a JSON list of numbers (not bools, not text)."""
+    if not isinstance(value, list) or not set(map(type, value)) <= _NUMBER_TYPES:
         return None
     return np.asarray(value, dtype=np.float64)
+
+
+_NUMBER_TYPES = {int, float}
 
 
 def _category_points(doc: dict[str, Any]) -> int:

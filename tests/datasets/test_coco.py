@@ -105,17 +105,19 @@ def test_bad_annotations_are_named_and_skipped_and_the_rest_loads(tmp_path: Path
             {"id": 13, "image_id": 1, "keypoints": [1.0, 2.0, 5] * 5},
             {"id": 14, "image_id": 1, "keypoints": [1.0, 2.0, 2] * 4},
             {"id": 15, "image_id": 1, "keypoints": good},
+            {"id": 16, "image_id": 1, "keypoints": [True, "2", 2] * 5},
         ],
     }
     f = tmp_path / "bad.json"
     f.write_text(json.dumps(doc))
     ds = read_coco(f)
-    assert len(ds) == 2 and ds.num_points == 5 and ds.skipped == 5
+    assert len(ds) == 2 and ds.num_points == 5 and ds.skipped == 6
     assert [str(p) for p in ds.problems] == [
         f"{f}#images[1]: no usable 'id'",
         f"{f}#annotation 11: image_id 99 is not in 'images'",
         f"{f}#annotation 12: 'keypoints' is not x, y, v triplets",
         f"{f}#annotation 13: 'keypoints' has a non-finite value or a v not 0/1/2",
+        f"{f}#annotation 16: 'keypoints' is not x, y, v triplets",
         f"{f}#annotation 14: 4 points, the others have 5",
     ]
 
