@@ -97,5 +97,5 @@ def test_a_format_that_cannot_hold_the_scheme_is_refused_in_the_dialog(qtbot, se
     qtbot.addWidget(dlg)
     dlg.format_box.setCurrentIndex(dlg.format_box.findData("wflw_list"))
     assert dlg.run_export() is None
-    assert "holds wflw98 (98 points), this dataset is 300w68" in dlg.status.text()
+    assert "holds 98 points per face, this dataset has 68 (300w68)" in dlg.status.text()
     assert not Path(dlg.path_edit.text()).exists()

@@ -53,5 +53,5 @@ def test_a_68_point_dataset_is_refused_as_a_wflw_list_and_nothing_is_written(
     out = tmp_path / "list.txt"
     assert main(["convert", str(_csv(tmp_path)), str(out)]) == 2
     err = capsys.readouterr().err
-    assert "a WFLW list (.txt) holds wflw98 (98 points), this dataset is 300w68" in err
+    assert "a WFLW list (.txt) holds 98 points per face, this dataset has 68 (300w68)" in err
     assert not out.exists()

@@ -30,9 +30,9 @@ def test_a_68_point_dataset_is_refused_as_a_wflw_list_before_anything_is_written
 ) -> None:
     ds = _dataset(tmp_path, "300w68")
     out = tmp_path / "out.txt"
-    with pytest.raises(DatasetError, match=r"out\.txt: a WFLW list \(\.txt\) holds wflw98 "):
+    with pytest.raises(DatasetError, match=r"out\.txt: a WFLW list \(\.txt\) holds 98 points "):
         write_dataset(ds, out, "wflw_list")
-    with pytest.raises(DatasetError, match=r"this dataset is 300w68 \(68 points\); write HRNet"):
+    with pytest.raises(DatasetError, match=r"this dataset has 68 \(300w68\); write HRNet CSV"):
         write_dataset(ds, out)  # chosen by the ending: the same refusal
     assert not out.exists()
 
@@ -121,3 +121,13 @@ def test_the_lists_the_window_and_dialogs_show_come_from_the_table() -> None:
         "COCO keypoints (.json)",
     ]
     assert formats.names_text(writable=True) == "hrnet_csv, wflw_list, pts, kaggle_csv, coco"
+
+
+def test_a_writer_names_the_scheme_it_holds_when_the_count_fits_another_scheme() -> None:
+    fmt = formats.get_format("wflw_list")
+    assert fmt.cannot_write("wflw98", 98) is None and fmt.cannot_write(None, 98) is None
+    why = fmt.cannot_write("mirrored98", 98)
+    assert why is not None and why.startswith(
+        "a WFLW list (.txt) holds wflw98, this dataset is mirrored98; write HRNet CSV (.csv)"
+    )
+    assert formats.get_format("hrnet_csv").cannot_write("300w68", 68) is None
