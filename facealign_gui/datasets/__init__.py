@@ -1,1 +1,1 @@
-"""Readers and writers of landmark dataset formats. No Qt."""
+"""Readers and writers of landmark dataset formats, listed in one table (`formats`). No Qt."""

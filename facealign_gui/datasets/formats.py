@@ -102,13 +102,19 @@ class Format:
             return None
         from facealign_gui.core.schemes import get_scheme
 
-        counts = {get_scheme(s).num_points for s in self.schemes}
+        counts = sorted({get_scheme(s).num_points for s in self.schemes})
         if (scheme is None or scheme in self.schemes) and num_points in counts:
             return None
-        holds = " or ".join(f"{s} ({get_scheme(s).num_points} points)" for s in self.schemes)
-        has = f"{scheme} ({num_points} points)" if scheme else f"{num_points} points per face"
         others = ", ".join(f.label for f in writable_formats() if f.schemes is None)
-        return f"a {self.label} holds {holds}, this dataset is {has}; write {others} instead"
+        if num_points in counts:  # the right count, another scheme's points
+            holds = " or ".join(self.schemes)
+            return f"a {self.label} holds {holds}, this dataset is {scheme}; write {others} instead"
+        holds = " or ".join(str(n) for n in counts)
+        has = f"{num_points} ({scheme})" if scheme else str(num_points)
+        return (
+            f"a {self.label} holds {holds} points per face, this dataset has {has}; "
+            f"write {others} instead"
+        )
 
 
 _REGISTRY: dict[str, Format] = {}

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import numpy as np
 
-from facealign_gui.core.geometry import centers_scales_from_points
 from facealign_gui.datasets.formats import export_formats
 from facealign_gui.datasets.model import Dataset, DatasetError
 from facealign_gui.session.store import Labels, Session
@@ -87,17 +86,24 @@ def _check_target(session: Session, path: Path, format: str, overwrite: bool) ->
 
 
 def session_dataset(session: Session, labels: Labels) -> Dataset:
-    """A `Dataset` of the labels, with HRNet centre/scale by the landmark box rule,
-    (for WFLW lists) landmark boxes plus the six attribute flags and (for COCO) occlusion
-    and the image sizes the session knows.
+    """A `Dataset` of the labels, with (for WFLW lists) landmark boxes plus the six
+    attribute flags and (for COCO) occlusion and the image sizes the session knows.
 
+    HRNet centre/scale are left to the writer that needs them, which derives them by the
+    landmark box rule (`core.geometry.centers_scales_from_points`) from the placed points.
     A point the session marks not visible is occluded (COCO ``v = 1``); a point never
     placed (NaN) is invisible (``v = 0``).
     """
-    centers, scales = centers_scales_from_points(labels.points)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        boxes = np.concatenate([np.nanmin(labels.points, 1), np.nanmax(labels.points, 1)], 1)
+    pts = labels.points
+    finite = np.isfinite(pts)
+    placed = finite[..., 0] & finite[..., 1]
+    if placed.all():  # x and y rows in memory order: a min over the points is ~10x faster
+        by_axis = np.ascontiguousarray(pts.transpose(0, 2, 1))
+        boxes = np.concatenate([by_axis.min(axis=2), by_axis.max(axis=2)], axis=1)
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            boxes = np.concatenate([np.nanmin(pts, 1), np.nanmax(pts, 1)], 1)
     for j, b in enumerate(labels.boxes):
         if b is not None:  # the dataset's own face box, when it came with one
             boxes[j] = b
@@ -109,7 +115,6 @@ def session_dataset(session: Session, labels: Labels) -> Dataset:
         vals = [a.get(extra) for a in labels.attributes]
         if all(isinstance(v, (int, float)) for v in vals):
             attributes[extra] = np.array(vals)
-    placed = np.isfinite(labels.points).all(axis=2)
     return Dataset(
         format="session",
         scheme=session.scheme,
@@ -117,8 +122,6 @@ def session_dataset(session: Session, labels: Labels) -> Dataset:
         images=list(labels.images),
         points=labels.points.copy(),
         visible=placed,
-        centers=centers,
-        scales=scales,
         boxes=boxes,
         attributes=attributes,
         sources=[],
