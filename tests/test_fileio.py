@@ -41,3 +41,42 @@ def test_a_failed_write_keeps_the_old_file_whole(
         fileio.atomic_write_text(target, "new\n")
     assert target.read_text() == "old\n"
     assert [p.name for p in tmp_path.iterdir()] == ["labels.csv"]
+
+
+def test_a_folder_write_replaces_the_whole_folder_in_one_step(tmp_path: Path) -> None:
+    from facealign_gui.fileio import write_folder
+
+    out = tmp_path / "out"
+    write_folder(out, [("a/x.pts", b"1"), ("y.pts", b"2")])
+    (out / "stale.pts").write_bytes(b"old")
+    inode = out.stat().st_ino
+    got = write_folder(out, [("a/x.pts", b"3")])
+    assert got == [out / "a" / "x.pts"] and (out / "a" / "x.pts").read_bytes() == b"3"
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*")) == ["a", "a/x.pts"]
+    assert out.stat().st_ino != inode  # a new folder was swapped in, not the old one edited
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+    assert oct(out.stat().st_mode & 0o777) == oct(0o777 & ~_current_umask())
+
+
+def test_a_failed_folder_write_leaves_the_old_folder_and_no_temporary_one(
+    tmp_path: Path,
+) -> None:
+    from facealign_gui.fileio import write_folder
+
+    out = tmp_path / "out"
+    write_folder(out, [("x.pts", b"1")])
+
+    def files():
+        yield "y.pts", b"2"
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError, match="No space left"):
+        write_folder(out, files())
+    assert [p.name for p in out.iterdir()] == ["x.pts"] and (out / "x.pts").read_bytes() == b"1"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
