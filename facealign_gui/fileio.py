@@ -48,6 +48,8 @@ def atomic_write_bytes(path: str | Path, data: bytes, *, make_parents: bool = Tr
         path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        if fcntl is not None:  # a live write: `remove_stale_temps` leaves it alone
+            fcntl.flock(fd, fcntl.LOCK_EX)
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
@@ -59,6 +61,40 @@ def atomic_write_bytes(path: str | Path, data: bytes, *, make_parents: bool = Tr
             os.unlink(tmp)
         raise
     return path
+
+
+def remove_stale_temps(path: str | Path) -> list[Path]:
+    """Remove the temporary files a killed `atomic_write_bytes` of ``path`` left beside it.
+
+    A live writer holds a ``flock`` on its temporary file, so only abandoned ones go
+    (without ``fcntl``: only those older than an hour). Costs one listing of the folder,
+    so it is called by exports, not by every small write.
+    """
+    import time
+
+    path = Path(path)
+    prefix, removed = f".{path.name}.", []
+    with contextlib.suppress(OSError), os.scandir(path.parent) as it:
+        for entry in it:
+            if not (entry.name.startswith(prefix) and entry.name.endswith(".tmp")):
+                continue
+            if not entry.is_file(follow_symlinks=False):
+                continue
+            if fcntl is None:
+                if time.time() - entry.stat().st_mtime > STALE_SECONDS:
+                    with contextlib.suppress(OSError):
+                        os.unlink(entry.path)
+                        removed.append(Path(entry.path))
+                continue
+            with contextlib.suppress(OSError):
+                fd = os.open(entry.path, os.O_RDONLY)
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # fails while it is written
+                    os.unlink(entry.path)
+                    removed.append(Path(entry.path))
+                finally:
+                    os.close(fd)
+    return removed
 
 
 def atomic_write_text(path: str | Path, text: str, encoding: str = "utf-8") -> Path:

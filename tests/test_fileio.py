@@ -80,3 +80,31 @@ def _current_umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def test_temporary_files_of_a_killed_write_go_but_a_live_writers_stay(tmp_path: Path) -> None:
+    import fcntl
+
+    target = tmp_path / "a.csv"
+    dead = tmp_path / ".a.csv.k1ll3d.tmp"
+    live = tmp_path / ".a.csv.w0rk1n.tmp"
+    other = tmp_path / ".b.csv.k1ll3d.tmp"
+    for p in (dead, live, other):
+        p.write_bytes(b"half")
+    with open(live, "rb") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # as `atomic_write_bytes` holds its file
+        assert fileio.remove_stale_temps(target) == [dead]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".a.csv.w0rk1n.tmp", ".b.csv.k1ll3d.tmp"]
+
+
+def test_an_export_removes_what_a_killed_export_of_the_same_file_left(tmp_path: Path) -> None:
+    import numpy as np
+
+    from facealign_gui.datasets.hrnet_csv import write_hrnet_csv
+    from facealign_gui.datasets.model import Dataset
+
+    (tmp_path / ".a.csv.x7y8z9.tmp").write_text("image_name,scale,cen")  # SIGKILL mid-write
+    ds = Dataset(format="x", scheme=None, root=tmp_path, images=["a.jpg"],
+                 points=np.ones((1, 3, 2)), centers=np.ones((1, 2)), scales=np.ones(1))  # fmt: skip
+    write_hrnet_csv(ds, tmp_path / "a.csv")
+    assert [p.name for p in tmp_path.iterdir()] == ["a.csv"]
