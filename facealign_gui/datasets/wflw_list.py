@@ -38,6 +38,7 @@ from facealign_gui.datasets._wflw_rows import bad_rows, read_mixed
 from facealign_gui.datasets.model import Dataset, DatasetError, Problem
 
 FORMAT = "wflw_list"
+WFLW_POINTS = 98  # the lists' layout; `open_dataset` reads them as 98 points
 ATTRIBUTES = ("pose", "expression", "illumination", "makeup", "occlusion", "blur")
 # attribute flag -> subset name used by the WFLW subset lists
 SUBSET_OF_ATTRIBUTE = {
@@ -192,6 +193,15 @@ def write_wflw_list(ds: Dataset, path: str | Path) -> None:
         raise DatasetError(Problem(str(path), None, "an unlabelled dataset has no points to write"))
     if not np.isfinite(ds.points).all():
         raise DatasetError(Problem(str(path), None, "WFLW lists cannot hold missing points"))
+    if ds.points.shape[1] != WFLW_POINTS:  # what we write must read back
+        raise DatasetError(
+            Problem(
+                str(path),
+                None,
+                f"a WFLW list holds {WFLW_POINTS} points per face, this dataset has "
+                f"{ds.points.shape[1]}: write an HRNet CSV (.csv) or a .pts folder instead",
+            )
+        )
     _check_names(ds.images, path)
     n = len(ds)
     coords = exact_rows(ds.points.reshape(n, -1), " ")
