@@ -61,3 +61,21 @@ def print_summary_table(summary: dict, width: int = 14) -> None:
     print(row("all", summary))
     for name, sub in summary["subsets"].items():
         print(row(name, sub))
+
+
+def add_orientation_argument(parser: Any) -> None:
+    """``--orientation stored|displayed`` (see `datasets.images`): how image files are read."""
+    parser.add_argument(
+        "--orientation",
+        choices=("stored", "displayed"),
+        default="stored",
+        help="read JPEGs in stored-pixel order, ignoring EXIF orientation, as HRNet's loader "
+        "and MATLAB do (default), or as displayed, with the EXIF rotation applied",
+    )
+
+
+def apply_orientation(ds: Any, args: Any) -> None:
+    """Give ``ds`` the ``--orientation`` the user chose (no-op when the command lacks it)."""
+    from facealign_gui.datasets.images import set_orientation
+
+    set_orientation(ds, getattr(args, "orientation", "stored"))
