@@ -156,6 +156,12 @@ def _pandas_block(
                 values[:, j] = df.iloc[:, j].to_numpy(dtype=np.float64)
                 continue
             col = df.iloc[:, j].tolist()  # the tokens (or numbers pandas already parsed)
+            if kind == "b" or any(isinstance(tok, bool) for tok in col):
+                # pandas read "True"/"False" as booleans, numpy would take them as 1/0: those
+                # rows go to `parse_line`, which calls them what they are (not numbers)
+                flags = np.array([isinstance(tok, bool) for tok in col])
+                bad |= flags
+                col = [0.0 if f else tok for tok, f in zip(col, flags.tolist(), strict=True)]
             try:
                 values[:, j] = np.array(col, dtype=np.float64)
             except (ValueError, TypeError):
