@@ -103,3 +103,21 @@ def nothing_usable(ds: object, path: object) -> tuple[str, list[str]] | None:
     if skipped:
         return f"{path}: every one of its {skipped} rows was skipped; nothing to use", problems
     return f"{path}: holds no faces", problems
+
+
+def add_orientation_argument(parser: Any) -> None:
+    """``--orientation stored|displayed`` (see `datasets.images`): how image files are read."""
+    parser.add_argument(
+        "--orientation",
+        choices=("stored", "displayed"),
+        default="stored",
+        help="read JPEGs in stored-pixel order, ignoring EXIF orientation, as HRNet's loader "
+        "and MATLAB do (default), or as displayed, with the EXIF rotation applied",
+    )
+
+
+def apply_orientation(ds: Any, args: Any) -> None:
+    """Give ``ds`` the ``--orientation`` the user chose (no-op when the command lacks it)."""
+    from facealign_gui.datasets.images import set_orientation
+
+    set_orientation(ds, getattr(args, "orientation", "stored"))

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from facealign_gui.datasets.model import Dataset, DatasetError, Problem
-from facealign_gui.fileio import atomic_write_bytes
+from facealign_gui.fileio import atomic_write_bytes, remove_stale_temps
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".ppm", ".pgm", ".tif", ".tiff", ".webp")
 
@@ -119,9 +119,11 @@ def newline_of(data: bytes) -> str:
 
 
 def atomic_write_text(path: Path, text: str, newline: str = "\n") -> None:
-    """Write ``text`` (``"\\n"`` line ends, converted to ``newline``) atomically."""
+    """Write ``text`` (``"\\n"`` line ends, converted to ``newline``) atomically, first
+    removing what a killed earlier write of ``path`` left behind."""
     if newline != "\n":
         text = text.replace("\n", newline)
+    remove_stale_temps(path)
     atomic_write_bytes(path, text.encode("utf-8"))
 
 

@@ -145,17 +145,32 @@ def _pandas_block(
         return None
     if df.shape != (nrows, ncol):
         return None
+    return _frame_values(df, n_coord, with_rect)
+
+
+def _frame_values(df: object, n_coord: int, with_rect: bool) -> tuple[np.ndarray, np.ndarray]:
+    """float64 values of a frame of number columns, and which rows hold a bad one."""
+    nrows, ncol = df.shape  # type: ignore[attr-defined]
     bad = np.zeros(nrows, dtype=bool)
-    kinds = [dt.kind for dt in df.dtypes]
+    kinds = [dt.kind for dt in df.dtypes]  # type: ignore[attr-defined]
     if all(k in "fi" for k in kinds):
-        values = df.to_numpy(dtype=np.float64)
+        values = df.to_numpy(dtype=np.float64)  # type: ignore[attr-defined]
     else:
         values = np.empty((nrows, ncol), dtype=np.float64)
+        numeric = [j for j, kind in enumerate(kinds) if kind in "fi"]
+        frame = df.iloc[:, numeric]  # type: ignore[attr-defined]
+        values[:, numeric] = frame.to_numpy(dtype=np.float64)  # one block, not column by column
         for j, kind in enumerate(kinds):
             if kind in "fi":
-                values[:, j] = df.iloc[:, j].to_numpy(dtype=np.float64)
                 continue
-            col = df.iloc[:, j].tolist()  # the tokens (or numbers pandas already parsed)
+            # the tokens (or the numbers pandas already parsed, in a mixed column)
+            col = df.iloc[:, j].tolist()  # type: ignore[attr-defined]
+            if kind == "b" or any(isinstance(tok, bool) for tok in col):
+                # pandas read "True"/"False" as booleans, numpy would take them as 1/0: those
+                # rows go to `parse_line`, which calls them what they are (not numbers)
+                flags = np.array([isinstance(tok, bool) for tok in col])
+                bad |= flags
+                col = [0.0 if f else tok for tok, f in zip(col, flags.tolist(), strict=True)]
             try:
                 values[:, j] = np.array(col, dtype=np.float64)
             except (ValueError, TypeError):
@@ -347,3 +362,51 @@ def _parse_plain(
         else:
             values[r] = row
     return values, bad
+
+
+def salvage_frame(
+    df: object, data: bytes, ncols: int, label: str, n_coord: int
+) -> tuple[list[str], np.ndarray, bool, list[str], list[Problem]] | None:
+    """`read_lines`' result from the whole-file pandas frame the fast path rejected.
+
+    Used when pandas parsed the file as one table (ASCII, one line a row): the rows that
+    fail a whole-array check are re-read from their own line with `parse_line`, the others
+    are kept as parsed. None when the rows cannot be matched to lines (lone CR line ends,
+    say) or the layout most lines have differs from the first line's.
+    """
+    lines = data.split(b"\n")
+    if lines and not lines[-1].strip():
+        lines.pop()  # the final newline (pandas ignores it too)
+    if len(lines) != df.shape[0]:  # type: ignore[attr-defined]
+        return None
+    with_rect = ncols == n_coord + 11
+    values, bad = _frame_values(df.iloc[:, :-1], n_coord, with_rect)  # type: ignore[attr-defined]
+    names = df.iloc[:, -1].tolist()  # type: ignore[attr-defined]
+    for r, name in enumerate(names):
+        if not isinstance(name, str) or not name or name.split() != [name]:
+            bad[r] = True
+    redo = np.flatnonzero(bad).tolist()
+    tokens = {r: lines[r].decode("ascii").split() for r in redo}
+    counts = [ncols] * len(lines)
+    for r in redo:
+        counts[r] = len(tokens[r])
+    if layout(counts, label, n_coord) != (with_rect, ncols):
+        return None
+    problems: list[Problem] = []
+    drop: list[int] = []
+    for r in redo:
+        if not tokens[r]:  # a blank line: skipped, as line by line
+            drop.append(r)
+            continue
+        msg, row = parse_line(tokens[r], ncols, n_coord, with_rect)
+        if msg:
+            problems.append(Problem(label, r + 1, msg, fatal=True))
+            drop.append(r)
+            continue
+        values[r] = row
+        names[r] = tokens[r][-1]
+    keep = np.ones(len(lines), dtype=bool)
+    keep[drop] = False
+    rows = np.flatnonzero(keep)
+    sources = [f"{label}:{r + 1}" for r in rows.tolist()]
+    return [names[r] for r in rows.tolist()], values[rows], with_rect, sources, problems

@@ -21,7 +21,6 @@ so read -> write -> read reproduces every value exactly.
 from __future__ import annotations
 
 import csv
-import io
 import re
 import warnings
 from pathlib import Path
@@ -51,24 +50,24 @@ def read_hrnet_csv(path: str | Path, *, image_root: str | Path | None = None) ->
     """Read an HRNet CSV (300W / WFLW / AFLW layout, detected from the header)."""
     path = Path(path)
     label = str(path)
-    data = read_file(path)
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    if not data or data.isspace():
+    head = read_file(path, HEAD_BYTES + 4)
+    if head.startswith(b"\xef\xbb\xbf"):
+        head = head[3:]
+    if not head or head.isspace():
         raise DatasetError(Problem(label, None, "empty file (expected an HRNet CSV header)", True))
-    refuse_binary(data, label)
-    columns = _header_columns(data, label)
+    refuse_binary(head, label)
+    columns = _header_columns(head, label)
     offset, k = _layout(columns, label)
-    newline = newline_of(data)
+    newline = newline_of(head)
 
-    fast = None if b"\x00" in data else _read_fast(data, columns)
+    fast = _read_fast(path, columns)
     if fast is not None:
         names, values = fast
         problems: list[Problem] = []
         lines = np.arange(2, 2 + len(names))
         skipped = 0
     else:
-        text, _ = decode_text(data, label, lenient=True)
+        text, _ = decode_text(read_file(path), label, lenient=True)
         names, values, lines, problems, skipped = _read_careful(text, label, columns, offset, k)
 
     n = len(names)
@@ -157,7 +156,7 @@ def _layout(columns: list[str], label: str) -> tuple[int, int]:
     return offset, ncoord // 2
 
 
-def _read_fast(data: bytes, columns: list[str]) -> tuple[list[str], np.ndarray] | None:
+def _read_fast(path: Path, columns: list[str]) -> tuple[list[str], np.ndarray] | None:
     """Whole-file parse with pandas; None when any row needs the careful path.
 
     Blank lines are kept as all-NaN rows (``skip_blank_lines=False``), so they too send the
@@ -170,7 +169,7 @@ def _read_fast(data: bytes, columns: list[str]) -> tuple[list[str], np.ndarray] 
             # a column of mixed types is caught below and sent to the careful path
             warnings.simplefilter("ignore", pd.errors.DtypeWarning)
             df = pd.read_csv(
-                io.BytesIO(data),
+                path,
                 header=0,
                 dtype={columns[0]: str},
                 skip_blank_lines=False,
@@ -189,7 +188,7 @@ def _read_fast(data: bytes, columns: list[str]) -> tuple[list[str], np.ndarray] 
     if names_col.isna().any():
         return None
     names = names_col.astype(str).str.strip().tolist()
-    if not all(names):
+    if not all(names) or "\x00" in "".join(names):  # NUL bytes: the careful path names them
         return None
     return names, values
 

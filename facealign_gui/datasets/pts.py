@@ -27,7 +27,6 @@ import numpy as np
 
 from facealign_gui.datasets._common import (
     IMAGE_SUFFIXES,
-    atomic_write_text,
     read_text,
     scheme_name_for,
 )
@@ -187,7 +186,15 @@ def write_pts_folder(ds: Dataset, folder: str | Path) -> list[Path]:
 
     The image's relative path is kept (``helen/1.jpg`` -> ``folder/helen/1.pts``). A second
     face of the same image gets ``_2``, ``_3``... Images are not copied. Returns the files.
+
+    All or nothing (`fileio.write_folder`): the files are written into a temporary sibling
+    folder that then replaces ``folder`` in one step, so an existing export is replaced
+    whole — ``.pts`` of images no longer exported are gone — and a killed export leaves
+    the old folder as it was. A folder holding anything but ``.pts`` files (images, say) is
+    refused rather than replaced.
     """
+    from facealign_gui.fileio import write_folder
+
     folder = Path(folder)
     if ds.points is None:
         raise DatasetError(
@@ -195,7 +202,8 @@ def write_pts_folder(ds: Dataset, folder: str | Path) -> list[Path]:
         )
     if not np.isfinite(ds.points).all():
         raise DatasetError(Problem(str(folder), None, ".pts files cannot hold missing points"))
-    written: list[Path] = []
+    _check_replaceable(folder)
+    files: list[tuple[str, bytes]] = []
     seen: dict[str, int] = {}
     for i, name in enumerate(ds.images):
         base, sep, index = name.rpartition("#")
@@ -204,11 +212,39 @@ def write_pts_folder(ds: Dataset, folder: str | Path) -> list[Path]:
         rel = Path(name)
         if rel.is_absolute():
             rel = Path(rel.name)
-        stem = rel.with_suffix("").as_posix()
+        parts = [p for p in rel.with_suffix("").parts if p not in ("..", ".")]
+        stem = "/".join(parts) or "face"
         seen[stem] = seen.get(stem, 0) + 1
         if seen[stem] > 1:
             stem = f"{stem}_{seen[stem]}"
-        out = folder / f"{stem}.pts"
-        atomic_write_text(out, format_pts(ds.points[i]))
-        written.append(out)
-    return written
+        files.append((f"{stem}.pts", format_pts(ds.points[i]).encode("utf-8")))
+    try:
+        return write_folder(folder, files)
+    except FileExistsError as e:  # a.pts and A.pts on a case-blind disk
+        raise DatasetError(Problem(str(folder), None, f"two faces would share {e.filename}")) from e
+
+
+def _check_replaceable(folder: Path) -> None:
+    """Refuse to replace a folder that holds files other than ``.pts``."""
+    if not folder.is_dir():
+        return
+    others = [
+        p
+        for p in folder.rglob("*")
+        if not p.is_dir() and p.suffix.lower() != ".pts" and not _old_temp(p.name)
+    ]
+    if others:
+        raise DatasetError(
+            Problem(
+                str(folder),
+                None,
+                f"holds {len(others)} files that are not .pts (e.g. "
+                f"{others[0].relative_to(folder).as_posix()!r}); a .pts export replaces the "
+                "whole folder: choose a new folder or one with only .pts files",
+            )
+        )
+
+
+def _old_temp(name: str) -> bool:
+    """A temporary file an older, file-by-file export left (``.a.pts.XXXX.tmp``)."""
+    return name.startswith(".") and name.endswith(".tmp") and ".pts." in name.lower()

@@ -34,10 +34,11 @@ from facealign_gui.datasets._common import (
     scheme_name_for,
 )
 from facealign_gui.datasets._format import exact_rows, int_rows
-from facealign_gui.datasets._wflw_rows import bad_rows, read_mixed
+from facealign_gui.datasets._wflw_rows import bad_rows, read_mixed, salvage_frame
 from facealign_gui.datasets.model import Dataset, DatasetError, Problem
 
 FORMAT = "wflw_list"
+WFLW_POINTS = 98  # the lists' layout; `open_dataset` reads them as 98 points
 ATTRIBUTES = ("pose", "expression", "illumination", "makeup", "occlusion", "blur")
 # attribute flag -> subset name used by the WFLW subset lists
 SUBSET_OF_ATTRIBUTE = {
@@ -69,11 +70,18 @@ def read_wflw_list(
     label = str(path)
     data = read_file(path)
     n_coord = 2 * num_points
-    fast = _read_fast(data, n_coord)
+    frame = _read_frame(data, n_coord)
+    fast = None if frame is None else _accept(frame[0], frame[2], n_coord)
+    salvaged = None
+    if fast is None and frame is not None:  # most lines fine: redo only the others
+        salvaged = salvage_frame(frame[0], frame[1], frame[2], label, n_coord)
     if fast is not None:
         names, values, with_rect = fast
         sources = [f"{label}:{i}" for i in range(1, len(names) + 1)]
         problems: list[Problem] = []
+        newline = _newline(data)
+    elif salvaged is not None:
+        names, values, with_rect, sources, problems = salvaged
         newline = _newline(data)
     else:
         refuse_binary(data[3:] if data.startswith(b"\xef\xbb\xbf") else data, label)
@@ -123,6 +131,13 @@ def _read_fast(data: bytes, n_coord: int) -> tuple[list[str], np.ndarray, bool] 
     inside a name. Numbers are parsed by pandas' C parser (correctly rounded, the same
     doubles as ``float``; it accepts a subset of the texts ``float`` accepts).
     """
+    frame = _read_frame(data, n_coord)
+    return None if frame is None else _accept(frame[0], frame[2], n_coord)
+
+
+def _read_frame(data: bytes, n_coord: int) -> tuple[object, bytes, int] | None:
+    """(pandas frame, the bytes it was parsed from, fields per line) of an ASCII list, or
+    None when pandas cannot parse it as one table."""
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     # Trailing blank lines change nothing (one final newline pandas ignores by itself);
@@ -154,12 +169,19 @@ def _read_fast(data: bytes, n_coord: int) -> tuple[list[str], np.ndarray, bool] 
             )
     except (ValueError, TypeError, OverflowError, pd.errors.ParserError):
         return None
+    if df.shape[1] != ncols:
+        return None
+    return df, data, ncols
+
+
+def _accept(df: object, ncols: int, n_coord: int) -> tuple[list[str], np.ndarray, bool] | None:
+    """The frame's names, numbers and layout when every row is clean, else None."""
     # int64 columns (rect, flags) convert to the doubles float() gives; anything else
     # (text, bool, uint64) goes to the careful path
-    if df.shape[1] != ncols or not all(dt.kind in "fi" for dt in df.dtypes.iloc[:-1]):
+    if not all(dt.kind in "fi" for dt in df.dtypes.iloc[:-1]):  # type: ignore[attr-defined]
         return None
-    names = df.iloc[:, -1].tolist()
-    values = df.iloc[:, :-1].to_numpy(dtype=np.float64)
+    names = df.iloc[:, -1].tolist()  # type: ignore[attr-defined]
+    values = df.iloc[:, :-1].to_numpy(dtype=np.float64)  # type: ignore[attr-defined]
     with_rect = ncols == n_coord + 11
     if not _plain_names(names) or bad_rows(values, n_coord, with_rect).any():
         return None
@@ -192,6 +214,15 @@ def write_wflw_list(ds: Dataset, path: str | Path) -> None:
         raise DatasetError(Problem(str(path), None, "an unlabelled dataset has no points to write"))
     if not np.isfinite(ds.points).all():
         raise DatasetError(Problem(str(path), None, "WFLW lists cannot hold missing points"))
+    if ds.points.shape[1] != WFLW_POINTS:  # what we write must read back
+        raise DatasetError(
+            Problem(
+                str(path),
+                None,
+                f"a WFLW list holds {WFLW_POINTS} points per face, this dataset has "
+                f"{ds.points.shape[1]}: write an HRNet CSV (.csv) or a .pts folder instead",
+            )
+        )
     _check_names(ds.images, path)
     n = len(ds)
     coords = exact_rows(ds.points.reshape(n, -1), " ")

@@ -225,8 +225,9 @@ def _good_rows(n: int = 4) -> list[str]:
         b"\x89PNG\x1a\x00\x00\x00IHDR\x00\x00",  # image bytes pasted into the file
         b"c.jpg,1.5,\x00\x00,3",  # a NUL inside an otherwise plausible row
         bytes(range(1, 256)).replace(b"\n", b"").replace(b"\r", b""),  # every other byte
+        hrnet_row("c\x00.jpg", face_points(3)).encode(),  # a NUL in a name, numbers fine
     ],
-    ids=["NUL row", "image bytes", "NUL in a row", "all bytes"],
+    ids=["NUL row", "image bytes", "NUL in a row", "all bytes", "NUL in a name"],
 )
 def test_a_row_of_binary_bytes_inside_a_good_csv_costs_only_that_row(
     tmp_path: Path, junk: bytes

@@ -135,3 +135,117 @@ def test_a_short_pts_in_a_folder_costs_only_its_face(tmp_path: Path) -> None:
     assert [str(p) for p in ds.problems] == [
         f"{tmp_path / 'b.pts'}:64: n_points says 68 (line 2), the block holds only 60 points"
     ]
+
+
+def _faces(n: int, value: float) -> object:
+    from facealign_gui.datasets.model import Dataset
+
+    return Dataset(
+        format="x",
+        scheme="300w68",
+        root=Path("."),
+        images=[f"set/{i:03d}.jpg" for i in range(n)],
+        points=np.full((n, 68, 2), value),
+    )
+
+
+def _contents(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): p.read_text() for p in folder.rglob("*.pts")}
+
+
+def test_overwriting_a_pts_export_removes_the_files_of_faces_no_longer_exported(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "out"
+    write_dataset(_faces(5, 1.0), out)
+    (out / "set" / "stray.pts").write_text(format_pts(np.ones((68, 2))))
+    (out / "set" / ".004.pts.abc.tmp").write_text("half")  # an older writer's leftover
+    write_dataset(_faces(3, 2.0), out, overwrite=True)
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*")) == [
+        "set",
+        "set/000.pts",
+        "set/001.pts",
+        "set/002.pts",
+    ]
+    assert np.array_equal(parse_pts(out / "set" / "002.pts"), np.full((68, 2), 2.0))
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]  # no temporary folder left
+
+
+def test_a_pts_export_never_replaces_a_folder_holding_other_files(tmp_path: Path) -> None:
+    out = tmp_path / "faces"
+    out.mkdir()
+    cv2.imwrite(str(out / "a.jpg"), np.zeros((4, 4, 3), np.uint8))
+    with pytest.raises(DatasetError, match=r"faces: holds 1 files that are not \.pts \(e\.g\."):
+        write_dataset(_faces(2, 1.0), out, overwrite=True)
+    assert sorted(p.name for p in out.iterdir()) == ["a.jpg"]
+
+
+def test_leftovers_of_a_killed_export_are_removed_by_the_next_write(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    for name in (".out.folder-k1l2", ".out.folder-old-x9"):
+        (tmp_path / name / "set").mkdir(parents=True)
+        (tmp_path / name / "set" / "000.pts").write_text("half")
+    (tmp_path / ".other.folder-zz").mkdir()  # another target's: not ours to touch
+    write_dataset(_faces(2, 1.0), out)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".other.folder-zz", "out"]
+
+
+def _holds(path: Path, text: str) -> bool:
+    try:
+        return path.read_text() == text
+    except OSError:  # not there (yet, or any more)
+        return False
+
+
+_KILLED_EXPORT = """
+import sys
+import numpy as np
+from pathlib import Path
+from facealign_gui.datasets.io import write_dataset
+from facealign_gui.datasets.model import Dataset
+n = int(sys.argv[2])
+ds = Dataset(format="x", scheme="300w68", root=Path("."),
+             images=[f"set/{i:03d}.jpg" for i in range(n)], points=np.full((n, 68, 2), 2.0))
+print("go", flush=True)
+while True:  # export again and again until killed
+    write_dataset(ds, sys.argv[1], overwrite=True)
+"""
+
+
+@pytest.mark.parametrize("when", [150, 299])
+def test_a_pts_export_killed_midway_leaves_the_old_folder_or_the_new_one(
+    tmp_path: Path, when: int
+) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import facealign_gui
+
+    out = tmp_path / "out"
+    write_dataset(_faces(320, 1.0), out)  # the old export: 320 faces, value 1
+    old = _contents(out)
+    new_text = format_pts(np.full((68, 2), 2.0))
+    env = dict(os.environ, PYTHONPATH=str(Path(facealign_gui.__file__).parents[1]))
+    marker = f"set/{when:03d}.pts"
+    with subprocess.Popen(
+        [sys.executable, "-c", _KILLED_EXPORT, str(out), "300"], env=env, stdout=subprocess.PIPE
+    ) as proc:
+        assert proc.stdout is not None and proc.stdout.readline() == b"go\n"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:  # kill as soon as file `when` has new points
+            if any(
+                _holds(p, new_text)
+                for p in [out / marker, *tmp_path.glob(f".out.folder-*/{marker}")]
+            ):
+                break
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    got = _contents(out)
+    new = {f"set/{i:03d}.pts": new_text for i in range(300)}
+    assert got in (old, new), f"{len(got)} files, a mix of old and new"
+    write_dataset(_faces(2, 3.0), out, overwrite=True)  # and the next write cleans up
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+    assert len(_contents(out)) == 2

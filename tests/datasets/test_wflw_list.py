@@ -197,3 +197,16 @@ def test_one_bad_line_is_parsed_alone_not_the_whole_list(
     assert len(ds) + ds.skipped == 2000 and len(calls) <= 1  # the bad line, at most
     kept = ds.images[1499:1502]
     assert kept in (["1499.jpg", "1500.jpg", "1501.jpg"], ["1499.jpg", "1501.jpg", "1502.jpg"])
+
+
+@pytest.mark.parametrize("k", [68, 29, 19, 99])
+def test_a_dataset_that_is_not_98_points_is_refused_as_a_wflw_list(tmp_path: Path, k: int) -> None:
+    from facealign_gui.datasets.io import write_dataset
+    from facealign_gui.datasets.model import Dataset
+
+    ds = Dataset(
+        format="x", scheme=None, root=tmp_path, images=["a.jpg"], points=np.ones((1, k, 2))
+    )
+    with pytest.raises(DatasetError, match=f"holds 98 points per face, this dataset has {k}"):
+        write_dataset(ds, tmp_path / "out.txt")
+    assert not (tmp_path / "out.txt").exists()

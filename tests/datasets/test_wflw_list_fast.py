@@ -97,6 +97,13 @@ def _variants() -> dict[str, bytes]:
         "replacement char in a name": edit(2, "b.jpg", "b\ufffd.jpg"),
         "not UTF-8": clean.replace(b"b.jpg", b"b\xff.jpg"),
         "nan": edit(0, first, "nan"),
+        "True": edit(0, first, "True"),
+        "a column of booleans": b"\n".join(
+            ln.replace(f"{a[0, 0]:.6f}".encode(), b"False", 1)
+            for ln in clean.replace(f"{b[0, 0]:.6f}".encode(), f"{a[0, 0]:.6f}".encode(), 1).split(
+                b"\n"
+            )
+        ),
         "NA": edit(0, first, "NA"),
         "inf": edit(0, first, "inf"),
         "underscore digits": edit(0, first, "1_0"),
@@ -157,7 +164,7 @@ def test_every_path_reads_every_variant_like_the_line_by_line_parser(
         assert mixed[3] == sources and mixed[4] == problems
     ds = read_wflw_list(f)
     assert ds.images == names and ds.sources == sources and ds.problems == problems
-    assert np.array_equal(ds.points.reshape(len(ds), -1), values[:, :196])
+    assert np.array_equal(ds.points.reshape(len(ds), 196), values[:, :196])
     assert (ds.boxes is not None) == with_rect
     fast = _read_fast(data, 196)
     if fast is not None:  # whatever the fast path accepts, the careful path reads the same

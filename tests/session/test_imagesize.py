@@ -11,12 +11,14 @@ import pytest
 from facealign_gui.session.imagesize import image_size
 
 
-@pytest.mark.parametrize("suffix", [".png", ".jpg", ".bmp", ".ppm", ".pgm"])
+@pytest.mark.parametrize(
+    "suffix", [".png", ".jpg", ".bmp", ".ppm", ".pgm", ".webp", ".tif", ".tiff", ".jpeg"]
+)
 def test_header_size_matches_the_decoded_image(tmp_path: Path, suffix: str) -> None:
     img = np.zeros((37, 53, 3), np.uint8)
     path = tmp_path / f"x{suffix}"
     cv2.imwrite(str(path), img[..., 0] if suffix == ".pgm" else img)
-    h, w = cv2.imread(str(path)).shape[:2]
+    h, w = cv2.imread(str(path), cv2.IMREAD_COLOR | cv2.IMREAD_IGNORE_ORIENTATION).shape[:2]
     assert image_size(path) == (w, h) == (53, 37)
 
 
