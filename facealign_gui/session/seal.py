@@ -24,10 +24,13 @@ _CHUNK = 1 << 22
 
 
 def _crc(view: memoryview) -> int:
-    c = zlib.crc32(view[:OFFSET])
+    # every slice is released at once: a slice still alive would stop the mmap closing
+    with view[:OFFSET] as head:
+        c = zlib.crc32(head)
     c = zlib.crc32(_ZERO, c)
     for start in range(OFFSET + 4, len(view), _CHUNK):
-        c = zlib.crc32(view[start : start + _CHUNK], c)
+        with view[start : start + _CHUNK] as chunk:
+            c = zlib.crc32(chunk, c)
     return c
 
 
@@ -66,7 +69,8 @@ def _write_all(dst: Path, view: memoryview) -> None:
     try:
         done = 0
         while done < len(view):
-            done += os.write(fd, view[done : done + _CHUNK])
+            with view[done : done + _CHUNK] as chunk:
+                done += os.write(fd, chunk)
     finally:
         os.close(fd)
 
