@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -30,15 +30,56 @@ class EditingMixin:
 
     # `Session` provides state(), prediction(), prediction_by_id(), _check() and _tx().
 
-    def set_prediction(self, i: int, prediction: Prediction, role: str = "primary") -> int:
+    def set_prediction(
+        self,
+        i: int,
+        prediction: Prediction,
+        role: str = "primary",
+        scores: Mapping[str, np.ndarray | float] | None = None,
+    ) -> int:
         """Store a model's prediction for image ``i`` and return its id.
 
         A ``primary`` prediction becomes the image's current one (status unlabelled ->
         predicted); a ``mirror`` one (already un-flipped, see `session.mirror`) only feeds
-        the disagreement order of the review queue.
+        the disagreement order of the review queue. ``scores`` (signal name -> per-landmark
+        values or one per-face value) are stored with it, in the same transaction.
         """
         with self._tx():
-            return self._insert_prediction(i, prediction, role)
+            pid = self._insert_prediction(i, prediction, role)
+            for name, values in (scores or {}).items():
+                self._insert_score(pid, name, values)
+            return pid
+
+    def set_scores(self, i: int, signal: str, values: np.ndarray | float) -> None:
+        """Store ``signal``'s scores (K per-landmark values, or one per-face value) for image
+        ``i``'s current prediction; see `facealign_gui.session.review`."""
+        self.set_scores_many([(i, signal, values)])
+
+    def set_scores_many(self, items: Sequence[tuple[int, str, np.ndarray | float]]) -> None:
+        """Many `set_scores` in one transaction (all or none)."""
+        with self._tx():
+            for i, signal, values in items:
+                pid = self.state(i).prediction
+                if pid is None:
+                    raise SessionError(f"image {i} has no prediction to score")
+                self._insert_score(pid, signal, values)
+
+    def _insert_score(self, pid: int, signal: str, values: np.ndarray | float) -> None:
+        from facealign_gui.session.review import get_signal
+
+        sig = get_signal(signal)
+        if sig.column is not None:
+            raise SessionError(f"{signal!r} is computed by the session; it takes no scores")
+        value, per = sig.face_score(values)
+        if per is not None and per.size != self.num_points:
+            raise SessionError(
+                f"{signal!r}: {per.size} per-landmark scores, the session has {self.num_points}"
+            )
+        row = (int(pid), sig.name, value, None if per is None else jr.floats_blob(per))
+        self._conn.execute(
+            "INSERT OR REPLACE INTO scores VALUES (?, ?, ?, ?, ?)",
+            (*row, checksums.row_crc("scores", row)),
+        )
 
     def add_image(self, path: str | Path, prediction: Prediction | None = None) -> int:
         """Append an image (a captured video frame, say) with its prediction; returns its
@@ -64,10 +105,17 @@ class EditingMixin:
                 raise
         return i
 
-    def set_predictions(self, items: Sequence[tuple[int, Prediction, str]]) -> list[int]:
-        """Many `set_prediction` calls in one transaction (for a whole-dataset run)."""
+    def set_predictions(self, items: Sequence[tuple]) -> list[int]:
+        """Many `set_prediction` calls in one transaction (for a whole-dataset run): items
+        ``(i, prediction, role)`` or ``(i, prediction, role, scores)``."""
+        out = []
         with self._tx():
-            return [self._insert_prediction(i, p, role) for i, p, role in items]
+            for item in items:
+                pid = self._insert_prediction(*item[:3])
+                for name, values in (item[3] if len(item) > 3 and item[3] else {}).items():
+                    self._insert_score(pid, name, values)
+                out.append(pid)
+        return out
 
     def move_points(
         self, i: int, indices: Sequence[int], new_xy: np.ndarray, kind: str = "move"
@@ -266,6 +314,7 @@ class EditingMixin:
 
     def _insert_prediction(self, i: int, p: Prediction, role: str) -> int:
         from facealign_gui.session.mirror import disagreement
+        from facealign_gui.session.review import signals
 
         i = self._check(i)
         pts = np.asarray(p.points, dtype=np.float64).reshape(-1, 2)
@@ -282,6 +331,7 @@ class EditingMixin:
             primary = self.prediction(i)
             dis = None if primary is None else disagreement(primary.points, pts)
         pid = self._next_pred
+        auto = [(s.name, s.compute(p)) for s in signals() if s.compute is not None]
         row = (
             pid,
             i,
@@ -300,6 +350,8 @@ class EditingMixin:
             (*row, checksums.row_crc("predictions", row)),
         )
         self._next_pred = pid + 1
+        for name, values in auto:
+            self._insert_score(pid, name, values)
         if role == "primary":
             state = self.state(i)
             status = Status.PREDICTED.value if state.status == "unlabelled" else state.status

@@ -44,6 +44,7 @@ from facealign_gui.session.files import (
 from facealign_gui.session.journal import Edit, ImageState, ReplayedImage
 from facealign_gui.session.lock import SessionLock, SessionLockedError
 from facealign_gui.session.migrations import SCHEMA_VERSION, file_version, migrate
+from facealign_gui.session.review import Scores, get_signal
 from facealign_gui.session.schema import configure, create_schema
 from facealign_gui.session.sources import rows_from, scheme_num_points
 
@@ -315,6 +316,36 @@ class Session(EditingMixin):
             source=Source(r[2]),
             from_prediction=None if r[3] is None else self.prediction_by_id(r[3]),
         )
+
+    @_decodes
+    def scores(self, signal: str) -> Scores:
+        """Every image's ``signal`` scores for its current prediction (see `session.review`)."""
+        sig = get_signal(signal)
+        n, k = self._n, self.num_points
+        face = np.full(n, np.nan)
+        per = np.full((n, k), np.nan, dtype=np.float32)
+        if sig.column is not None:
+            mirror = sig.column == "disagreement"
+            sql = (
+                "SELECT image_id, disagreement, NULL FROM predictions WHERE id IN"
+                " (SELECT MAX(id) FROM predictions WHERE role='mirror' GROUP BY image_id)"
+                if mirror
+                else f"SELECT i.id, p.{sig.column}, p.confidence FROM images i"
+                " JOIN predictions p ON p.id = i.prediction_id"
+            )
+            rows = self._conn.execute(sql)
+        else:
+            rows = self._conn.execute(
+                "SELECT i.id, s.value, s.per_point FROM images i JOIN scores s"
+                " ON s.prediction_id = i.prediction_id AND s.signal = ?",
+                (sig.name,),
+            )
+        for i, value, blob in rows:
+            if value is not None:
+                face[i] = value
+            if blob is not None:
+                per[i] = jr.floats_from_blob(blob)
+        return Scores(sig.name, face, per)
 
     @_decodes
     def summary(self, i: int) -> tuple[str, str, float | None, float]:
