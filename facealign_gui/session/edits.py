@@ -11,12 +11,19 @@ from pathlib import Path
 import numpy as np
 
 from facealign_gui.core.annotation import Prediction, Source, Status
-from facealign_gui.session import checksums
+from facealign_gui.session import checksums, review
 from facealign_gui.session import journal as jr
 from facealign_gui.session.files import SessionError
 from facealign_gui.session.journal import Edit, ImageState, ReplayedImage
 
-_IMAGE_ROW = f"SELECT {', '.join(checksums.columns('images'))} FROM images WHERE id=?"
+_IMAGE_COLS = tuple(checksums.columns("images"))
+_IMAGE_ROW = f"SELECT {', '.join(_IMAGE_COLS)} FROM images WHERE id=?"
+_APPLY_READ = (
+    f"SELECT {', '.join('i.' + c for c in _IMAGE_COLS)}, a.points, a.visible, a.source,"
+    " a.from_prediction, a.image_id FROM images i LEFT JOIN annotations a ON a.image_id = i.id"
+    " WHERE i.id=?"
+)
+_UPDATE_SQL: dict[tuple[str, ...], str] = {}
 
 
 class EditingMixin:
@@ -65,9 +72,7 @@ class EditingMixin:
                 self._insert_score(pid, signal, values)
 
     def _insert_score(self, pid: int, signal: str, values: np.ndarray | float) -> None:
-        from facealign_gui.session.review import get_signal
-
-        sig = get_signal(signal)
+        sig = review.get_signal(signal)
         if sig.column is not None:
             raise SessionError(f"{signal!r} is computed by the session; it takes no scores")
         value, per = sig.face_score(values)
@@ -222,12 +227,19 @@ class EditingMixin:
         """
         i = self._check(edit.image)
         with self._tx():
-            state = self.state(i)
+            # one read: the image row (kept for its checksum), its annotation, so its state
+            r = self._conn.execute(_APPLY_READ, (i,)).fetchone()
+            image = dict(zip(_IMAGE_COLS, r[:12], strict=True))
+            pts_b, vis_b, source, from_pred, ann_id = r[12:]
+            state = ImageState(
+                ann_id is not None, source, from_pred, image["status"], image["prediction_id"]
+            )
             if state != edit.old_state:
                 raise SessionError(
                     f"image {i} changed since this edit was made ({state} != {edit.old_state})"
                 )
-            cur_pts, cur_vis = self._stored_points(i)
+            cur_pts = None if pts_b is None else jr.points_from_blob(pts_b)
+            cur_vis = None if vis_b is None else jr.mask_from_blob(vis_b)
             cur = ReplayedImage(state, cur_pts, cur_vis)
             preds = {}
             pid = edit.new_state.from_prediction
@@ -257,7 +269,7 @@ class EditingMixin:
             }
             if edit.new_state.status == Status.VERIFIED.value:
                 change["reviewed_at"] = now
-            self._update_image(i, **change)
+            self._update_image(i, change, image)
             seq = self._next_seq
             jrow = (seq, *jr.edit_row(edit, now))
             c.execute(
@@ -269,17 +281,22 @@ class EditingMixin:
             self._next_seq = seq + 1
         return edit
 
-    def _update_image(self, i: int, **change: object) -> None:
-        """Set columns of image ``i``'s row and its checksum (inside a transaction)."""
-        cols = checksums.columns("images")
-        r = self._conn.execute(_IMAGE_ROW, (i,)).fetchone()
-        row = dict(zip(cols, r, strict=True))
-        row.update(change)
-        crc = checksums.row_crc("images", [row[c] for c in cols])
-        sets = ", ".join(f"{c}=?" for c in change)
-        self._conn.execute(
-            f"UPDATE images SET {sets}, crc=? WHERE id=?", (*change.values(), crc, i)
-        )
+    def _update_image(
+        self, i: int, change: dict[str, object], current: dict[str, object] | None = None
+    ) -> None:
+        """Set columns of image ``i``'s row and its checksum (inside a transaction);
+        ``current`` is the row as just read, if the caller has it."""
+        if current is None:
+            r = self._conn.execute(_IMAGE_ROW, (i,)).fetchone()
+            current = dict(zip(_IMAGE_COLS, r, strict=True))
+        row = {**current, **change}
+        crc = checksums.row_crc("images", [row[c] for c in _IMAGE_COLS])
+        keys = tuple(change)
+        sql = _UPDATE_SQL.get(keys)
+        if sql is None:
+            sets = ", ".join(f"{c}=?" for c in keys)
+            sql = _UPDATE_SQL[keys] = f"UPDATE images SET {sets}, crc=? WHERE id=?"
+        self._conn.execute(sql, (*change.values(), crc, i))
 
     def _stored_points(self, i: int) -> tuple[np.ndarray | None, np.ndarray | None]:
         r = self._conn.execute(
@@ -314,7 +331,6 @@ class EditingMixin:
 
     def _insert_prediction(self, i: int, p: Prediction, role: str) -> int:
         from facealign_gui.session.mirror import disagreement
-        from facealign_gui.session.review import signals
 
         i = self._check(i)
         pts = np.asarray(p.points, dtype=np.float64).reshape(-1, 2)
@@ -331,7 +347,7 @@ class EditingMixin:
             primary = self.prediction(i)
             dis = None if primary is None else disagreement(primary.points, pts)
         pid = self._next_pred
-        auto = [(s.name, s.compute(p)) for s in signals() if s.compute is not None]
+        auto = [(s.name, s.compute(p)) for s in review.signals() if s.compute is not None]
         row = (
             pid,
             i,

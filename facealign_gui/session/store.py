@@ -475,7 +475,7 @@ class Session(EditingMixin):
 
     def set_image_size(self, i: int, width: int, height: int) -> None:
         with self._tx():
-            self._update_image(self._check(i), width=int(width), height=int(height))
+            self._update_image(self._check(i), {"width": int(width), "height": int(height)})
 
     def add_time(self, i: int, seconds: float) -> None:
         """Add ``seconds`` of a person's time to image ``i``."""
@@ -484,7 +484,7 @@ class Session(EditingMixin):
         i = self._check(i)
         with self._tx():
             now = self._conn.execute("SELECT seconds FROM images WHERE id=?", (i,)).fetchone()
-            self._update_image(i, seconds=float(now[0]) + float(seconds))
+            self._update_image(i, {"seconds": float(now[0]) + float(seconds)})
 
     # -- internals -------------------------------------------------------------------------
 

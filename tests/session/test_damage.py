@@ -164,3 +164,17 @@ def test_a_clean_close_seals_the_file_and_opening_unseals_it(tmp_path: Path) -> 
     data[len(data) // 2] ^= 0x01
     path.write_bytes(bytes(data))
     assert not seal.check(path)
+
+
+def test_a_changed_table_definition_is_refused(tmp_path: Path) -> None:
+    path = small_session(tmp_path)
+    con = sqlite3.connect(path)  # same length, same data: only future rows would differ
+    con.execute("PRAGMA writable_schema = ON")
+    con.execute(
+        "UPDATE sqlite_schema SET sql = replace(sql, 'DEFAULT ''unlabelled''',"
+        " 'DEFAULT ''verifiedxx''') WHERE name = 'images'"
+    )
+    con.commit()
+    con.close()
+    with pytest.raises(SessionDamagedError, match="table definitions are not those of schema"):
+        Session.open(path)
