@@ -8,8 +8,10 @@ folder, then times (median of ``--runs``):
 - ``Session.accept`` + next-image lookup (Qt-free), and ``EditController.accept_and_next``
   (the Space key: accept, undo command, next in queue, view refresh of a stand-in view);
 - ``Session.move_points`` (one drag, committed);
-- ``Session.open`` of the 10,000-image session (lock, header + ``PRAGMA quick_check``,
-  ``.bak`` copy), and the same without the backup;
+- ``Session.open`` + ``close`` of the 10,000-image session after a clean close (lock, the
+  whole-file seal checked in one pass over the bytes, ``.bak`` copy, the seal written again on
+  close), the same without the backup, and both for an unsealed file (after a crash: SQLite's
+  integrity check, the schema, every row's checksum and every value decoded);
 - exports of 10,000 labelled rows to HRNet CSV, COCO JSON and a WFLW list (baseline:
   ``write_dataset`` of an already-built `Dataset`, i.e. the HRNet writer alone), and the
   floor any exact text export pays: ``repr()`` of every coordinate.
@@ -39,6 +41,19 @@ from facealign_gui.session.export import export_session, session_dataset
 from facealign_gui.session.store import Session
 
 K = 98
+
+try:  # sessions with row checksums and a whole-file seal (schema 3 on)
+    from facealign_gui.session import checksums
+    from facealign_gui.session.seal import unseal
+except ImportError:  # the release before them, for before/after figures
+    checksums, unseal = None, None  # type: ignore[assignment]
+
+
+def refresh(conn: sqlite3.Connection, *tables: str) -> None:
+    """Recompute the row checksums of ``tables`` after the raw SQL this script writes."""
+    if checksums is not None:
+        for table in tables:
+            checksums.refresh(conn, table)
 
 
 def timed(fn: Callable[[], object], runs: int) -> float:
@@ -104,13 +119,20 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=5)
     a = ap.parse_args()
     rows: list[tuple[str, float, str, float | None]] = []
+    cpu_of: dict[str, float | None] = {}  # median CPU seconds of each row
+
+    def add(row: tuple[str, float, str, float | None], cpu: float | None = None) -> None:
+        rows.append(row)
+        cpu_of[row[0]] = LAST_CPU.get("x") if cpu is None else cpu
+        LAST_CPU.pop("x", None)
+
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         t0 = time.perf_counter()
         path = build(folder, a.images)
         print(f"built a {a.images}-image session in {time.perf_counter() - t0:.1f} s")
         base_insert = raw_insert_baseline(folder, a.runs)
-        rows.append(("raw sqlite insert+commit (baseline)", base_insert, "", 1.0))
+        add(("raw sqlite insert+commit (baseline)", base_insert, "", 1.0))
 
         s = Session.open(path)
         queue = iter(s.review_queue())
@@ -119,7 +141,7 @@ def main() -> None:
             s.accept(next(queue))
 
         t = timed(accept_next, a.runs * 10)
-        rows.append(("Session.accept (one image)", t, "", t / base_insert))
+        add(("Session.accept (one image)", t, "", t / base_insert))
         moves = iter(range(10_000))
 
         def move() -> None:
@@ -127,9 +149,9 @@ def main() -> None:
             s.move_points(j % a.images, [j % K], [[1.0, 2.0]])
 
         t = timed(move, a.runs * 10)
-        rows.append(("Session.move_points (one drag)", t, "", t / base_insert))
+        add(("Session.move_points (one drag)", t, "", t / base_insert))
         t = timed(lambda: s.review_queue(), a.runs)
-        rows.append(("review_queue (uncertainty order)", t, "", None))
+        add(("review_queue (uncertainty order)", t, "", None))
 
         from PySide6.QtWidgets import QApplication
 
@@ -148,31 +170,44 @@ def main() -> None:
         c = EditController(mod.FakeView(), s)
         rows.append(("EditController start (queue of all)", time.perf_counter() - t, "", None))
         t = timed(c.accept_and_next, a.runs * 10)
-        rows.append(("EditController.accept_and_next (Space)", t, "<= 50 ms", t / base_insert))
+        add(("EditController.accept_and_next (Space)", t, "<= 50 ms", t / base_insert))
         c.close()
         app.processEvents()
         s.close()
 
         t = timed(lambda: Session.open(path).close(), a.runs)
-        rows.append((f"Session.open, {a.images} images (+ .bak)", t, "<= 1 s", None))
+        add((f"Session.open, {a.images} images (+ .bak)", t, "<= 1 s", None))
         t = timed(lambda: Session.open(path, backup=False).close(), a.runs)
-        rows.append((f"Session.open, {a.images} images, no backup", t, "", None))
+        add((f"Session.open, {a.images} images, no backup", t, "", None))
+        if unseal is not None:
+
+            def unsealed(backup: bool) -> None:
+                unseal(path)  # as a crash leaves it: every row is checked
+                Session.open(path, backup=backup).close()
+
+            t = timed(lambda: unsealed(True), a.runs)
+            add((f"Session.open, {a.images} images, unsealed (+ .bak)", t, "", None))
+            t = timed(lambda: unsealed(False), a.runs)
+            add((f"Session.open, {a.images} images, unsealed, no backup", t, "", None))
 
         s = Session.open(path)
         s._conn.execute(  # make every image labelled and verified, as after a full pass
             "INSERT OR IGNORE INTO annotations SELECT i.id, p.points, zeroblob(98), 'predicted',"
-            " p.id, 0 FROM images i JOIN predictions p ON p.id = i.prediction_id"
+            f" p.id, 0{', NULL' if checksums else ''} FROM images i"
+            " JOIN predictions p ON p.id = i.prediction_id"
         )
         s._conn.execute("UPDATE annotations SET visible = ?", (b"\x01" * K,))
         s._conn.execute("UPDATE images SET status='verified'")
         # reviewing in the labelling dock records each image's size (COCO needs it); keep a
         # copy without sizes for the worst case, where every header is read from disk
         s._conn.execute("UPDATE images SET width=NULL, height=NULL")
+        refresh(s._conn, "images", "annotations")  # raw SQL above: keep the row checksums right
         s.close()
         no_sizes = folder / "bench_no_sizes.fagsession"
         shutil.copyfile(path, no_sizes)
         s = Session.open(path)
         s._conn.execute("UPDATE images SET width=800, height=800")
+        refresh(s._conn, "images")
         s_no_sizes = Session.open(no_sizes)
         ds = session_dataset(s, s.labels())
         from facealign_gui.datasets.io import write_dataset
@@ -202,7 +237,7 @@ def main() -> None:
         names = list(contenders)
         for name in names:
             target = "<= 1 s" if name.startswith("export") else ""
-            rows.append((name, wall[name], target, cpu[name] / cpu[names[0]]))
+            add((name, wall[name], target, cpu[name] / cpu[names[0]]), cpu[name])
         s.close()
         s_no_sizes.close()
 
@@ -212,10 +247,12 @@ def main() -> None:
         f"load average {load:.1f} on {os.cpu_count()} CPUs\n"
     )
     print("x baseline: ratio of median CPU seconds for the exports, of wall time otherwise\n")
-    print(f"{'what':<48} {'median':>11} {'target':>9} {'x baseline':>11}")
+    print(f"{'what':<48} {'median':>11} {'CPU':>11} {'target':>9} {'x baseline':>11}")
     for name, t, target, ratio in rows:
         r = "" if ratio is None else f"{ratio:.1f}"
-        print(f"{name:<48} {t * 1000:>8.2f} ms {target:>9} {r:>11}")
+        c = cpu_of.get(name)
+        cs = "" if c is None else f"{c * 1000:8.2f} ms"
+        print(f"{name:<48} {t * 1000:>8.2f} ms {cs:>11} {target:>9} {r:>11}")
     print(
         "\nexports, median CPU seconds: "
         + ", ".join(

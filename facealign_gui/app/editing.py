@@ -39,7 +39,12 @@ ARROW_KEYS = {Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Up, Qt.Key.Key_Down}
 
 
 class EditCommand(QUndoCommand):
-    """An edit that was already applied to the session; undo/redo re-apply its delta."""
+    """An edit that was already applied to the session; undo/redo re-apply its delta.
+
+    When the session refuses (the image changed since), the command keeps the error in
+    `refused` and arms a skip, so the controller can put the stack's index back without
+    applying anything (`EditController._step`).
+    """
 
     def __init__(self, session: Session, edit: Edit, text: str,
                  notify: Callable[[int], None] | None = None) -> None:  # fmt: skip
@@ -48,17 +53,30 @@ class EditCommand(QUndoCommand):
         self.edit = edit
         self._notify = notify
         self._first = True
+        self._skip_undo = False
+        self.refused: SessionError | None = None
 
     def redo(self) -> None:
-        if self._first:  # pushed after doing: the session already has it
+        if self._first:  # pushed after doing (or a refused undo put back): nothing to do
             self._first = False
             return
-        self.session.apply(self.edit)
+        try:
+            self.session.apply(self.edit)
+        except SessionError as exc:
+            self.refused, self._skip_undo = exc, True
+            return
         if self._notify:
             self._notify(self.edit.image)
 
     def undo(self) -> None:
-        self.session.apply(self.edit.inverse())
+        if self._skip_undo:  # a refused redo put back
+            self._skip_undo = False
+            return
+        try:
+            self.session.apply(self.edit.inverse())
+        except SessionError as exc:
+            self.refused, self._first = exc, True
+            return
         if self._notify:
             self._notify(self.edit.image)
 
@@ -253,10 +271,20 @@ class EditController(QObject):
                    lambda: self.session.set_visibility(self.current, idx, target))  # fmt: skip
 
     def undo(self) -> None:
-        self._guarded(self.stack.undo)
+        self._step(undo=True)
 
     def redo(self) -> None:
-        self._guarded(self.stack.redo)
+        self._step(undo=False)
+
+    def _step(self, undo: bool) -> None:
+        """Undo or redo one step; a step the session refuses leaves the index where it was."""
+        index = self.stack.index()
+        cmd = self.stack.command(index - 1 if undo else index)
+        self._guarded(self.stack.undo if undo else self.stack.redo)
+        if isinstance(cmd, EditCommand) and cmd.refused is not None:
+            exc, cmd.refused = cmd.refused, None
+            self.stack.setIndex(index)  # the command skips the re-apply it armed
+            self.failed.emit(str(exc))
 
     def close(self) -> None:
         """Count the time on the shown image, then drop the undo stack's commands."""

@@ -105,25 +105,44 @@ def encode(kinds: Sequence[str], values: Iterable[object]) -> int:
     ``r<8 bytes>`` real, ``t<len>:<utf-8>`` text, ``b<len>:<bytes>`` blob.
     """
     parts: list[bytes] = []
+    app = parts.append
     for kind, v in zip(kinds, values, strict=True):
+        t = type(v)
         if v is None:
-            parts.append(b"N")
-        elif isinstance(v, (bytes, memoryview)):
-            parts.append(b"%c%d:" % (ord("t" if kind == "t" else "b"), len(v)))
-            parts.append(bytes(v))
-        elif isinstance(v, str):
+            app(b"N")
+        elif t is float:
+            app(b"r" + _F64.pack(v))
+        elif t is int:
+            app(b"i%d;" % v)
+        elif t is str:
             b = v.encode("utf-8", "surrogatepass")
-            parts.append(b"t%d:" % len(b))
-            parts.append(b)
-        elif isinstance(v, float):
-            parts.append(b"r" + _F64.pack(v))
-        else:
-            parts.append(b"i%d;" % v)
+            app(b"t%d:" % len(b))
+            app(b)
+        elif t is bytes:
+            app((b"t%d:" if kind == "t" else b"b%d:") % len(v))
+            app(v)
+        else:  # numpy scalars, bool, memoryview: the same tags by what they are
+            app(_other(kind, v))
     return zlib.crc32(b"".join(parts))
 
 
+def _other(kind: str, v: object) -> bytes:
+    if isinstance(v, (bytes, bytearray, memoryview)):
+        b = bytes(v)
+        return (b"t%d:" if kind == "t" else b"b%d:") % len(b) + b
+    if isinstance(v, str):
+        b = v.encode("utf-8", "surrogatepass")
+        return b"t%d:" % len(b) + b
+    if isinstance(v, float):
+        return b"r" + _F64.pack(v)
+    return b"i%d;" % int(v)  # type: ignore[call-overload]
+
+
+_KINDS = {t: tuple(k for _, k in cols) for t, (_, cols) in TABLES.items()}
+
+
 def kinds(table: str) -> tuple[str, ...]:
-    return tuple(k for _, k in TABLES[table][1])
+    return _KINDS[table]
 
 
 def row_crc(table: str, values: Sequence[object]) -> int:
@@ -131,7 +150,7 @@ def row_crc(table: str, values: Sequence[object]) -> int:
 
     Reals must be passed as ``float`` and integers as ``int``: what SQLite will hand back.
     """
-    return encode(kinds(table), values)
+    return encode(_KINDS[table], values)
 
 
 def columns(table: str) -> list[str]:

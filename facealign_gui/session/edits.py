@@ -5,18 +5,25 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 
 from facealign_gui.core.annotation import Prediction, Source, Status
-from facealign_gui.session import checksums
+from facealign_gui.session import checksums, review
 from facealign_gui.session import journal as jr
 from facealign_gui.session.files import SessionError
 from facealign_gui.session.journal import Edit, ImageState, ReplayedImage
 
-_IMAGE_ROW = f"SELECT {', '.join(checksums.columns('images'))} FROM images WHERE id=?"
+_IMAGE_COLS = tuple(checksums.columns("images"))
+_IMAGE_ROW = f"SELECT {', '.join(_IMAGE_COLS)} FROM images WHERE id=?"
+_APPLY_READ = (
+    f"SELECT {', '.join('i.' + c for c in _IMAGE_COLS)}, a.points, a.visible, a.source,"
+    " a.from_prediction, a.image_id FROM images i LEFT JOIN annotations a ON a.image_id = i.id"
+    " WHERE i.id=?"
+)
+_UPDATE_SQL: dict[tuple[str, ...], str] = {}
 
 
 class EditingMixin:
@@ -30,15 +37,54 @@ class EditingMixin:
 
     # `Session` provides state(), prediction(), prediction_by_id(), _check() and _tx().
 
-    def set_prediction(self, i: int, prediction: Prediction, role: str = "primary") -> int:
+    def set_prediction(
+        self,
+        i: int,
+        prediction: Prediction,
+        role: str = "primary",
+        scores: Mapping[str, np.ndarray | float] | None = None,
+    ) -> int:
         """Store a model's prediction for image ``i`` and return its id.
 
         A ``primary`` prediction becomes the image's current one (status unlabelled ->
         predicted); a ``mirror`` one (already un-flipped, see `session.mirror`) only feeds
-        the disagreement order of the review queue.
+        the disagreement order of the review queue. ``scores`` (signal name -> per-landmark
+        values or one per-face value) are stored with it, in the same transaction.
         """
         with self._tx():
-            return self._insert_prediction(i, prediction, role)
+            pid = self._insert_prediction(i, prediction, role)
+            for name, values in (scores or {}).items():
+                self._insert_score(pid, name, values)
+            return pid
+
+    def set_scores(self, i: int, signal: str, values: np.ndarray | float) -> None:
+        """Store ``signal``'s scores (K per-landmark values, or one per-face value) for image
+        ``i``'s current prediction; see `facealign_gui.session.review`."""
+        self.set_scores_many([(i, signal, values)])
+
+    def set_scores_many(self, items: Sequence[tuple[int, str, np.ndarray | float]]) -> None:
+        """Many `set_scores` in one transaction (all or none)."""
+        with self._tx():
+            for i, signal, values in items:
+                pid = self.state(i).prediction
+                if pid is None:
+                    raise SessionError(f"image {i} has no prediction to score")
+                self._insert_score(pid, signal, values)
+
+    def _insert_score(self, pid: int, signal: str, values: np.ndarray | float) -> None:
+        sig = review.get_signal(signal)
+        if sig.column is not None:
+            raise SessionError(f"{signal!r} is computed by the session; it takes no scores")
+        value, per = sig.face_score(values)
+        if per is not None and per.size != self.num_points:
+            raise SessionError(
+                f"{signal!r}: {per.size} per-landmark scores, the session has {self.num_points}"
+            )
+        row = (int(pid), sig.name, value, None if per is None else jr.floats_blob(per))
+        self._conn.execute(
+            "INSERT OR REPLACE INTO scores VALUES (?, ?, ?, ?, ?)",
+            (*row, checksums.row_crc("scores", row)),
+        )
 
     def add_image(self, path: str | Path, prediction: Prediction | None = None) -> int:
         """Append an image (a captured video frame, say) with its prediction; returns its
@@ -64,10 +110,17 @@ class EditingMixin:
                 raise
         return i
 
-    def set_predictions(self, items: Sequence[tuple[int, Prediction, str]]) -> list[int]:
-        """Many `set_prediction` calls in one transaction (for a whole-dataset run)."""
+    def set_predictions(self, items: Sequence[tuple]) -> list[int]:
+        """Many `set_prediction` calls in one transaction (for a whole-dataset run): items
+        ``(i, prediction, role)`` or ``(i, prediction, role, scores)``."""
+        out = []
         with self._tx():
-            return [self._insert_prediction(i, p, role) for i, p, role in items]
+            for item in items:
+                pid = self._insert_prediction(*item[:3])
+                for name, values in (item[3] if len(item) > 3 and item[3] else {}).items():
+                    self._insert_score(pid, name, values)
+                out.append(pid)
+        return out
 
     def move_points(
         self, i: int, indices: Sequence[int], new_xy: np.ndarray, kind: str = "move"
@@ -174,12 +227,19 @@ class EditingMixin:
         """
         i = self._check(edit.image)
         with self._tx():
-            state = self.state(i)
+            # one read: the image row (kept for its checksum), its annotation, so its state
+            r = self._conn.execute(_APPLY_READ, (i,)).fetchone()
+            image = dict(zip(_IMAGE_COLS, r[:12], strict=True))
+            pts_b, vis_b, source, from_pred, ann_id = r[12:]
+            state = ImageState(
+                ann_id is not None, source, from_pred, image["status"], image["prediction_id"]
+            )
             if state != edit.old_state:
                 raise SessionError(
                     f"image {i} changed since this edit was made ({state} != {edit.old_state})"
                 )
-            cur_pts, cur_vis = self._stored_points(i)
+            cur_pts = None if pts_b is None else jr.points_from_blob(pts_b)
+            cur_vis = None if vis_b is None else jr.mask_from_blob(vis_b)
             cur = ReplayedImage(state, cur_pts, cur_vis)
             preds = {}
             pid = edit.new_state.from_prediction
@@ -209,7 +269,7 @@ class EditingMixin:
             }
             if edit.new_state.status == Status.VERIFIED.value:
                 change["reviewed_at"] = now
-            self._update_image(i, **change)
+            self._update_image(i, change, image)
             seq = self._next_seq
             jrow = (seq, *jr.edit_row(edit, now))
             c.execute(
@@ -221,17 +281,22 @@ class EditingMixin:
             self._next_seq = seq + 1
         return edit
 
-    def _update_image(self, i: int, **change: object) -> None:
-        """Set columns of image ``i``'s row and its checksum (inside a transaction)."""
-        cols = checksums.columns("images")
-        r = self._conn.execute(_IMAGE_ROW, (i,)).fetchone()
-        row = dict(zip(cols, r, strict=True))
-        row.update(change)
-        crc = checksums.row_crc("images", [row[c] for c in cols])
-        sets = ", ".join(f"{c}=?" for c in change)
-        self._conn.execute(
-            f"UPDATE images SET {sets}, crc=? WHERE id=?", (*change.values(), crc, i)
-        )
+    def _update_image(
+        self, i: int, change: dict[str, object], current: dict[str, object] | None = None
+    ) -> None:
+        """Set columns of image ``i``'s row and its checksum (inside a transaction);
+        ``current`` is the row as just read, if the caller has it."""
+        if current is None:
+            r = self._conn.execute(_IMAGE_ROW, (i,)).fetchone()
+            current = dict(zip(_IMAGE_COLS, r, strict=True))
+        row = {**current, **change}
+        crc = checksums.row_crc("images", [row[c] for c in _IMAGE_COLS])
+        keys = tuple(change)
+        sql = _UPDATE_SQL.get(keys)
+        if sql is None:
+            sets = ", ".join(f"{c}=?" for c in keys)
+            sql = _UPDATE_SQL[keys] = f"UPDATE images SET {sets}, crc=? WHERE id=?"
+        self._conn.execute(sql, (*change.values(), crc, i))
 
     def _stored_points(self, i: int) -> tuple[np.ndarray | None, np.ndarray | None]:
         r = self._conn.execute(
@@ -282,6 +347,7 @@ class EditingMixin:
             primary = self.prediction(i)
             dis = None if primary is None else disagreement(primary.points, pts)
         pid = self._next_pred
+        auto = [(s.name, s.compute(p)) for s in review.signals() if s.compute is not None]
         row = (
             pid,
             i,
@@ -300,6 +366,8 @@ class EditingMixin:
             (*row, checksums.row_crc("predictions", row)),
         )
         self._next_pred = pid + 1
+        for name, values in auto:
+            self._insert_score(pid, name, values)
         if role == "primary":
             state = self.state(i)
             status = Status.PREDICTED.value if state.status == "unlabelled" else state.status

@@ -100,10 +100,25 @@ def create_schema(conn: sqlite3.Connection, version: int = SCHEMA_VERSION) -> No
 
 
 def schema_rows(conn: sqlite3.Connection) -> list[tuple]:
-    """The schema as SQLite stores it (root pages left out: they change with VACUUM)."""
-    return conn.execute(
-        "SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY type, name"
+    """The schema as SQLite understands it: each table's and index's columns (name, type,
+    NOT NULL, default, key), foreign keys and index columns. Not the CREATE text (comments,
+    and how SQLite versions word an ALTER TABLE, are no part of it) nor root pages."""
+    out: list[tuple] = []
+    objects = conn.execute(
+        "SELECT type, name, tbl_name FROM sqlite_schema ORDER BY type, name"
     ).fetchall()
+    for kind, name, table in objects:
+        q = name.replace('"', '""')
+        if kind == "table":
+            cols = conn.execute(f'PRAGMA table_xinfo("{q}")').fetchall()
+            fks = conn.execute(f'PRAGMA foreign_key_list("{q}")').fetchall()
+            out.append((kind, name, table, tuple(cols), tuple(fks)))
+        elif kind == "index":
+            cols = conn.execute(f'PRAGMA index_xinfo("{q}")').fetchall()
+            out.append((kind, name, table, tuple(cols), ()))
+        else:
+            out.append((kind, name, table, (), ()))
+    return out
 
 
 @functools.cache

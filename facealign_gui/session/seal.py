@@ -24,10 +24,13 @@ _CHUNK = 1 << 22
 
 
 def _crc(view: memoryview) -> int:
-    c = zlib.crc32(view[:OFFSET])
+    # every slice is released at once: a slice still alive would stop the mmap closing
+    with view[:OFFSET] as head:
+        c = zlib.crc32(head)
     c = zlib.crc32(_ZERO, c)
     for start in range(OFFSET + 4, len(view), _CHUNK):
-        c = zlib.crc32(view[start : start + _CHUNK], c)
+        with view[start : start + _CHUNK] as chunk:
+            c = zlib.crc32(chunk, c)
     return c
 
 
@@ -66,7 +69,8 @@ def _write_all(dst: Path, view: memoryview) -> None:
     try:
         done = 0
         while done < len(view):
-            done += os.write(fd, view[done : done + _CHUNK])
+            with view[done : done + _CHUNK] as chunk:
+                done += os.write(fd, chunk)
     finally:
         os.close(fd)
 
@@ -76,7 +80,7 @@ def seal(path: Path) -> bool:
     if _wal_pending(path):
         return False
     try:
-        with open(path, "r+b") as f:
+        with open(path, "r+b", buffering=0) as f:
             if os.fstat(f.fileno()).st_size < OFFSET + 4:
                 return False
             with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as m:
@@ -85,7 +89,8 @@ def seal(path: Path) -> bool:
                     crc = _crc(view)
                 finally:
                     view.release()
-            os.pwrite(f.fileno(), crc.to_bytes(4, "big"), OFFSET)
+            f.seek(OFFSET)
+            f.write(crc.to_bytes(4, "big"))
         return True
     except OSError:
         return False
@@ -93,10 +98,12 @@ def seal(path: Path) -> bool:
 
 def unseal(path: Path) -> None:
     """Clear the seal before the file is written to."""
-    with open(path, "r+b") as f:
-        head = os.pread(f.fileno(), 4, OFFSET)
+    with open(path, "r+b", buffering=0) as f:
+        f.seek(OFFSET)
+        head = f.read(4)
         if head != _ZERO and len(head) == 4:
-            os.pwrite(f.fileno(), _ZERO, OFFSET)
+            f.seek(OFFSET)
+            f.write(_ZERO)
 
 
 def seal_copy(path: Path) -> None:

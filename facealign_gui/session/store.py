@@ -44,6 +44,7 @@ from facealign_gui.session.files import (
 from facealign_gui.session.journal import Edit, ImageState, ReplayedImage
 from facealign_gui.session.lock import SessionLock, SessionLockedError
 from facealign_gui.session.migrations import SCHEMA_VERSION, file_version, migrate
+from facealign_gui.session.review import Scores, get_signal
 from facealign_gui.session.schema import configure, create_schema
 from facealign_gui.session.sources import rows_from, scheme_num_points
 
@@ -317,6 +318,36 @@ class Session(EditingMixin):
         )
 
     @_decodes
+    def scores(self, signal: str) -> Scores:
+        """Every image's ``signal`` scores for its current prediction (see `session.review`)."""
+        sig = get_signal(signal)
+        n, k = self._n, self.num_points
+        face = np.full(n, np.nan)
+        per = np.full((n, k), np.nan, dtype=np.float32)
+        if sig.column is not None:
+            mirror = sig.column == "disagreement"
+            sql = (
+                "SELECT image_id, disagreement, NULL FROM predictions WHERE id IN"
+                " (SELECT MAX(id) FROM predictions WHERE role='mirror' GROUP BY image_id)"
+                if mirror
+                else f"SELECT i.id, p.{sig.column}, p.confidence FROM images i"
+                " JOIN predictions p ON p.id = i.prediction_id"
+            )
+            rows = self._conn.execute(sql)
+        else:
+            rows = self._conn.execute(
+                "SELECT i.id, s.value, s.per_point FROM images i JOIN scores s"
+                " ON s.prediction_id = i.prediction_id AND s.signal = ?",
+                (sig.name,),
+            )
+        for i, value, blob in rows:
+            if value is not None:
+                face[i] = value
+            if blob is not None:
+                per[i] = jr.floats_from_blob(blob)
+        return Scores(sig.name, face, per)
+
+    @_decodes
     def summary(self, i: int) -> tuple[str, str, float | None, float]:
         """``(image name, status, mean prediction confidence or None, seconds)``."""
         r = self._conn.execute(
@@ -444,7 +475,7 @@ class Session(EditingMixin):
 
     def set_image_size(self, i: int, width: int, height: int) -> None:
         with self._tx():
-            self._update_image(self._check(i), width=int(width), height=int(height))
+            self._update_image(self._check(i), {"width": int(width), "height": int(height)})
 
     def add_time(self, i: int, seconds: float) -> None:
         """Add ``seconds`` of a person's time to image ``i``."""
@@ -453,7 +484,7 @@ class Session(EditingMixin):
         i = self._check(i)
         with self._tx():
             now = self._conn.execute("SELECT seconds FROM images WHERE id=?", (i,)).fetchone()
-            self._update_image(i, seconds=float(now[0]) + float(seconds))
+            self._update_image(i, {"seconds": float(now[0]) + float(seconds)})
 
     # -- internals -------------------------------------------------------------------------
 

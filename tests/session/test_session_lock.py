@@ -87,3 +87,68 @@ def test_a_file_that_is_not_a_session_is_reported_as_damaged(tmp_path: Path) -> 
     path.write_text("hello, not a database\n" * 10)
     with pytest.raises(SessionDamagedError, match="header"):
         Session.open(path)
+
+
+def _hold_in_subprocess(path: Path) -> subprocess.Popen:
+    holder = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(f"""
+            import sys
+            from facealign_gui.session.store import Session
+            s = Session.open({str(path)!r})
+            print("open", flush=True)
+            sys.stdin.readline()
+        """)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert holder.stdout.readline().strip() == "open"
+    return holder
+
+
+@pytest.mark.parametrize("link", ["symlink", "hardlink"])
+def test_a_link_to_an_open_session_is_refused_in_this_process(tmp_path: Path, link: str) -> None:
+    path = tmp_path / "s.fagsession"
+    other = tmp_path / "elsewhere"
+    other.mkdir()
+    alias = other / "alias.fagsession"
+    s = make_session(tmp_path)
+    (alias.symlink_to if link == "symlink" else alias.hardlink_to)(path)
+    with pytest.raises(SessionLockedError, match="open in another"):
+        Session.open(alias)
+    s.close()
+    Session.open(alias).close()  # free once the first is closed
+
+
+@pytest.mark.parametrize("link", ["symlink", "hardlink"])
+def test_a_link_to_a_session_another_process_holds_is_refused(tmp_path: Path, link: str) -> None:
+    path = tmp_path / "s.fagsession"
+    other = tmp_path / "elsewhere"
+    other.mkdir()
+    alias = other / "alias.fagsession"
+    make_session(tmp_path).close()
+    (alias.symlink_to if link == "symlink" else alias.hardlink_to)(path)
+    holder = _hold_in_subprocess(alias)
+    try:
+        with pytest.raises(SessionLockedError, match="open in another"):
+            Session.open(path)
+    finally:
+        holder.communicate("\n", timeout=10)
+    Session.open(path).close()
+
+
+def test_create_overwrite_of_an_open_session_is_refused_before_anything_changes(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "s.fagsession"
+    make_session(tmp_path).close()
+    holder = _hold_in_subprocess(path)
+    try:
+        before = path.read_bytes()
+        listing = sorted(p.name for p in tmp_path.iterdir())
+        with pytest.raises(SessionLockedError, match="open in another"):
+            Session.create(path, [tmp_path / "new.png"], scheme="300w68", overwrite=True)
+        assert path.read_bytes() == before
+        assert sorted(p.name for p in tmp_path.iterdir()) == listing
+    finally:
+        holder.communicate("\n", timeout=10)
+    with Session.create(path, [tmp_path / "new.png"], scheme="300w68", overwrite=True) as s:
+        assert len(s) == 1
