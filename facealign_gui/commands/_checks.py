@@ -16,8 +16,9 @@ def face_source(ds: Dataset, i: int) -> str:
 def image_sizes(ds: Dataset, rows: np.ndarray) -> np.ndarray:
     """(len(rows), 2) width, height of the rows' images from their headers; NaN where the
     image is absent or unreadable. Each image file is read once."""
-    from facealign_gui.session.imagesize import image_size
+    from facealign_gui.datasets.images import STORED, image_size
 
+    orientation = str(ds.meta.get("orientation", STORED)) if getattr(ds, "meta", None) else STORED
     seen: dict[str, tuple[float, float]] = {}
     out = np.full((len(rows), 2), np.nan)
     for r, i in enumerate(np.asarray(rows, dtype=np.int64).tolist()):
@@ -26,7 +27,7 @@ def image_sizes(ds: Dataset, rows: np.ndarray) -> np.ndarray:
         if key not in seen:
             size = None
             try:
-                size = image_size(path) if path.is_file() else None
+                size = image_size(path, orientation=orientation) if path.is_file() else None
             except (OSError, ValueError):
                 size = None
             seen[key] = (float(size[0]), float(size[1])) if size else (np.nan, np.nan)

@@ -297,8 +297,12 @@ def image_sizes(ds: Dataset) -> list[tuple[int, int]]:
 
 
 def _measured_size(ds: Dataset, i: int) -> tuple[int, int]:
-    from facealign_gui.datasets.images import load_image
+    from facealign_gui.datasets.images import STORED, image_size, load_image
 
+    _, sep, index = ds.images[i].rpartition("#")
+    if ds.image_loader is None and not (sep and index.isdigit()):  # a file: its header
+        orientation = str(ds.meta.get("orientation", STORED))
+        return image_size(ds.image_path(i), orientation=orientation) or (0, 0)
     try:
         h, w = load_image(ds, i).shape[:2]
     except DatasetError:
