@@ -14,6 +14,7 @@ use random weights (speed does not depend on the weights).
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import tempfile
 import time
@@ -37,14 +38,19 @@ CASES: dict[str, tuple[str, dict, tuple[int, ...]]] = {
 }
 
 
-def median_seconds(fn: Callable[[], object], runs: int) -> float:
-    fn()  # warm-up
-    times = []
+def median_seconds(fns: list[Callable[[], object]], runs: int) -> list[tuple[float, float]]:
+    """Median wall and CPU (``time.process_time``) seconds of each function, alternating."""
+    for fn in fns:
+        fn()  # warm-up
+    samples: list[list[tuple[float, float]]] = [[] for _ in fns]
     for _ in range(runs):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+        for k, fn in enumerate(fns):
+            c0, t0 = time.process_time(), time.perf_counter()
+            fn()
+            samples[k].append((time.perf_counter() - t0, time.process_time() - c0))
+    return [
+        (statistics.median(w for w, _ in s), statistics.median(c for _, c in s)) for s in samples
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -98,19 +104,26 @@ def main(argv: list[str] | None = None) -> int:
             ) -> object:
                 return sess.run(None, {name: x})
 
-            t_torch = median_seconds(eager, args.runs)
-            t_onnx = median_seconds(onnx, args.runs)
+            (t_torch, c_torch), (t_onnx, c_onnx) = median_seconds([eager, onnx], args.runs)
             mb = out.stat().st_size / 1e6
-            rows.append((label, convert_s, mb, result.max_abs_diff, t_torch, t_onnx))
+            rows.append(
+                (label, convert_s, mb, result.max_abs_diff, t_torch, t_onnx, c_torch, c_onnx)
+            )
             print(f"... {label} done", flush=True)
 
-    print(f"\nCPU, batch 1, {args.threads} thread(s), median of {args.runs} runs\n")
-    head = ("network", "convert s", "onnx MB", "max|diff|", "torch ms", "onnx ms", "torch/onnx")
-    print("{:<18} {:>10} {:>8} {:>10} {:>9} {:>9} {:>11}".format(*head))
-    for label, conv, mb, diff, tt, to in rows:
+    print(
+        f"\nCPU, batch 1, {args.threads} thread(s), median of {args.runs} alternating runs, "
+        f"load average {os.getloadavg()[0]:.2f}\n"
+    )
+    head = (
+        "network", "convert s", "onnx MB", "max|diff|", "torch ms", "onnx ms", "torch/onnx",
+        "torch CPU ms", "onnx CPU ms",
+    )  # fmt: skip
+    print("{:<18} {:>10} {:>8} {:>10} {:>9} {:>9} {:>11} {:>13} {:>12}".format(*head))
+    for label, conv, mb, diff, tt, to, ct, co in rows:
         print(
             f"{label:<18} {conv:>10.1f} {mb:>8.1f} {diff:>10.1e} {tt * 1e3:>9.1f} "
-            f"{to * 1e3:>9.1f} {tt / to:>11.2f}"
+            f"{to * 1e3:>9.1f} {tt / to:>11.2f} {ct * 1e3:>13.1f} {co * 1e3:>12.1f}"
         )
     return 0
 

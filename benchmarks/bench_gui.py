@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "app"))
@@ -206,7 +207,15 @@ def main() -> int:
             file=sys.stderr,
         )
 
-        gui, base = bench_open(app, tmp, csv, args.repeat)
+        gui, base = cpu(
+            "open: window + open_dataset, per repeat",
+            args.repeat,
+            bench_open,
+            app,
+            tmp,
+            csv,
+            args.repeat,
+        )
         rows.append(
             (
                 "open 10k rows -> first image painted (s)",
@@ -221,17 +230,17 @@ def main() -> int:
         w = new_window(tmp)
         w.open_path(csv)
         spin_until(app, lambda: w.inspector.image is not None)
-        base_sw = bench_switch(app, w, args.switches, with_model=False)
-        paced_base = bench_switch(app, w, args.switches // 2, with_model=False, pace=0.15)
+        base_sw = cpu("switch, points only", args.switches, bench_switch, app, w, args.switches, with_model=False)  # fmt: skip  # noqa: E501
+        paced_base = cpu("switch, points only, paced", args.switches // 2, bench_switch, app, w, args.switches // 2, with_model=False, pace=0.15)  # fmt: skip  # noqa: E501
         ins = w.inspector
         ins.open_model(card)
         spin_until(app, lambda: ins.predictor is not None)
         w.heatmaps.set_mode("crop")
         w.dataset_dock.go_to_row(args.rows // 2)
         spin_until(app, lambda: ins.current_prediction() is not None)
-        cold = bench_switch(app, w, args.switches // 2, with_model=True)
+        cold = cpu("switch, on demand", args.switches // 2, bench_switch, app, w, args.switches // 2, with_model=True)  # fmt: skip  # noqa: E501
 
-        dr = bench_drag(app, w, 200)
+        dr = cpu("drag step", 200, bench_drag, app, w, 200)
 
         idle = heartbeat(app, _after(1.5))
         w.dataset_dock.go_to_row(0)
@@ -239,13 +248,13 @@ def main() -> int:
         ins.hub.set_shown(ins.current, ins._nearby(0))
         ins.hub.start_run(ins.predictor, ins.ds, list(range(n_run)))
         t0 = time.perf_counter()
-        gaps = heartbeat(app, lambda: not ins.hub.running())
+        gaps = cpu(f"run (per face, {n_run} faces)", n_run, heartbeat, app, lambda: not ins.hub.running())  # fmt: skip  # noqa: E501
         run_s = time.perf_counter() - t0
         app.processEvents()
-        warm = bench_switch(app, w, args.switches, with_model=True)
+        warm = cpu("switch after a run", args.switches, bench_switch, app, w, args.switches, with_model=True)  # fmt: skip  # noqa: E501
         w.dataset_dock.go_to_row(0)  # browse the same rows again, now at a person's pace
         spin_until(app, lambda: ins._image_index == ins.current)
-        paced = bench_switch(app, w, args.switches // 2, with_model=True, pace=0.15)
+        paced = cpu("switch after a run, paced", args.switches // 2, bench_switch, app, w, args.switches // 2, with_model=True, pace=0.15)  # fmt: skip  # noqa: E501
 
         rows.append(
             (
@@ -333,7 +342,22 @@ def main() -> int:
         "\nrow 1: median and max over --repeat opens; rows 2-3: median and p95 over steps;"
         " row 4: p99 and max heartbeat gap (5 ms timer)."
     )
+    print(f"\nCPU (time.process_time, every thread), load average {os.getloadavg()[0]:.2f}")
+    print(f"{'phase':<40} {'CPU ms per step':>16}")
+    for name, ms in CPU.items():
+        print(f"{name:<40} {ms:>16.2f}")
     return 0
+
+
+CPU: dict[str, float] = {}
+
+
+def cpu(label: str, steps: int, fn: Any, *a: Any, **kw: Any) -> Any:
+    """``fn(*a, **kw)``, recording its process CPU ms per step under ``label``."""
+    c0 = time.process_time()
+    out = fn(*a, **kw)
+    CPU[label] = (time.process_time() - c0) * 1000 / max(steps, 1)
+    return out
 
 
 def _after(seconds: float) -> object:

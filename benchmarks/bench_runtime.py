@@ -7,8 +7,9 @@ rounds, medians):
 paced:   one input every ``--period`` ms (the live view, the window's on-demand predictions):
          median latency of a call and CPU ms per call, the idle time between calls included
          (that is where spinning threads burn a core).
-batch:   batches of ``--batch`` inputs back to back (eval, predict): inputs/s and CPU ms per
-         input.
+batch:   batches of ``--batch`` inputs back to back: inputs/s and CPU ms per input.
+pipeline (HRNet only) `run_predictions` over ``--faces`` 640x480 JPEG faces, as ``eval`` runs
+         it (2 reader threads cropping while the session runs): faces/s and CPU ms per face.
 
 CPU is ``time.process_time()`` of this process (every onnxruntime thread counts), the
 steadier number on a shared machine. Models: the embedded BlazeFace detector and MediaPipe
@@ -93,6 +94,39 @@ def batch(sess: ModelSession, x: np.ndarray, calls: int) -> tuple[float, float]:
     return n / wall, cpu / n
 
 
+def pipeline_runs(path: Path, args: argparse.Namespace, folder: Path) -> None:
+    """`run_predictions` over JPEG faces with an HRNet card for ``path``, per config."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from bench_pipeline import make_data
+
+    from facealign_gui.datasets.io import open_dataset
+    from facealign_gui.inference.card import load_card, save_card
+    from facealign_gui.inference.pipeline import run_predictions
+    from facealign_gui.inference.predictor import CardPredictor
+
+    card_path, csv = make_data(folder, args.faces)
+    card = load_card(card_path)
+    card.onnx, card.sha256 = str(path.resolve()), ""
+    save_card(card, card_path)
+    ds = open_dataset(csv)
+    preds = {c: CardPredictor(load_card(card_path), threads=c) for c in CONFIGS}
+    for p in preds.values():  # warm-up
+        list(run_predictions(p, ds, indices=range(2), keep_heatmaps=False))
+    res: dict[SessionConfig, list[tuple[float, float]]] = {c: [] for c in CONFIGS}
+    for _ in range(args.rounds):
+        for c in CONFIGS:
+            c0, t0 = time.process_time(), time.perf_counter()
+            list(run_predictions(preds[c], ds, keep_heatmaps=False))
+            res[c].append((time.perf_counter() - t0, time.process_time() - c0))
+    print(f"\npipeline: run_predictions over {args.faces} JPEG faces (eval's defaults)")
+    print(f"{'config':<28}{'faces/s':>10}{'CPU ms/face':>13}{'faces/s ratio':>15}")
+    base = args.faces / statistics.median(w for w, _ in res[CONFIGS[0]])
+    for c in CONFIGS:
+        fps = args.faces / statistics.median(w for w, _ in res[c])
+        cpu = statistics.median(x for _, x in res[c]) / args.faces
+        print(f"{_label(c):<28}{fps:>10.2f}{cpu * 1000:>13.1f}{fps / base:>15.2f}")
+
+
 def bench_model(name: str, path: Path, args: argparse.Namespace) -> None:
     sessions = {c: ModelSession(path, threads=c) for c in CONFIGS}
     first = sessions[CONFIGS[0]]
@@ -136,9 +170,10 @@ def main() -> int:
     ap.add_argument("--period", type=float, default=33.0, help="ms between paced calls")
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--hrnet", help="HRNet ONNX file (default: export a random-weight W18)")
-    ap.add_argument("--only", help="comma-separated subset of: blazeface,mesh,hrnet")
+    ap.add_argument("--faces", type=int, default=24, help="faces per pipeline run (HRNet)")
+    ap.add_argument("--only", help="comma-separated subset of: blazeface,mesh,hrnet,pipeline")
     args = ap.parse_args()
-    only = set(args.only.split(",")) if args.only else {"blazeface", "mesh", "hrnet"}
+    only = set(args.only.split(",")) if args.only else {"blazeface", "mesh", "hrnet", "pipeline"}
     print(f"cores: {os.cpu_count()}, load average: {os.getloadavg()[0]:.2f}")
     with tempfile.TemporaryDirectory() as tmp:
         models = []
@@ -146,12 +181,14 @@ def main() -> int:
             models.append(("BlazeFace detector 128x128", MODELS / "blazeface_short_range.onnx"))
         if "mesh" in only:
             models.append(("MediaPipe mesh 192x192", MODELS / "mediapipe_face_landmark.onnx"))
-        if "hrnet" in only:
-            hr = _hrnet(args.hrnet, Path(tmp))
-            if hr is not None:
-                models.append(("HRNetV2-W18 256x256 (random weights)", hr))
+        hr = _hrnet(args.hrnet, Path(tmp)) if {"hrnet", "pipeline"} & only else None
+        if hr is not None and "hrnet" in only:
+            models.append(("HRNetV2-W18 256x256 (random weights)", hr))
         for name, path in models:
             bench_model(name, path, args)
+        if hr is not None and "pipeline" in only:
+            (Path(tmp) / "pipeline").mkdir()
+            pipeline_runs(hr, args, Path(tmp) / "pipeline")
     print(f"\nload average at the end: {os.getloadavg()[0]:.2f}")
     return 0
 

@@ -1,9 +1,11 @@
 """How fast ``facealign-gui --version`` and ``--help`` answer (target: well under a second).
 
-Each command runs as a fresh process ``--runs`` times after one warm-up run; the table shows
-the median wall time and the median CPU time of the child (user + system, from
-``getrusage``), and both as a ratio to ``python -c pass`` measured in the same run. CPU time
-is the steadier number on a shared machine: wall time also counts waiting for a core.
+Each command runs as a fresh process ``--runs`` times after one warm-up run, in alternation:
+every round runs the baseline and then each command once, so a change in load hits all
+rows alike. The table shows the median wall time and the median CPU time of the child
+(user + system, from ``getrusage``), and both as a ratio to ``python -c pass`` measured in
+the same run. CPU time is the steadier number on a shared machine: wall time also counts
+waiting for a core.
 
 The console script is run by its real path (not a pyenv shim, which adds a shell script and
 a second interpreter lookup). When ``build/dist/facealign-gui/facealign-gui`` exists (see
@@ -50,14 +52,19 @@ def run_once(cmd: list[str]) -> tuple[float, float]:
     return wall, cpu
 
 
-def measure(cmd: list[str], runs: int) -> tuple[float, float]:
-    """Median wall and CPU seconds over ``runs`` runs after one warm-up."""
-    run_once(cmd)
-    samples = [run_once(cmd) for _ in range(runs)]
-    return (
-        statistics.median(s[0] for s in samples),
-        statistics.median(s[1] for s in samples),
-    )
+def measure(cmds: list[list[str]], runs: int) -> list[tuple[float, float]]:
+    """Median wall and CPU seconds of each command: one warm-up each, then ``runs`` rounds
+    that run every command once, in order (alternating with the baseline, ``cmds[0]``)."""
+    for cmd in cmds:
+        run_once(cmd)
+    samples: list[list[tuple[float, float]]] = [[] for _ in cmds]
+    for _ in range(runs):
+        for k, cmd in enumerate(cmds):
+            samples[k].append(run_once(cmd))
+    return [
+        (statistics.median(s[0] for s in rows), statistics.median(s[1] for s in rows))
+        for rows in samples
+    ]
 
 
 def commands() -> list[tuple[str, list[str]]]:
@@ -85,14 +92,17 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10, help="timed runs per command")
     ns = parser.parse_args()
-    rows = []
-    for label, cmd in commands():
-        wall, cpu = measure(cmd, ns.runs)
-        rows.append((label, wall, cpu))
+    cmds = commands()
+    rows = [
+        (label, wall, cpu)
+        for (label, _), (wall, cpu) in zip(
+            cmds, measure([c for _, c in cmds], ns.runs), strict=True
+        )
+    ]
     base_wall, base_cpu = rows[0][1], rows[0][2]
     print(
-        f"startup, median of {ns.runs} runs, {os.cpu_count()} cores, "
-        f"Python {sys.version.split()[0]}"
+        f"startup, median of {ns.runs} alternating rounds, {os.cpu_count()} cores, "
+        f"load average {os.getloadavg()[0]:.2f}, Python {sys.version.split()[0]}"
     )
     print(f"{'command':<36} {'wall ms':>8} {'x base':>7} {'cpu ms':>8} {'x base':>7}")
     for label, wall, cpu in rows:

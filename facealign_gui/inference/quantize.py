@@ -229,6 +229,9 @@ def quantize_card(
     if card.decoder.meanface:  # keep the float card's mean face reachable from the new folder
         q_card.decoder.meanface = str(card.resolve(card.decoder.meanface).resolve())
     q_card.path = out_onnx.with_suffix(".toml")
+    # the published numbers were measured on the float model: they stay on its card only
+    q_card.provenance.published = []
+    q_card.provenance.notes = f"int8 copy of {card.path or card.id}; published figures: see it"
     qp = CardPredictor(q_card, threads=threads, mode=mode)
 
     nme_f = _nme(fp, held_p, ds, held_i, scheme)

@@ -6,11 +6,13 @@ tensors against it with messages that name the file, and batches when the batch 
 is dynamic.
 
 How a session uses the CPU is a `SessionConfig`: intra-op threads and whether idle
-threads spin (busy-wait for the next parallel section). Spinning buys nothing when calls
-come one at a time with gaps between them (the live view, the window's on-demand
-predictions) and burns a core while waiting; `session_config(purpose)` gives the measured
-choice per kind of work (``benchmarks/bench_runtime.py``). Every ``threads=`` argument in
-the inference layer takes an int (threads, default spinning) or a `SessionConfig`.
+threads spin (busy-wait for the next parallel section). Spinning burns a core between calls
+that come one at a time (the live view, the window's on-demand predictions) and steals the
+cores of the reader threads and of other programs in a run; it only wins (by <= 9 %) on
+back-to-back batches on an idle machine. So it is off unless asked for;
+`session_config(purpose)` gives the measured choice per kind of work
+(``benchmarks/bench_runtime.py``). Every ``threads=`` argument in the inference layer takes
+an int (intra-op threads, spinning off) or a `SessionConfig`.
 """
 
 from __future__ import annotations
@@ -53,12 +55,12 @@ class SessionConfig:
     """How an onnxruntime session uses the CPU.
 
     threads : intra-op threads (None: onnxruntime's default, one per physical core).
-    spinning : idle intra-op threads busy-wait for work (onnxruntime's default, True).
-        Off, a session called now and then costs its own work only.
+    spinning : idle intra-op threads busy-wait for work (onnxruntime's own default). Off
+        (here the default), a session costs its own work only.
     """
 
     threads: int | None = None
-    spinning: bool = True
+    spinning: bool = False
 
     def __post_init__(self) -> None:
         if self.threads is not None and int(self.threads) < 1:
@@ -68,13 +70,12 @@ class SessionConfig:
 Purpose = Literal["batch", "interactive", "live"]
 
 # Measured on 2 cores (benchmarks/bench_runtime.py, see docs/architecture.md):
-# batch: throughput runs (eval, predict, the window's dataset run) keep onnxruntime's
-#   defaults: every core, spinning (same faces/s, the run keeps the cores busy anyway).
-# interactive: one face on demand (the window's shown sample): same latency with spinning
-#   off, and no core burnt between requests.
-# live: one frame every ~33 ms: one thread, no spinning.
+# batch: runs (eval, predict, the window's dataset run): every core, no spinning (spinning
+#   wins <= 9 % faces/s only on an idle machine, and costs up to 1.7x the CPU).
+# interactive: one face on demand (the window's shown sample): every core, no spinning.
+# live: one frame every ~33 ms: one thread, no spinning (1/8 of the CPU, same latency).
 _PURPOSES: dict[str, SessionConfig] = {
-    "batch": SessionConfig(None, True),
+    "batch": SessionConfig(None, False),
     "interactive": SessionConfig(None, False),
     "live": SessionConfig(1, False),
 }

@@ -109,6 +109,7 @@ def test_quantize_writes_an_int8_qdq_model_and_a_card_with_measured_fields(setup
     q = card.quantization
     assert q is not None and q.calibration_faces == 6 and q.heldout_faces == 4
     assert card.id == "tiny_int8" and card.verify_sha256() == card.sha256
+    assert card.provenance.published == [] and "int8 copy of" in card.provenance.notes
     model = onnx.load(str(card.onnx_path))
     ops = [n.op_type for n in model.graph.node]
     assert "QuantizeLinear" in ops and "DequantizeLinear" in ops
@@ -173,3 +174,15 @@ def test_a_card_quantization_table_without_its_measurements_is_refused(setup) ->
     with pytest.raises(CardError, match=r"bad.toml \[quantization\]: missing required field"):
         load_card(bad)
     assert load_card(setup["card"]).quantization is None
+
+
+@pytest.mark.parametrize(("float_s", "int8_s", "warned"), [(1.0, 0.9, True), (1.0, 0.5, False)])
+def test_a_speed_up_below_1_2x_is_warned_about(setup, capsys, monkeypatch, float_s, int8_s, warned):
+    from facealign_gui.inference import quantize
+
+    monkeypatch.setattr(quantize, "_time_runs", lambda *_a: [float_s, int8_s])
+    code, r = _quantize(setup, capsys)
+    assert code == 0 and r["speedup"] == pytest.approx(float_s / int8_s, rel=1e-3)
+    assert bool(r["warnings"]) is warned
+    if warned:
+        assert "1.11x" in r["warnings"][0] and "below 1.2x" in r["warnings"][0]

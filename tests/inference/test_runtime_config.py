@@ -41,30 +41,36 @@ def test_spinning_off_and_one_thread_reach_the_onnxruntime_session(model: Path) 
     assert sess.config == SessionConfig(1, False)
 
 
-def test_an_int_thread_count_keeps_spinning_on(model: Path) -> None:
+def test_an_int_thread_count_turns_spinning_off_like_every_default(model: Path) -> None:
     sess = get_session(model, threads=2)
     opts = sess.session.get_session_options()
     assert opts.intra_op_num_threads == 2
-    assert _entry(sess, "session.intra_op.allow_spinning") == ""
-    assert sess.config == SessionConfig(2, True)
+    assert _entry(sess, "session.intra_op.allow_spinning") == "0"
+    assert sess.config == SessionConfig(2, False)
+    assert _entry(get_session(model), "session.intra_op.allow_spinning") == "0"
+
+
+def test_spinning_can_still_be_asked_for(model: Path) -> None:
+    sess = get_session(model, threads=SessionConfig(None, spinning=True))
+    assert _entry(sess, "session.intra_op.allow_spinning") == ""  # onnxruntime's default
 
 
 def test_the_same_settings_share_a_session_and_others_get_their_own(model: Path) -> None:
     a = get_session(model, threads=2)
-    assert get_session(model, threads=SessionConfig(2, True)) is a
-    assert get_session(model, threads=SessionConfig(2, False)) is not a
+    assert get_session(model, threads=SessionConfig(2, False)) is a
+    assert get_session(model, threads=SessionConfig(2, True)) is not a
     assert get_session(model) is get_session(model, threads=SessionConfig())
 
 
 def test_each_kind_of_work_has_its_measured_settings() -> None:
-    assert session_config("batch") == SessionConfig(None, True)
+    assert session_config("batch") == SessionConfig(None, False)
     assert session_config("interactive") == SessionConfig(None, False)
     assert session_config("live") == SessionConfig(1, False)
 
 
 def test_a_thread_count_overrides_the_purpose_but_keeps_its_spinning() -> None:
     assert session_config("live", threads=2) == SessionConfig(2, False)
-    assert session_config("batch", threads=1) == SessionConfig(1, True)
+    assert session_config("batch", threads=1) == SessionConfig(1, False)
 
 
 def test_bad_purposes_and_thread_counts_are_refused() -> None:
@@ -76,6 +82,6 @@ def test_bad_purposes_and_thread_counts_are_refused() -> None:
 
 def test_threads_arguments_of_every_form_become_a_config() -> None:
     assert as_config(None) == SessionConfig()
-    assert as_config(3) == SessionConfig(3, True)
+    assert as_config(3) == SessionConfig(3, False)
     cfg = SessionConfig(1, False)
     assert as_config(cfg) is cfg
