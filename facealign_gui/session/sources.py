@@ -57,15 +57,9 @@ def rows_from(source: object) -> SourceRows:
     if isinstance(source, Dataset):
         return _from_dataset(source)
     if isinstance(source, (str, Path)):
-        path = Path(source)
-        try:
-            from facealign_gui.datasets.io import open_dataset
+        from facealign_gui.datasets.io import open_dataset
 
-            return _from_dataset(open_dataset(path))
-        except ImportError:
-            if path.is_dir():
-                return _from_paths(path, image_list(path))
-            raise
+        return _from_dataset(open_dataset(Path(source)))
     if isinstance(source, Sequence):
         paths = [Path(p) for p in source]
         return _from_paths(Path("/"), [str(p.resolve()) for p in paths])
@@ -85,12 +79,17 @@ def _from_dataset(ds: Dataset) -> SourceRows:
         cols = [np.asarray(ds.attributes[k]).tolist() for k in names]
         rows = zip(*cols, strict=True)
         attrs = [json.dumps(dict(zip(names, vals, strict=True))) for vals in rows]
+    visible = ds.visible
+    if ds.occluded is not None and ds.points is not None:
+        # the session's "not visible" on a placed point is the occlusion flag (COFW, COCO v=1)
+        base = np.ones(ds.points.shape[:2], bool) if visible is None else np.asarray(visible)
+        visible = base & ~np.asarray(ds.occluded, bool)
     return SourceRows(
         root=Path(ds.root),
         images=list(ds.images),
         scheme=ds.scheme,
         points=ds.points,
-        visible=ds.visible,
+        visible=visible,
         boxes=ds.boxes,
         centers=ds.centers,
         scales=ds.scales,
@@ -100,8 +99,6 @@ def _from_dataset(ds: Dataset) -> SourceRows:
 
 
 def _input_files(ds: Dataset) -> list[str]:
-    try:
-        from facealign_gui.datasets.io import source_files
-    except ImportError:
-        return []
+    from facealign_gui.datasets.io import source_files
+
     return sorted(str(p.resolve()) for p in source_files(ds) if str(p))
