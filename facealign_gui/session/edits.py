@@ -26,7 +26,7 @@ _APPLY_READ = (
 _UPDATE_SQL: dict[tuple[str, ...], str] = {}
 
 
-class EditingMixin:
+class SessionEdits:
     """Edits of a `Session` (which provides the connection, `state` and lookups)."""
 
     path: Path

@@ -31,7 +31,7 @@ from facealign_gui.core.annotation import Annotation, Prediction, Source, Status
 from facealign_gui.datasets.model import Dataset
 from facealign_gui.session import checksums, seal
 from facealign_gui.session import journal as jr
-from facealign_gui.session.edits import EditingMixin
+from facealign_gui.session.edits import SessionEdits
 from facealign_gui.session.files import (
     SessionDamagedError,
     SessionError,
@@ -99,7 +99,7 @@ class Labels:
         return int(self.index.size)
 
 
-class Session(EditingMixin):
+class Session(SessionEdits):
     """One open ``.fagsession`` file. Use `create` or `open`; `close` when done."""
 
     def __init__(self, path: Path, conn: sqlite3.Connection, lock: SessionLock) -> None:
