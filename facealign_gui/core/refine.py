@@ -37,7 +37,7 @@ from facealign_gui.core.shape_model import (
     similarity_transform,
 )
 
-__all__ = ["PriorCache", "RefineSettings", "Reread", "refine", "shape_frame"]
+__all__ = ["PriorCache", "RefineSettings", "Reread", "prior_for", "refine", "shape_frame"]
 
 # image points (K, 2) -> (re-read image points (K, 2), peak values (K,))
 Reread = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
@@ -131,7 +131,8 @@ def _same_group(scheme: str, k: int) -> np.ndarray:
 _CACHE: dict[tuple[int, RefineSettings], PriorCache] = {}
 
 
-def _cache(pdm: ShapeModel, settings: RefineSettings) -> PriorCache:
+def prior_for(pdm: ShapeModel, settings: RefineSettings) -> PriorCache:
+    """The `PriorCache` of ``pdm`` and ``settings`` (built once, kept for reuse)."""
     key = (id(pdm), settings)
     hit = _CACHE.get(key)
     if hit is None or hit.pdm is not pdm:
@@ -239,7 +240,7 @@ def refine(
     pred = np.where((fixed[:, None] & ~np.isfinite(pred)), pts, pred)
     finite = np.isfinite(pred).all(axis=1)
     fixed &= np.isfinite(pts).all(axis=1)
-    cache = _cache(pdm, s)
+    cache = prior_for(pdm, s)
     obs = pred.copy()
     conf = None if confidence is None else np.asarray(confidence, dtype=np.float64).reshape(-1)
     rounds = max(1, s.iterations) if reread is not None else 1
