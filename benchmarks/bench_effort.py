@@ -48,13 +48,19 @@ import os
 import statistics
 import sys
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from facealign_gui.core.annotation import Prediction
+from facealign_gui.core.effort import (
+    AnnotatorResult,
+    Refiner,
+    interocular,
+    simulate_annotator,
+    tolerance,
+)
 from facealign_gui.core.refine import RefineSettings
 from facealign_gui.core.schemes import Scheme, get_scheme, scheme_for_num_points
 from facealign_gui.core.shape_model import ShapeModel, fit_shape_model, load_shape_model
@@ -68,59 +74,6 @@ MODELS = Path(__file__).resolve().parents[1] / "facealign_gui" / "models"
 MIN_SESSION_FACES = 5
 AFTER = 10  # the "after 10 faces" column
 PRIOR_FACES = 5.0  # adaptive+refine: weight of the learned error model = N / (N + this)
-
-Refiner = Callable[[np.ndarray, np.ndarray], np.ndarray]  # (points, fixed) -> points
-
-
-def interocular(gt: np.ndarray, scheme: Scheme | None) -> float:
-    """The face's inter-ocular distance (see the module docstring for the fallbacks)."""
-    if scheme is not None and scheme.normaliser_indices is not None:
-        i, j = scheme.normaliser_indices
-        return float(np.linalg.norm(gt[i] - gt[j]))
-    if scheme is not None and scheme.pupils is not None:
-        a = np.nanmean(gt[list(scheme.pupils[0])], axis=0)
-        b = np.nanmean(gt[list(scheme.pupils[1])], axis=0)
-        return float(np.linalg.norm(a - b))
-    span = np.nanmax(gt, axis=0) - np.nanmin(gt, axis=0)
-    return float(np.sqrt(span[0] * span[1]))
-
-
-@dataclass
-class FaceResult:
-    drags: int
-    nme: float
-    points: np.ndarray  # what the person verified
-
-
-def annotate(
-    start: np.ndarray, gt: np.ndarray, counted: np.ndarray, tol: float, norm: float,
-    refiner: Refiner | None,
-) -> FaceResult:  # fmt: skip
-    """The simulated annotator on one face (see the module docstring).
-
-    ``start``: the tool's first proposal; ``refiner(points, fixed)`` gets the person's points
-    where ``fixed`` and the *proposal* elsewhere, and returns the new points.
-    """
-    k = len(gt)
-    pts = np.array(start, dtype=np.float64, copy=True)
-    fixed = np.zeros(k, dtype=bool)
-    drags = 0
-    while drags < 3 * k:
-        err = np.linalg.norm(pts - gt, axis=1)
-        err = np.where(counted & np.isfinite(err), err, 0.0)
-        err[~np.isfinite(pts).all(axis=1) & counted] = np.inf  # no proposal: wrong
-        wrong = counted & (err > tol)
-        if not wrong.any():
-            break
-        i = int(np.argmax(np.where(wrong, err, -1.0)))
-        pts[i] = gt[i]
-        fixed[i] = True
-        drags += 1
-        if refiner is not None:
-            new = refiner(np.where(fixed[:, None], pts, start), fixed)
-            pts = np.where(fixed[:, None], pts, new)  # the person's points never move
-    dist = np.linalg.norm(pts - gt, axis=1)[counted]
-    return FaceResult(drags, float(np.mean(dist) / norm), pts)
 
 
 @dataclass
@@ -141,7 +94,7 @@ class FlowStats:
     drags: list[int] = field(default_factory=list)
     nme: list[float] = field(default_factory=list)
 
-    def add(self, r: FaceResult) -> None:
+    def add(self, r: AnnotatorResult) -> None:
         self.drags.append(r.drags)
         self.nme.append(r.nme)
 
@@ -177,7 +130,7 @@ def load_faces(ds: Dataset, scheme: Scheme | None) -> list[Face]:
         elif region is not None and region.box is not None:
             x1, y1, x2, y2 = region.box
             center, scale = ((x1 + x2) / 2, (y1 + y2) / 2), max(x2 - x1, y2 - y1) / 200.0
-        faces.append(Face(i, gt, counted, max(2.0, 0.02 * io), io, center, scale))
+        faces.append(Face(i, gt, counted, tolerance(io), io, center, scale))
     return faces
 
 
@@ -225,79 +178,101 @@ def mean_in_box(face: Face, pdm: ShapeModel | None, k: int) -> np.ndarray:
     return np.tile(centre, (k, 1)).astype(np.float64)
 
 
-def make_refiner(pred: Prediction, start: np.ndarray, pdm: ShapeModel | None,
+def make_refiner(pred: Prediction | None, start: np.ndarray, pdm: ShapeModel | None,
                  settings: RefineSettings,
                  learned: tuple[np.ndarray, float] | None = None) -> Refiner | None:  # fmt: skip
+    """`inference.refine.refine` bound to one face; ``start`` is the proposal it refines."""
     if pdm is None:
         return None
-    # the heatmaps belong to the raw prediction; re-read them only when the start is it
-    raw = start is pred.points or np.array_equal(start, pred.points)
-    hm = pred.heatmaps if raw else None
-    m = pred.crop_to_image if raw else None
+    k = len(start)
+    own = pred is not None and pred.num_points == k
+    conf = pred.confidence if own else None  # type: ignore[union-attr]
+    # the heatmaps belong to the raw prediction: re-read them only when the start is it
+    raw = own and np.array_equal(start, pred.points)  # type: ignore[union-attr]
+    hm = pred.heatmaps if raw else None  # type: ignore[union-attr]
+    m = pred.crop_to_image if raw else None  # type: ignore[union-attr]
 
     def run(points: np.ndarray, fixed: np.ndarray) -> np.ndarray:
-        return refine(points, pred.confidence, fixed, pdm, hm, m, settings, predicted=start,
+        return refine(points, conf, fixed, pdm, hm, m, settings, predicted=start,
                       learned_error=learned)  # fmt: skip
 
     return run
+
+
+class Flows:
+    """The five flows over faces in dataset order, with their learned state."""
+
+    def __init__(self, scheme: Scheme | None, k: int, pdm: ShapeModel | None,
+                 settings: RefineSettings) -> None:  # fmt: skip
+        self.scheme, self.k, self.pdm_shipped, self.settings = scheme, k, pdm, settings
+        self.name = scheme.name if scheme is not None else f"custom{k}"
+        self.labellers: dict[str, PreLabeller] = {}
+        self.verified: dict[str, list[np.ndarray]] = {f: [] for f in FLOWS}
+        self.refine_seconds: list[float] = []
+
+    def labeller(self, flow: str, source_points: int) -> PreLabeller:
+        if flow not in self.labellers:
+            same = self.pdm_shipped is not None and source_points == self.k
+            self.labellers[flow] = PreLabeller(
+                source_points, self.k,
+                reference=self.pdm_shipped.mean if same else None,  # type: ignore[union-attr]
+                normaliser=self.scheme.normaliser_indices if self.scheme else None,
+            )  # fmt: skip
+        return self.labellers[flow]
+
+    def start(self, flow: str, face: Face, pdm: ShapeModel | None) -> np.ndarray:
+        """The tool's first proposal for ``face`` in ``flow``."""
+        pred = face.prediction
+        fallback = mean_in_box(face, pdm, self.k)
+        if flow == "manual" or pred is None:  # no prediction: the tool shows the mean shape
+            return fallback
+        own = pred.points if pred.num_points == self.k else None
+        if flow.startswith("adaptive"):
+            corrected = self.labeller(flow, pred.num_points).predict(pred.points)
+            if corrected is not None:
+                return corrected
+        return own if own is not None else fallback
+
+    def run_face(self, flow: str, face: Face) -> AnnotatorResult:
+        pdm = self.pdm_shipped or session_shape_model(self.verified[flow], self.name)
+        start = self.start(flow, face, pdm)
+        refiner = None
+        if flow in ("click-to-refine", "adaptive+refine"):
+            lab = self.labellers.get(flow)
+            learned = lab.error_covariance(PRIOR_FACES) if lab is not None else None
+            refiner = make_refiner(face.prediction, start, pdm, self.settings, learned)
+            if refiner is not None and flow == "click-to-refine":
+                fixed = np.zeros(self.k, bool)
+                fixed[: self.k // 4] = True
+                t0 = time.perf_counter()
+                refiner(start, fixed)
+                self.refine_seconds.append(time.perf_counter() - t0)
+        res = simulate_annotator(start, face.gt, face.tol, face.norm, refiner, face.counted)
+        if np.isfinite(res.points).all():  # the face is verified: learn from it
+            self.verified[flow].append(res.points)
+            if flow.startswith("adaptive") and face.prediction is not None:
+                self.labeller(flow, face.prediction.num_points).add(
+                    face.prediction.points, res.points
+                )
+        return res
 
 
 def run_flows(
     faces: list[Face], scheme: Scheme | None, k: int, pdm_shipped: ShapeModel | None,
     settings: RefineSettings,
 ) -> tuple[dict[str, FlowStats], dict[str, FlowStats], list[float]]:  # fmt: skip
+    """Every flow over every face in dataset order: (stats, stats after `AFTER` faces,
+    seconds of one refine call per face)."""
     stats = {f: FlowStats() for f in FLOWS}
     late = {f: FlowStats() for f in FLOWS}
-    refine_seconds: list[float] = []
-    labellers: dict[str, PreLabeller | None] = {"adaptive": None, "adaptive+refine": None}
-    verified: dict[str, list[np.ndarray]] = {f: [] for f in FLOWS}
-    name = scheme.name if scheme is not None else f"custom{k}"
+    flows = Flows(scheme, k, pdm_shipped, settings)
     for n, face in enumerate(faces):
-        pred = face.prediction
         for flow in FLOWS:
-            pdm = pdm_shipped or session_shape_model(verified[flow], name)
-            if flow == "manual":
-                start, refiner = mean_in_box(face, pdm, k), None
-            else:
-                if pred is None:
-                    continue
-                source = pred.points
-                start = source if source.shape[0] == k else None
-                if flow.startswith("adaptive"):
-                    lab = labellers[flow]
-                    if lab is None:
-                        same = pdm_shipped is not None and source.shape[0] == k
-                        lab = labellers[flow] = PreLabeller(
-                            source.shape[0], k, reference=pdm_shipped.mean if same else None,
-                            normaliser=scheme.normaliser_indices if scheme else None,
-                        )  # fmt: skip
-                    corrected = lab.predict(source)
-                    if corrected is not None:
-                        start = corrected
-                if start is None:  # the model's scheme differs and nothing is learned yet
-                    start = mean_in_box(face, pdm, k)
-                refiner = None
-                if flow in ("click-to-refine", "adaptive+refine") and start.shape[0] == k:
-                    lab = labellers.get(flow)
-                    learned = lab.error_covariance(PRIOR_FACES) if lab is not None else None
-                    refiner = make_refiner(pred, start, pdm, settings, learned)
-                    if refiner is not None and flow == "click-to-refine":
-                        fixed = np.zeros(k, bool)
-                        fixed[: k // 4] = True
-                        t0 = time.perf_counter()
-                        refiner(start, fixed)
-                        refine_seconds.append(time.perf_counter() - t0)
-            res = annotate(start, face.gt, face.counted, face.tol, face.norm, refiner)
+            res = flows.run_face(flow, face)
             stats[flow].add(res)
             if n >= AFTER:
                 late[flow].add(res)
-            final = res.points
-            if np.isfinite(final).all():
-                verified[flow].append(final)
-                lab = labellers.get(flow)
-                if lab is not None and pred is not None:
-                    lab.add(pred.points, final)
-    return stats, late, refine_seconds
+    return stats, late, flows.refine_seconds
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -109,6 +109,32 @@ class PriorCache:
             + settings.pose_error**2 * (gen @ gen.T)
             + settings.local_error**2 * local
         )
+        self._updates: dict[bytes, tuple[np.ndarray | None, np.ndarray, np.ndarray]] = {}
+
+    def update(
+        self, obs_var: np.ndarray, learned: tuple[np.ndarray, float] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(gain, posterior covariance) of conditioning the prior on a prediction with
+        per-coordinate noise ``obs_var`` (and a ``learned`` error model). They do not depend
+        on the points, so the drags on one face reuse them (kept for the last few)."""
+        key = np.ascontiguousarray(obs_var, dtype=np.float64).tobytes()
+        ref = None if learned is None else learned[0]
+        if learned is not None:
+            key += np.float64(learned[1]).tobytes()
+        hit = self._updates.get(key)
+        if hit is not None and hit[0] is ref:  # the very same learned matrix (or none)
+            return hit[1], hit[2]
+        sx = self.prior
+        se = self.error + np.diag(obs_var)
+        if learned is not None:
+            cov, w = learned
+            se = (1.0 - w) * se + w * (cov + np.diag(np.full(len(obs_var), 1e-6)))
+        gain = np.linalg.solve(sx + se, sx).T  # sx (sx + se)^-1  (both symmetric)
+        s1 = sx - gain @ sx
+        if len(self._updates) >= 4:
+            self._updates.pop(next(iter(self._updates)))
+        self._updates[key] = (ref, gain, s1)
+        return gain, s1
 
 
 def _same_group(scheme: str, k: int) -> np.ndarray:
@@ -177,16 +203,10 @@ def _posterior(
     through the correlations of the error model.
     """
     a0 = cache.mean
-    sx = cache.prior
-    se = cache.error + np.diag(obs_var)
-    if learned is not None:
-        cov, w = learned
-        se = (1.0 - w) * se + w * (cov + np.diag(np.full(len(y), 1e-6)))
-    gain = np.linalg.solve(sx + se, sx).T  # sx (sx + se)^-1  (both symmetric)
+    gain, s1 = cache.update(obs_var, learned)
     mu = a0 + gain @ (y - a0)
     if not fixed.any():
         return mu
-    s1 = sx - gain @ sx
     f = np.flatnonzero(fixed)
     s_ff = s1[np.ix_(f, f)] + _EXACT * np.eye(len(f))
     corr = np.linalg.solve(s_ff, z[f] - mu[f])

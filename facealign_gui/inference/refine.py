@@ -3,8 +3,9 @@ models, re-reading each heatmap near the position the fitted shape implies.
 
 The re-read takes, for every landmark, the largest heatmap value inside a
 ``(2 * window + 1)``-pixel square around the fitted position (in heatmap pixels) and refines
-it to sub-pixel precision with the decoders' own helpers
-(`inference.decoders.heatmap.argmax_2d` and ``subpixel_refine``). A peak value is the new
+it to sub-pixel precision with the decoders' own helper
+(`inference.decoders.heatmap.subpixel_refine`, the parabola through the peak and its
+neighbours). A peak value is the new
 confidence of that observation, so a heatmap that is flat near the fitted shape counts less.
 """
 
@@ -16,7 +17,7 @@ from facealign_gui.core.annotation import Prediction
 from facealign_gui.core.refine import RefineSettings, Reread
 from facealign_gui.core.refine import refine as fit_refine
 from facealign_gui.core.shape_model import ShapeModel, apply_similarity, invert_similarity
-from facealign_gui.inference.decoders.heatmap import argmax_2d, subpixel_refine
+from facealign_gui.inference.decoders.heatmap import subpixel_refine
 
 __all__ = ["heatmap_reader", "refine", "refine_prediction", "reread_heatmaps"]
 
@@ -30,21 +31,29 @@ def reread_heatmaps(
     heatmap keeps its position, with peak value 0.
     """
     hm = np.asarray(heatmaps, dtype=np.float32)
-    _, h, w = hm.shape
+    k, h, w = hm.shape
     to_hm = invert_similarity(heatmap_to_image)
     p = apply_similarity(to_hm, points)
-    cx = np.rint(p[:, 0]).astype(np.int64)
-    cy = np.rint(p[:, 1]).astype(np.int64)
-    xs = np.arange(w)[None, None, :]
-    ys = np.arange(h)[None, :, None]
-    inside = (np.abs(xs - cx[:, None, None]) <= window) & (np.abs(ys - cy[:, None, None]) <= window)
-    has = inside.any(axis=(1, 2))
-    masked = np.where(inside, hm, -np.inf)
-    coords, peaks = argmax_2d(masked[None])
-    coords = subpixel_refine(hm[None], coords)[0]
-    peaks = np.where(has, peaks[0], 0.0)
+    cx = np.rint(np.nan_to_num(p[:, 0], nan=-1e6)).astype(np.int64)
+    cy = np.rint(np.nan_to_num(p[:, 1], nan=-1e6)).astype(np.int64)
+    off = np.arange(-window, window + 1)
+    xs = cx[:, None] + off[None, :]  # (K, n) window columns
+    ys = cy[:, None] + off[None, :]
+    in_x = (xs >= 0) & (xs < w)
+    in_y = (ys >= 0) & (ys < h)
+    has = in_x.any(axis=1) & in_y.any(axis=1)
+    patch = hm[np.arange(k)[:, None, None], np.clip(ys, 0, h - 1)[:, :, None],
+               np.clip(xs, 0, w - 1)[:, None, :]]  # fmt: skip
+    patch = np.where(in_y[:, :, None] & in_x[:, None, :], patch, -np.inf)
+    flat = patch.reshape(k, -1)
+    best = np.argmax(flat, axis=1)
+    n = len(off)
+    coords = np.stack([xs[np.arange(k), best % n], ys[np.arange(k), best // n]], axis=1)
+    coords = np.where(has[:, None], coords, 0).astype(np.float64)
+    peaks = np.where(has, flat[np.arange(k), best], 0.0)
+    coords = subpixel_refine(hm[None], coords[None])[0]
     out = np.where(has[:, None], apply_similarity(heatmap_to_image, coords), points)
-    return out, np.clip(np.nan_to_num(peaks.astype(np.float64)), 0.0, None)
+    return out, np.clip(np.nan_to_num(peaks.astype(np.float64), neginf=0.0), 0.0, None)
 
 
 def heatmap_reader(
