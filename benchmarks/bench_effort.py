@@ -49,7 +49,6 @@ import statistics
 import sys
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
@@ -63,14 +62,18 @@ from facealign_gui.core.effort import (
 )
 from facealign_gui.core.refine import RefineSettings
 from facealign_gui.core.schemes import Scheme, get_scheme, scheme_for_num_points
-from facealign_gui.core.shape_model import ShapeModel, fit_shape_model, load_shape_model
+from facealign_gui.core.shape_model import (
+    ShapeModel,
+    fit_shape_model,
+    load_shape_model,
+    shipped_shape_model,
+)
 from facealign_gui.datasets.io import open_dataset
 from facealign_gui.datasets.model import Dataset
 from facealign_gui.inference.refine import refine
 from facealign_gui.session.prelabel import PreLabeller
 
 FLOWS = ("manual", "predict+correct", "click-to-refine", "adaptive", "adaptive+refine")
-MODELS = Path(__file__).resolve().parents[1] / "facealign_gui" / "models"
 MIN_SESSION_FACES = 5
 AFTER = 10  # the "after 10 faces" column
 PRIOR_FACES = 5.0  # adaptive+refine: weight of the learned error model = N / (N + this)
@@ -152,13 +155,6 @@ def predict_faces(faces: list[Face], ds: Dataset, model: str | None) -> str:
         else:
             by_index[i].prediction = res
     return predictor.model_id
-
-
-def shipped_shape_model(scheme: Scheme | None) -> ShapeModel | None:
-    if scheme is None:
-        return None
-    path = MODELS / f"shape_{scheme.name}.npz"
-    return load_shape_model(path) if path.is_file() else None
 
 
 def session_shape_model(verified: list[np.ndarray], scheme: str) -> ShapeModel | None:
@@ -296,7 +292,11 @@ def main(argv: list[str] | None = None) -> int:
     failed = [f for f in faces if f.prediction is None]
     for f in failed:
         print(f"warning: {f.failure}", file=sys.stderr)
-    pdm = load_shape_model(args.shape_model) if args.shape_model else shipped_shape_model(scheme)
+    pdm = (
+        load_shape_model(args.shape_model)
+        if args.shape_model
+        else shipped_shape_model(scheme.name if scheme else None)
+    )
     if pdm is not None and pdm.num_points != k:
         raise SystemExit(f"shape model has {pdm.num_points} points, the dataset {k}")
     settings = RefineSettings()

@@ -28,12 +28,16 @@ from pathlib import Path
 import numpy as np
 
 __all__ = [
+    "SHIPPED_DIR",
     "ShapeModel",
     "apply_similarity",
     "fit_shape_model",
     "load_shape_model",
+    "shipped_shape_model",
     "similarity_transform",
 ]
+
+SHIPPED_DIR = Path(__file__).resolve().parents[1] / "models"  # shape_<scheme>.npz
 
 FORMAT_VERSION = 1
 
@@ -201,6 +205,14 @@ def load_shape_model(path: str | Path) -> ShapeModel:
         raise ValueError(f"{path}: {variances.shape[0]} variances for {modes.shape[0]} modes")
     return ShapeModel(str(meta.get("scheme", "")), mean, modes, variances, resid, box,
                       str(meta.get("source", "")))  # fmt: skip
+
+
+def shipped_shape_model(scheme: str | None) -> ShapeModel | None:
+    """The shape model shipped for ``scheme`` (``models/shape_<scheme>.npz``), or None."""
+    if not scheme:
+        return None
+    path = SHIPPED_DIR / f"shape_{scheme}.npz"
+    return load_shape_model(path) if path.is_file() else None
 
 
 def fit_shape_model(
