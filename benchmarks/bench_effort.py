@@ -29,8 +29,11 @@ Flows
 Shape model (so that no face scores itself): the shipped PDM of the scheme
 (``facealign_gui/models/shape_<scheme>.npz``; the 300-W one was fitted on the 300-W test and
 valid annotation files only, so ``shared/data/dev_faces`` -- 300-W *training* images -- are not
-in it), or ``--shape-model FILE``. For a scheme without a shipped model, the PDM is fitted,
-before each face, on the faces verified *before* it in the session (at least
+in it), or ``--shape-model FILE``. Any evaluated face that *was* among the model's training
+faces (found by its fingerprint, e.g. a 300-W test face) is removed from the model exactly
+before the run (`ShapeModel.without`), and the count is printed. For a scheme without a
+shipped model, the PDM is fitted, before each face, on the faces verified *before* it in the
+session (at least
 ``MIN_SESSION_FACES``); the evaluated face is never in its own shape model.
 
 The final NME is the mean over faces of the final points' NME against the ground truth (same
@@ -299,6 +302,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     if pdm is not None and pdm.num_points != k:
         raise SystemExit(f"shape model has {pdm.num_points} points, the dataset {k}")
+    left_out = 0
+    if pdm is not None:  # no face may be scored by a shape model fitted on it
+        pdm, left_out = pdm.without(np.stack([f.gt for f in faces]))
     settings = RefineSettings()
     c0 = time.process_time()
     t1 = time.perf_counter()
@@ -312,6 +318,7 @@ def main(argv: list[str] | None = None) -> int:
           f"{scheme.name if scheme else 'custom'}; model {model_id} "
           f"({len(failed)} failed, {predict_s:.1f} s)")  # fmt: skip
     print(f"shape model: {pdm.source if pdm else 'fitted per face on earlier verified faces'}")
+    print(f"evaluated faces found in the shape model's training set and left out: {left_out}")
     print(f"| {'flow':<16} | {'drags mean':>10} | {'median':>6} | {'final NME':>9} | {'faces':>5} "
           f"| {'mean after ' + str(AFTER):>13} | {'vs predict':>10} |")  # fmt: skip
     print(f"|{'-' * 18}|{'-' * 12}|{'-' * 8}|{'-' * 11}|{'-' * 7}|{'-' * 15}|{'-' * 12}|")

@@ -14,6 +14,12 @@ lumped into an isotropic ``residual_variance`` per coordinate (probabilistic PCA
 box centre, divided by 200 x scale); it places the mean shape in a face box without any
 landmark (the "manual" start of a labelling benchmark).
 
+So that no face is ever scored by a model fitted on it, a model also keeps the training
+faces' scatter matrix and count and a *fingerprint* per face (its first `FINGERPRINT_MODES`
+mode coefficients): `ShapeModel.without` finds the faces of an evaluation set that were in
+the training set and removes them exactly (the mean and scatter are downdated, the modes
+recomputed), as if the model had been fitted without them.
+
 Files are ``.npz`` written without pickle (`save` / `load`); ``source`` states what the
 model was fitted on.
 """
@@ -22,7 +28,7 @@ from __future__ import annotations
 
 import io
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -40,6 +46,8 @@ __all__ = [
 SHIPPED_DIR = Path(__file__).resolve().parents[1] / "models"  # shape_<scheme>.npz
 
 FORMAT_VERSION = 1
+FINGERPRINT_MODES = 8
+FINGERPRINT_TOLERANCE = 1e-3  # normalised units (~0.1 px on a 100 px face)
 
 
 def similarity_transform(
@@ -113,6 +121,12 @@ class ShapeModel:
     residual_variance : variance per coordinate of what the M modes leave out.
     box_mean : (K, 2) mean of (points - box centre) / (200 * scale), or None.
     source : what the model was fitted on (files, number of faces).
+    count : number of training faces (0: unknown).
+    scatter : (2K, 2K) sum of the aligned training faces' outer products about the mean, or
+        None (then `without` cannot remove faces).
+    fingerprints : (count, F) float32 coefficients of the training faces on
+        ``fingerprint_basis`` (F, 2K), both about ``reference`` (K, 2): the mean, the modes
+        and the alignment target as fitted, which `without` leaves unchanged.
     """
 
     scheme: str
@@ -122,6 +136,11 @@ class ShapeModel:
     residual_variance: float
     box_mean: np.ndarray | None = None
     source: str = ""
+    count: int = 0
+    scatter: np.ndarray | None = None
+    fingerprints: np.ndarray | None = None
+    fingerprint_basis: np.ndarray | None = None
+    reference: np.ndarray | None = None
 
     @property
     def num_points(self) -> int:
@@ -140,8 +159,8 @@ class ShapeModel:
         kept_dims = max(dims - self.num_modes, 1)
         extra_dims = max(dims - m, 1)
         resid = (self.residual_variance * kept_dims + dropped) / extra_dims
-        return ShapeModel(self.scheme, self.mean, self.modes[:m], self.variances[:m], resid,
-                          self.box_mean, self.source)  # fmt: skip
+        return replace(self, modes=self.modes[:m], variances=self.variances[:m],
+                       residual_variance=resid)  # fmt: skip
 
     def shape(self, coefficients: np.ndarray) -> np.ndarray:
         """(K, 2) normalised shape for mode coefficients ``b`` (M,)."""
@@ -160,6 +179,67 @@ class ShapeModel:
         cov[np.diag_indices_from(cov)] += self.residual_variance
         return cov
 
+    # -- leaving faces out --------------------------------------------------------------
+    def aligned(self, shapes: np.ndarray) -> np.ndarray:
+        """(N, 2K) shapes normalised and aligned to the fitted mean, as the training faces
+        were (NaN rows for shapes with a missing point)."""
+        ref = self.mean if self.reference is None else self.reference
+        arr = np.asarray(shapes, dtype=np.float64).reshape(-1, self.num_points, 2)
+        out = np.full((len(arr), 2 * self.num_points), np.nan)
+        for i, sh in enumerate(arr):
+            if np.isfinite(sh).all():
+                n = _normalise(sh)
+                out[i] = apply_similarity(similarity_transform(n, ref), n).reshape(-1)
+        return out
+
+    def _fingerprint(self, aligned: np.ndarray) -> np.ndarray:
+        assert self.reference is not None and self.fingerprint_basis is not None
+        return (aligned - self.reference.reshape(-1)) @ self.fingerprint_basis.T
+
+    def contains(self, shapes: np.ndarray) -> np.ndarray:
+        """(N,) bool: which ``shapes`` (N, K, 2) were training faces of this model."""
+        al = self.aligned(shapes)
+        if (
+            self.fingerprints is None
+            or self.fingerprint_basis is None
+            or not len(self.fingerprints)
+        ):
+            return np.zeros(len(al), dtype=bool)
+        fp = self._fingerprint(np.nan_to_num(al, nan=1e6))
+        d = np.sqrt(((fp[:, None, :] - self.fingerprints[None].astype(np.float64)) ** 2).sum(-1))
+        return (d.min(axis=1) < FINGERPRINT_TOLERANCE) & np.isfinite(al).all(axis=1)
+
+    def without(self, shapes: np.ndarray) -> tuple[ShapeModel, int]:
+        """This model with every training face among ``shapes`` removed, and how many were.
+
+        The mean and scatter are downdated exactly (Welford), then the modes, variances and
+        residual variance are recomputed with the same number of modes.
+        """
+        inside = self.contains(shapes)
+        if not inside.any():
+            return self, 0
+        if self.scatter is None or self.count - int(inside.sum()) < 3:
+            raise ValueError(f"shape model {self.scheme!r} cannot leave faces out "
+                             f"(no scatter matrix, or too few faces left)")  # fmt: skip
+        al = self.aligned(shapes)[inside]
+        fp_all = self.fingerprints.astype(np.float64)  # type: ignore[union-attr]
+        keep = np.ones(len(fp_all), dtype=bool)
+        for f in self._fingerprint(al):
+            keep[int(np.argmin(((fp_all - f) ** 2).sum(axis=1)))] = False
+        mean = self.mean.reshape(-1).copy()
+        scatter = self.scatter.copy()
+        n = self.count
+        for x in al:
+            d = x - mean
+            scatter -= (n / (n - 1.0)) * np.outer(d, d)
+            mean -= d / (n - 1.0)
+            n -= 1
+        model = _from_scatter(self, mean.reshape(-1, 2), scatter, n, self.num_modes)
+        removed = int(inside.sum())
+        return replace(model, fingerprints=self.fingerprints[keep],  # type: ignore[index]
+                       source=f"{self.source}; minus {removed} evaluated faces that were in it"
+                       ), removed  # fmt: skip
+
     # -- files -------------------------------------------------------------------------
     def to_bytes(self) -> bytes:
         meta = {"format": FORMAT_VERSION, "scheme": self.scheme, "source": self.source}
@@ -172,6 +252,12 @@ class ShapeModel:
         }
         if self.box_mean is not None:
             arrays["box_mean"] = self.box_mean
+        if self.scatter is not None and self.fingerprints is not None:
+            arrays["scatter"] = self.scatter
+            arrays["count"] = np.array([self.count])
+            arrays["fingerprints"] = self.fingerprints.astype(np.float32)
+            arrays["fingerprint_basis"] = self.fingerprint_basis
+            arrays["reference"] = self.reference
         buf = io.BytesIO()
         np.savez_compressed(buf, **arrays)
         return buf.getvalue()
@@ -196,6 +282,13 @@ def load_shape_model(path: str | Path) -> ShapeModel:
             variances = np.asarray(z["variances"], dtype=np.float64)
             resid = float(z["residual_variance"][0])
             box = np.asarray(z["box_mean"], dtype=np.float64) if "box_mean" in z else None
+            scatter = np.asarray(z["scatter"], dtype=np.float64) if "scatter" in z else None
+            count = int(z["count"][0]) if "count" in z else 0
+            prints = basis = ref = None
+            if scatter is not None:
+                prints = np.asarray(z["fingerprints"], dtype=np.float32)
+                basis = np.asarray(z["fingerprint_basis"], dtype=np.float64)
+                ref = np.asarray(z["reference"], dtype=np.float64)
     except (OSError, KeyError, ValueError, json.JSONDecodeError) as e:
         raise ValueError(f"{path}: not a shape model file: {e}") from None
     k = mean.shape[0]
@@ -204,7 +297,7 @@ def load_shape_model(path: str | Path) -> ShapeModel:
     if variances.shape != (modes.shape[0],):
         raise ValueError(f"{path}: {variances.shape[0]} variances for {modes.shape[0]} modes")
     return ShapeModel(str(meta.get("scheme", "")), mean, modes, variances, resid, box,
-                      str(meta.get("source", "")))  # fmt: skip
+                      str(meta.get("source", "")), count, scatter, prints, basis, ref)  # fmt: skip
 
 
 def shipped_shape_model(scheme: str | None) -> ShapeModel | None:
@@ -251,11 +344,6 @@ def fit_shape_model(
             break
     aligned = np.stack([apply_similarity(similarity_transform(s, mean), s) for s in norm])
     flat = aligned.reshape(n, 2 * k) - mean.reshape(-1)
-    _, sv, vt = np.linalg.svd(flat, full_matrices=False)
-    eig = sv**2 / max(n - 1, 1)
-    dims = 2 * k - 4  # similarity removes four degrees of freedom
-    m = max(0, min(int(num_modes), dims, len(eig)))
-    resid = float(eig[m:dims].sum() / max(dims - m, 1)) if dims > m else 0.0
     box_mean = None
     if centers is not None and scales is not None:
         c = np.asarray(centers, dtype=np.float64)[ok]
@@ -264,5 +352,32 @@ def fit_shape_model(
         if fine.any():
             rel = (good[fine] - c[fine][:, None, :]) / (200.0 * s[fine])[:, None, None]
             box_mean = rel.mean(axis=0)
-    return ShapeModel(scheme, mean, vt[:m].copy(), eig[:m].copy(), max(resid, 1e-12), box_mean,
+    base = ShapeModel(scheme, mean, np.zeros((0, 2 * k)), np.zeros(0), 1e-12, box_mean,
                       source or f"{n} shapes")  # fmt: skip
+    model = _from_scatter(base, mean, flat.T @ flat, n, max(num_modes, FINGERPRINT_MODES))
+    model = replace(model, fingerprint_basis=model.modes[:FINGERPRINT_MODES].copy(),
+                    reference=mean.copy())  # fmt: skip
+    model = replace(model, fingerprints=model._fingerprint(flat + mean.reshape(-1)).astype(
+        np.float32))  # fmt: skip
+    return model.truncated(num_modes) if model.num_modes > num_modes else model
+
+
+def _from_scatter(
+    like: ShapeModel, mean: np.ndarray, scatter: np.ndarray, count: int, num_modes: int
+) -> ShapeModel:
+    """A model with ``like``'s names and box mean from a mean, scatter matrix and count."""
+    k = mean.shape[0]
+    cov = scatter / max(count - 1, 1)
+    eig, vec = np.linalg.eigh((cov + cov.T) / 2)
+    order = np.argsort(eig)[::-1]
+    eig, vec = np.clip(eig[order], 0.0, None), vec[:, order]
+    dims = 2 * k - 4  # similarity removes four degrees of freedom
+    m = max(0, min(int(num_modes), dims))
+    resid = float(eig[m:dims].sum() / max(dims - m, 1)) if dims > m else 0.0
+    modes = vec[:, :m].T.copy()
+    # a deterministic sign per mode: its largest component is positive
+    flip = np.sign(modes[np.arange(m), np.abs(modes).argmax(axis=1)])
+    modes *= np.where(flip == 0, 1.0, flip)[:, None]
+    return replace(like, mean=mean, modes=modes, variances=eig[:m].copy(),
+                   residual_variance=max(resid, 1e-12), count=int(count),
+                   scatter=scatter, fingerprints=like.fingerprints)  # fmt: skip

@@ -101,3 +101,37 @@ def test_shipped_models_load_and_say_what_they_were_fitted_on(name: str, k: int)
     assert model.num_points == k and model.scheme == name
     assert "research-use only" in model.source and "faces" in model.source
     assert model.box_mean is not None
+
+
+def _varied(n: int, seed: int) -> np.ndarray:
+    """Shapes that vary in several directions (so fingerprints tell them apart)."""
+    rng = np.random.default_rng(seed)
+    base = np.array([[-1.0, -1.0], [1.0, -1.0], [1.2, 1.0], [-1.2, 1.0], [0.0, 0.2], [0, 1.5]])
+    out = []
+    for _ in range(n):
+        a, k = rng.uniform(-0.4, 0.4), rng.uniform(50, 150)
+        rot = k * np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
+        out.append((base + rng.normal(0, 0.08, base.shape)) @ rot.T + rng.uniform(0, 300, 2))
+    return np.stack(out)
+
+
+def test_a_model_knows_its_training_faces_in_any_pose_and_file_convention() -> None:
+    train = _varied(200, 4)
+    model = fit_shape_model(train, num_modes=4)
+    moved = train[:5] * 1.7 + [1.0, 1.0]  # rescaled, and 1-based like an iBUG .pts file
+    assert model.contains(moved).all()
+    assert not model.contains(_varied(50, 5)).any()
+
+
+def test_leaving_faces_out_matches_a_model_fitted_without_them(tmp_path: Path) -> None:
+    kept, evaluated, other = _varied(300, 6), _varied(20, 7), _varied(5, 8)
+    full = fit_shape_model(np.concatenate([kept, evaluated]), num_modes=4)
+    full = load_shape_model(full.save(tmp_path / "full.npz"))  # survives a file
+    reduced, removed = full.without(np.concatenate([evaluated, other]))
+    assert removed == 20 and reduced.count == 300
+    assert not reduced.contains(evaluated).any()
+    alone = fit_shape_model(kept, num_modes=4)
+    np.testing.assert_allclose(reduced.variances, alone.variances, rtol=0.02)
+    m = similarity_transform(reduced.mean, alone.mean)
+    assert np.abs(apply_similarity(m, reduced.mean) - alone.mean).max() < 2e-3
+    assert full.without(other) == (full, 0)
