@@ -129,6 +129,10 @@ def load_faces(ds: Dataset, scheme: Scheme | None) -> list[Face]:
         if not counted.any():
             continue
         io = interocular(gt, scheme)
+        if not (np.isfinite(io) and io > 0):
+            print(f"warning: {ds.sources[i] if ds.sources else i}: no inter-ocular distance "
+                  f"(eye points missing); face left out", file=sys.stderr)  # fmt: skip
+            continue
         region = face_for_sample(ds, i)
         center = scale = None
         if region is not None and region.center is not None and region.scale is not None:
