@@ -17,7 +17,9 @@ the face detector). Then, per flow:
 Flows
 -----
 ``manual``           the scheme's mean shape placed in the face box, no refinement.
-``predict+correct``  the model's prediction, no refinement.
+``predict+correct``  the model's prediction, no refinement (a model of another scheme goes
+                     through `core.scheme_map` when a mapping exists, e.g. 300-W -> WFLW;
+                     otherwise the flow starts from the mean shape like ``manual``).
 ``click-to-refine``  the prediction, `inference.refine.refine` after every drag.
 ``adaptive``         faces in dataset order; the prediction goes through the pre-labeller
                      (`session.prelabel.PreLabeller`), refitted after each verified face on
@@ -64,6 +66,7 @@ from facealign_gui.core.effort import (
     tolerance,
 )
 from facealign_gui.core.refine import RefineSettings
+from facealign_gui.core.scheme_map import can_map, map_points
 from facealign_gui.core.schemes import Scheme, get_scheme, scheme_for_num_points
 from facealign_gui.core.shape_model import (
     ShapeModel,
@@ -144,7 +147,8 @@ def load_faces(ds: Dataset, scheme: Scheme | None) -> list[Face]:
     return faces
 
 
-def predict_faces(faces: list[Face], ds: Dataset, model: str | None) -> str:
+def predict_faces(faces: list[Face], ds: Dataset, model: str | None) -> tuple[str, str | None]:
+    """Fill each face's prediction; returns the model's id and landmark scheme."""
     from facealign_gui.inference.pipeline import SampleFailure, run_predictions
 
     if model is None:
@@ -161,7 +165,7 @@ def predict_faces(faces: list[Face], ds: Dataset, model: str | None) -> str:
             by_index[i].failure = str(res)
         else:
             by_index[i].prediction = res
-    return predictor.model_id
+    return predictor.model_id, predictor.scheme
 
 
 def session_shape_model(verified: list[np.ndarray], scheme: str) -> ShapeModel | None:
@@ -206,8 +210,9 @@ class Flows:
     """The five flows over faces in dataset order, with their learned state."""
 
     def __init__(self, scheme: Scheme | None, k: int, pdm: ShapeModel | None,
-                 settings: RefineSettings) -> None:  # fmt: skip
+                 settings: RefineSettings, model_scheme: str | None = None) -> None:  # fmt: skip
         self.scheme, self.k, self.pdm_shipped, self.settings = scheme, k, pdm, settings
+        self.model_scheme = model_scheme
         self.name = scheme.name if scheme is not None else f"custom{k}"
         self.labellers: dict[str, PreLabeller] = {}
         self.verified: dict[str, list[np.ndarray]] = {f: [] for f in FLOWS}
@@ -223,18 +228,39 @@ class Flows:
             )  # fmt: skip
         return self.labellers[flow]
 
+    def model_points(self, face: Face, pdm: ShapeModel | None) -> np.ndarray | None:
+        """The prediction in the dataset's scheme (mapped when the model's scheme differs and
+        `core.scheme_map` knows how), or None."""
+        pred = face.prediction
+        if pred is None:
+            return None
+        if pred.num_points == self.k:
+            return pred.points
+        target = self.scheme.name if self.scheme else None
+        if target and self.model_scheme != target and can_map(self.model_scheme, target):
+            # e.g. the 68-point default model on a WFLW dataset
+            return map_points(pred.points, self.model_scheme or "", target, pdm)
+        return None
+
+    def learning_source(self, face: Face, pdm: ShapeModel | None) -> np.ndarray | None:
+        """What the pre-labeller learns from: the prediction in the dataset's scheme when it
+        exists (it then learns a correction), else the model's own points."""
+        own = self.model_points(face, pdm)
+        if own is not None or face.prediction is None:
+            return own
+        return face.prediction.points
+
     def start(self, flow: str, face: Face, pdm: ShapeModel | None) -> np.ndarray:
         """The tool's first proposal for ``face`` in ``flow``."""
-        pred = face.prediction
-        fallback = mean_in_box(face, pdm, self.k)
-        if flow == "manual" or pred is None:  # no prediction: the tool shows the mean shape
-            return fallback
-        own = pred.points if pred.num_points == self.k else None
+        own = self.model_points(face, pdm)
+        if flow == "manual" or face.prediction is None:  # no prediction: the mean shape
+            return mean_in_box(face, pdm, self.k)
         if flow.startswith("adaptive"):
-            corrected = self.labeller(flow, pred.num_points).predict(pred.points)
+            src = self.learning_source(face, pdm)
+            corrected = self.labeller(flow, len(src)).predict(src)  # type: ignore[arg-type]
             if corrected is not None:
                 return corrected
-        return own if own is not None else fallback
+        return own if own is not None else mean_in_box(face, pdm, self.k)
 
     def run_face(self, flow: str, face: Face) -> AnnotatorResult:
         pdm = self.pdm_shipped or session_shape_model(self.verified[flow], self.name)
@@ -253,22 +279,21 @@ class Flows:
         res = simulate_annotator(start, face.gt, face.tol, face.norm, refiner, face.counted)
         if np.isfinite(res.points).all():  # the face is verified: learn from it
             self.verified[flow].append(res.points)
-            if flow.startswith("adaptive") and face.prediction is not None:
-                self.labeller(flow, face.prediction.num_points).add(
-                    face.prediction.points, res.points
-                )
+            src = self.learning_source(face, pdm)
+            if flow.startswith("adaptive") and src is not None:
+                self.labeller(flow, len(src)).add(src, res.points)
         return res
 
 
 def run_flows(
     faces: list[Face], scheme: Scheme | None, k: int, pdm_shipped: ShapeModel | None,
-    settings: RefineSettings,
+    settings: RefineSettings, model_scheme: str | None = None,
 ) -> tuple[dict[str, FlowStats], dict[str, FlowStats], list[float]]:  # fmt: skip
     """Every flow over every face in dataset order: (stats, stats after `AFTER` faces,
     seconds of one refine call per face)."""
     stats = {f: FlowStats() for f in FLOWS}
     late = {f: FlowStats() for f in FLOWS}
-    flows = Flows(scheme, k, pdm_shipped, settings)
+    flows = Flows(scheme, k, pdm_shipped, settings, model_scheme)
     for n, face in enumerate(faces):
         for flow in FLOWS:
             res = flows.run_face(flow, face)
@@ -294,7 +319,7 @@ def main(argv: list[str] | None = None) -> int:
     scheme = get_scheme(ds.scheme) if ds.scheme else scheme_for_num_points(k)
     faces = load_faces(ds, scheme)
     t0 = time.perf_counter()
-    model_id = predict_faces(faces, ds, args.model)
+    model_id, model_scheme = predict_faces(faces, ds, args.model)
     predict_s = time.perf_counter() - t0
     failed = [f for f in faces if f.prediction is None]
     for f in failed:
@@ -312,7 +337,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = RefineSettings()
     c0 = time.process_time()
     t1 = time.perf_counter()
-    stats, late, refine_s = run_flows(faces, scheme, k, pdm, settings)
+    stats, late, refine_s = run_flows(faces, scheme, k, pdm, settings, model_scheme)
     sim_s, sim_cpu = time.perf_counter() - t1, time.process_time() - c0
     flows = {name: s.summary() for name, s in stats.items()}
     if args.json:
