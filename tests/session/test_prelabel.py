@@ -106,3 +106,22 @@ def test_the_error_covariance_is_measured_on_held_out_faces() -> None:
     assert weight == pytest.approx(0.5)
     var = np.diag(cov).reshape(6, 2).sum(axis=1)
     assert np.argmax(var) == 2
+
+
+def test_the_leave_one_out_shortcut_equals_refitting_without_each_face() -> None:
+    faces = _faces(9, seed=3)
+    lab = PreLabeller(6, 6)
+    rng = np.random.default_rng(1)
+    for f in faces:
+        lab.add(f, _person(f) + rng.normal(0, 0.5, (6, 2)))
+    x, y = lab._arrays()
+    xc = x - x.mean(axis=0)
+    d, u = np.linalg.eigh(xc @ xc.T)
+    fast = lab._loo_residuals(u, np.clip(d, 0, None), y - y.mean(axis=0), lab.lam)
+    for i in range(len(x)):
+        keep = np.arange(len(x)) != i
+        mx, my = x[keep].mean(axis=0), y[keep].mean(axis=0)
+        a, b = x[keep] - mx, y[keep] - my
+        w = np.linalg.solve(a.T @ a + lab.lam * np.eye(a.shape[1]), a.T @ b)
+        slow = y[i] - (my + (x[i] - mx) @ w)
+        np.testing.assert_allclose(fast[i], slow, atol=1e-8)
