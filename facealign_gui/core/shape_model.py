@@ -300,11 +300,13 @@ def load_shape_model(path: str | Path) -> ShapeModel:
                       str(meta.get("source", "")), count, scatter, prints, basis, ref)  # fmt: skip
 
 
-def shipped_shape_model(scheme: str | None) -> ShapeModel | None:
-    """The shape model shipped for ``scheme`` (``models/shape_<scheme>.npz``), or None."""
-    if not scheme:
+def shipped_shape_model(scheme: object) -> ShapeModel | None:
+    """The shape model shipped for ``scheme`` (a `Scheme` or its name;
+    ``models/shape_<name>.npz``), or None."""
+    name = scheme if isinstance(scheme, str) or scheme is None else getattr(scheme, "name", "")
+    if not name or not str(name).isidentifier():
         return None
-    path = SHIPPED_DIR / f"shape_{scheme}.npz"
+    path = SHIPPED_DIR / f"shape_{name}.npz"
     return load_shape_model(path) if path.is_file() else None
 
 

@@ -135,3 +135,13 @@ def test_leaving_faces_out_matches_a_model_fitted_without_them(tmp_path: Path) -
     m = similarity_transform(reduced.mean, alone.mean)
     assert np.abs(apply_similarity(m, reduced.mean) - alone.mean).max() < 2e-3
     assert full.without(other) == (full, 0)
+
+
+def test_the_shipped_model_is_found_by_scheme_or_name_and_unknown_ones_are_none() -> None:
+    from facealign_gui.core.schemes import get_scheme
+    from facealign_gui.core.shape_model import shipped_shape_model
+
+    assert shipped_shape_model(get_scheme("wflw98")).num_points == 98
+    assert shipped_shape_model("300w68").num_points == 68
+    assert shipped_shape_model("cofw29") is None and shipped_shape_model(None) is None
+    assert shipped_shape_model("../etc/passwd") is None
