@@ -304,7 +304,7 @@ def shipped_shape_model(scheme: object) -> ShapeModel | None:
     """The shape model shipped for ``scheme`` (a `Scheme` or its name;
     ``models/shape_<name>.npz``), or None."""
     name = scheme if isinstance(scheme, str) or scheme is None else getattr(scheme, "name", "")
-    if not name or not str(name).isidentifier():
+    if not name or not str(name).replace("_", "").isalnum():
         return None
     path = SHIPPED_DIR / f"shape_{name}.npz"
     return load_shape_model(path) if path.is_file() else None
