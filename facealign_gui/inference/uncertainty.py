@@ -24,13 +24,24 @@ from facealign_gui.core.refine import RefineSettings, prior_for, shape_frame
 from facealign_gui.core.shape_model import ShapeModel, apply_similarity
 
 __all__ = [
+    "SIGNAL_NAMES",
     "face_size",
     "flip_inconsistency",
     "heatmap_peak",
     "heatmap_spread",
+    "landmark_scores",
     "model_disagreement",
     "shape_residual",
 ]
+
+# name -> what it means; every one is per landmark, higher = more likely wrong
+SIGNAL_NAMES: dict[str, str] = {
+    "heatmap_peak": "one minus the heatmap maximum",
+    "heatmap_spread": "heatmap mass spread around its peak, over the face size",
+    "flip": "distance to the un-flipped mirror prediction, over the face size",
+    "disagreement": "distance to a second model's prediction, over the face size",
+    "shape_residual": "distance from where the shape model expects the point given the others",
+}
 
 
 def face_size(points: np.ndarray) -> float:
@@ -137,4 +148,31 @@ def shape_residual(
     blocks = prec.reshape(n, 2, n, 2)[np.arange(n), :, np.arange(n), :]  # (n, 2, 2)
     res = np.linalg.solve(blocks, r.reshape(n, 2, 1))[..., 0]
     out[finite] = np.linalg.norm(res, axis=1)
+    return out
+
+
+def landmark_scores(
+    prediction: Prediction,
+    *,
+    mirrored: Prediction | None = None,
+    other: Prediction | None = None,
+    other_mapping: np.ndarray | None = None,
+    pdm: ShapeModel | None = None,
+) -> dict[str, np.ndarray]:
+    """Every signal of `SIGNAL_NAMES` that the inputs allow, as (K,) float64 arrays.
+
+    Heatmap signals need ``prediction.heatmaps`` (compute them before the heatmaps are
+    dropped for storage); ``flip`` needs ``mirrored``; ``disagreement`` needs ``other``;
+    ``shape_residual`` needs a shape model with the prediction's point count.
+    """
+    out: dict[str, np.ndarray] = {}
+    if prediction.heatmaps is not None:
+        out["heatmap_peak"] = heatmap_peak(prediction)
+        out["heatmap_spread"] = heatmap_spread(prediction)
+    if mirrored is not None:
+        out["flip"] = flip_inconsistency(prediction, mirrored)
+    if other is not None:
+        out["disagreement"] = model_disagreement(prediction, other, other_mapping)
+    if pdm is not None and pdm.num_points == prediction.num_points:
+        out["shape_residual"] = shape_residual(prediction, pdm)
     return out

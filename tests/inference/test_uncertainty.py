@@ -64,3 +64,16 @@ def test_the_shape_residual_singles_out_the_implausible_point() -> None:
     assert np.isnan(res[10])
     assert np.nanargmax(res) == 48
     assert res[48] > 3 * np.nanmedian(res)
+
+
+def test_landmark_scores_gives_every_signal_the_inputs_allow() -> None:
+    pdm = load_shape_model(MODELS / "shape_300w68.npz")
+    pts = pdm.mean * 80.0 + [200.0, 150.0]
+    hm = np.zeros((68, 8, 8), np.float32)
+    hm[:, 4, 4] = 0.9
+    pred = _pred(pts, hm, np.eye(2, 3))
+    assert set(unc.landmark_scores(pred)) == {"heatmap_peak", "heatmap_spread"}
+    every = unc.landmark_scores(pred, mirrored=_pred(pts), other=_pred(pts + 1.0), pdm=pdm)
+    assert set(every) == set(unc.SIGNAL_NAMES)
+    assert all(v.shape == (68,) for v in every.values())
+    np.testing.assert_allclose(every["disagreement"], np.sqrt(2) / unc.face_size(pts))
