@@ -7,9 +7,10 @@ The fit is a Gaussian (regularised least-squares) one in the shape model's norma
   (translation x/y, scale, rotation), so the similarity transform is free;
 * the model's prediction is ``y = x + e`` with a model error ``e`` that is partly shaped like
   a face (``shape_error**2 * C``: a model that misjudges a mouth opening misjudges all of its
-  points together), partly shared by nearby points of one contour (``local_error``), partly
-  a pose error (``pose_error``: a misplaced face box moves and scales
-  all points) and partly independent per point (``point_noise``, divided by the square root of
+  points together), optionally shared by nearby points of one contour (``local_error``,
+  off by default: it did not help on the development faces), partly a pose error
+  (``pose_error``: a misplaced face box moves and scales all points) and partly independent
+  per point (``point_noise``, divided by the square root of
   the point's relative confidence);
 * the points the person placed are observed exactly.
 
@@ -17,10 +18,9 @@ The refined points are the posterior mean of ``x`` given all of that (a closed f
 linear solves of size 2K). Points the person placed are returned unchanged.
 
 For heatmap models each heatmap is then re-read in a window around the position the fit
-implies (local arg-max + sub-pixel refinement of `inference.decoders.heatmap`, recomputed by
-the caller's helpers), the re-read positions become the new observations, and the fit runs
-again (``iterations`` times). The re-reading lives in `inference.refine` (core does not
-import inference); it passes it here as ``reread``.
+implies (local arg-max + the decoders' sub-pixel refinement), the re-read positions become
+the new observations, and the fit runs again (``iterations`` times). The re-reading lives
+in `inference.refine` (core does not import inference), which passes it here as ``reread``.
 """
 
 from __future__ import annotations
@@ -61,8 +61,9 @@ class RefineSettings:
         ``local_groups`` (a jaw point's error resembles its neighbour's, not the brow's).
 
     The defaults were chosen on ``shared/data/dev_faces`` with the embedded MediaPipe model
-    (`benchmarks/bench_effort.py`): more modes and a wide prediction error help; the result
-    changes little for ``point_noise`` 0.06 ... 0.1 and ``shape_error`` 1 ... 2.
+    (`benchmarks/bench_effort.py`): 50 modes beat 20-40; drags per face stay within about
+    one of the best for ``point_noise`` 0.03 ... 0.1, ``shape_error`` 0.5 ... 2 and
+    ``pose_error`` 0.05 ... 0.2, so the choice is not a knife edge.
     """
 
     num_modes: int = 50
