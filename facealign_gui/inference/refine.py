@@ -51,7 +51,14 @@ def reread_heatmaps(
     coords = np.stack([xs[np.arange(k), best % n], ys[np.arange(k), best // n]], axis=1)
     coords = np.where(has[:, None], coords, 0).astype(np.float64)
     peaks = np.where(has, flat[np.arange(k), best], 0.0)
-    coords = subpixel_refine(hm[None], coords[None])[0]
+    # sub-pixel step from each peak's 3 x 3 neighbourhood only (not the whole heatmaps)
+    px, py = coords[:, 0].astype(np.int64), coords[:, 1].astype(np.int64)
+    border = (px < 1) | (px > w - 2) | (py < 1) | (py > h - 2)
+    nx = np.clip(px[:, None] + np.arange(-1, 2)[None, :], 0, w - 1)  # (K, 3)
+    ny = np.clip(py[:, None] + np.arange(-1, 2)[None, :], 0, h - 1)
+    nb = hm[np.arange(k)[:, None, None], ny[:, :, None], nx[:, None, :]]  # (K, 3, 3)
+    step = subpixel_refine(nb[None], np.ones((1, k, 2)))[0] - 1.0
+    coords = coords + np.where((border | ~has)[:, None], 0.0, step)
     out = np.where(has[:, None], apply_similarity(heatmap_to_image, coords), points)
     return out, np.clip(np.nan_to_num(peaks.astype(np.float64), neginf=0.0), 0.0, None)
 
