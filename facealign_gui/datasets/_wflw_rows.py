@@ -365,22 +365,34 @@ def _parse_plain(
 
 
 def blank_junk_lines(data: bytes) -> tuple[bytes, dict[int, list[str]]] | None:
-    """``data`` with its NUL / non-ASCII lines emptied (so pandas can parse the rest as one
-    table), and those lines' tokens as `read_lines` sees them; None when there are none or
-    too many (then the per-line reader is as fast)."""
+    """``data`` with its NUL / non-ASCII / blank inner lines replaced by a row of ``inf`` (so
+    pandas parses the rest as one table of numbers), and those lines' tokens as
+    `read_lines` sees them; None when there are none or too many (then the per-line
+    reader is as fast)."""
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
-    if data.isascii() and b"\x00" not in data:
+    blank = data.startswith((b"\n", b"\r\n")) or b"\n\n" in data or b"\n\r\n" in data
+    if data.isascii() and b"\x00" not in data and not blank:
         return None
     lines = data.split(b"\n")
-    junk = [i for i, ln in enumerate(lines) if b"\x00" in ln or not ln.isascii()]
-    if len(junk) * 20 > len(lines):
+    last = len(lines) - 1
+    junk = [
+        i
+        for i, ln in enumerate(lines)
+        if b"\x00" in ln or not ln.isascii() or (blank and i < last and not ln.strip())
+    ]
+    if not junk or len(junk) * 20 > len(lines):
         return None
+    odd = set(junk)
+    clean = next((ln for i, ln in enumerate(lines) if ln.strip() and i not in odd), b"")
+    # a stand-in pandas reads as numbers (so no column turns to text) that fails the
+    # finiteness check, so the row is redone from the real line's tokens
+    stand_in = b" ".join([b"inf"] * (len(clean.split()) - 1) + [b"_"])
     tokens: dict[int, list[str]] = {}
     for i in junk:
         text = lines[i].decode("utf-8", errors="replace").replace("\x00", BAD_CHAR)
         tokens[i] = text.replace("\r", " ").split()  # a CRLF file's \r goes with the line
-        lines[i] = b""
+        lines[i] = stand_in
     return b"\n".join(lines), tokens
 
 
