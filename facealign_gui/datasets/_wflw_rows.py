@@ -364,21 +364,60 @@ def _parse_plain(
     return values, bad
 
 
+def blank_junk_lines(data: bytes) -> tuple[bytes, dict[int, list[str]]] | None:
+    """``data`` with its NUL / non-ASCII / blank inner lines replaced by a row of ``inf`` (so
+    pandas parses the rest as one table of numbers), and those lines' tokens as
+    `read_lines` sees them; None when there are none or too many (then the per-line
+    reader is as fast)."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    blank = data.startswith((b"\n", b"\r\n")) or b"\n\n" in data or b"\n\r\n" in data
+    if data.isascii() and b"\x00" not in data and not blank:
+        return None
+    lines = data.split(b"\n")
+    last = len(lines) - 1
+    junk = [
+        i
+        for i, ln in enumerate(lines)
+        if b"\x00" in ln or not ln.isascii() or (blank and i < last and not ln.strip())
+    ]
+    if not junk or len(junk) * 20 > len(lines):
+        return None
+    odd = set(junk)
+    clean = next((ln for i, ln in enumerate(lines) if ln.strip() and i not in odd), b"")
+    # a stand-in pandas reads as numbers (so no column turns to text) that fails the
+    # finiteness check, so the row is redone from the real line's tokens
+    stand_in = b" ".join([b"inf"] * (len(clean.split()) - 1) + [b"_"])
+    tokens: dict[int, list[str]] = {}
+    for i in junk:
+        text = lines[i].decode("utf-8", errors="replace").replace("\x00", BAD_CHAR)
+        tokens[i] = text.replace("\r", " ").split()  # a CRLF file's \r goes with the line
+        lines[i] = stand_in
+    return b"\n".join(lines), tokens
+
+
 def salvage_frame(
-    df: object, data: bytes, ncols: int, label: str, n_coord: int
+    df: object,
+    data: bytes,
+    ncols: int,
+    label: str,
+    n_coord: int,
+    junk: dict[int, list[str]] | None = None,
 ) -> tuple[list[str], np.ndarray, bool, list[str], list[Problem]] | None:
     """`read_lines`' result from the whole-file pandas frame the fast path rejected.
 
     Used when pandas parsed the file as one table (ASCII, one line a row): the rows that
     fail a whole-array check are re-read from their own line with `parse_line`, the others
-    are kept as parsed. None when the rows cannot be matched to lines (lone CR line ends,
+    are kept as parsed; ``junk`` gives the tokens of lines `blank_junk_lines` emptied. None
+    when the rows cannot be matched to lines (lone CR line ends,
     say) or the layout most lines have differs from the first line's.
     """
+    junk = junk or {}
     lines = data.split(b"\n")
-    if lines and not lines[-1].strip():
+    if lines and not lines[-1].strip() and len(lines) - 1 not in junk:
         lines.pop()  # the final newline (pandas ignores it too)
-    if len(lines) != df.shape[0]:  # type: ignore[attr-defined]
-        return None
+    if len(lines) != df.shape[0] or any(i >= len(lines) for i in junk):  # type: ignore[attr-defined]
+        return None  # (a junk line the frame's parse trimmed off the end)
     with_rect = ncols == n_coord + 11
     values, bad = _frame_values(df.iloc[:, :-1], n_coord, with_rect)  # type: ignore[attr-defined]
     names = df.iloc[:, -1].tolist()  # type: ignore[attr-defined]
@@ -386,7 +425,7 @@ def salvage_frame(
         if not isinstance(name, str) or not name or name.split() != [name]:
             bad[r] = True
     redo = np.flatnonzero(bad).tolist()
-    tokens = {r: lines[r].decode("ascii").split() for r in redo}
+    tokens = {r: junk[r] if r in junk else lines[r].decode("ascii").split() for r in redo}
     counts = [ncols] * len(lines)
     for r in redo:
         counts[r] = len(tokens[r])
@@ -398,7 +437,10 @@ def salvage_frame(
         if not tokens[r]:  # a blank line: skipped, as line by line
             drop.append(r)
             continue
-        msg, row = parse_line(tokens[r], ncols, n_coord, with_rect)
+        if r in junk and any(BAD_CHAR in t for t in tokens[r]):
+            msg, row = "not UTF-8 text (binary junk?)", None
+        else:
+            msg, row = parse_line(tokens[r], ncols, n_coord, with_rect)
         if msg:
             problems.append(Problem(label, r + 1, msg, fatal=True))
             drop.append(r)

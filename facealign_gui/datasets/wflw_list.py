@@ -34,7 +34,12 @@ from facealign_gui.datasets._common import (
     scheme_name_for,
 )
 from facealign_gui.datasets._format import exact_rows, int_rows
-from facealign_gui.datasets._wflw_rows import bad_rows, read_mixed, salvage_frame
+from facealign_gui.datasets._wflw_rows import (
+    bad_rows,
+    blank_junk_lines,
+    read_mixed,
+    salvage_frame,
+)
 from facealign_gui.datasets.model import Dataset, DatasetError, Problem
 
 FORMAT = "wflw_list"
@@ -73,8 +78,14 @@ def read_wflw_list(
     frame = _read_frame(data, n_coord)
     fast = None if frame is None else _accept(frame[0], frame[2], n_coord)
     salvaged = None
-    if fast is None and frame is not None:  # most lines fine: redo only the others
-        salvaged = salvage_frame(frame[0], frame[1], frame[2], label, n_coord)
+    if fast is None:  # most lines fine: keep one whole-file parse, redo only the others
+        refuse_binary(data[3:] if data.startswith(b"\xef\xbb\xbf") else data, label)
+        blanked = blank_junk_lines(data)  # junk bytes or blank lines: stand-ins for pandas
+        stood = None if blanked is None else _read_frame(blanked[0], n_coord)
+        if stood is not None:
+            salvaged = salvage_frame(*stood, label, n_coord, blanked[1])  # type: ignore[index]
+        if salvaged is None and frame is not None:
+            salvaged = salvage_frame(frame[0], frame[1], frame[2], label, n_coord)
     if fast is not None:
         names, values, with_rect = fast
         sources = [f"{label}:{i}" for i in range(1, len(names) + 1)]

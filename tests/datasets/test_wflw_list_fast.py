@@ -234,3 +234,52 @@ def read_wflw_list_from_lines(tmp_path: Path, lines: list[str]) -> Dataset:
     f = tmp_path / "in.txt"
     f.write_text("\n".join(lines) + "\n")
     return read_wflw_list(f)
+
+
+_JUNK = {
+    "NUL bytes": b"\x00" * 30,
+    "NUL in a name": None,  # filled below: a good line with a NUL in its name
+    "not UTF-8": b"\xff\xfe\x80 junk",
+    "non-ASCII name": None,
+    "no-break space": None,
+    "binary with spaces": b"\x89PNG \x00\x1a \xff" * 20,
+    "blank line": b"",
+    "space-only line": b"   ",
+    "two blank lines": b"\n",
+}
+
+
+def _long_list(junk: str, at: str, crlf: bool) -> bytes:
+    a = face_points(98, 4)
+    rows = [
+        wflw_line(a, f"{i}.jpg", (1, 2, 30, 40), (0, 1, 0, 0, 1, 0)).encode() for i in range(60)
+    ]
+    bad = _JUNK[junk]
+    if bad is None:
+        good = rows[0].decode()
+        bad = {
+            "NUL in a name": good.replace("0.jpg", "0\x00.jpg"),
+            "non-ASCII name": good.replace("0.jpg", "0\u00e9.jpg"),
+            "no-break space": good.replace(" ", "\u00a0", 1),
+        }[junk].encode()
+    where = {"first": 0, "middle": 30, "last": 60, "last, no newline": 60}[at]
+    rows.insert(where, bad)
+    data = b"\n".join(rows) + (b"" if at == "last, no newline" else b"\n")
+    return data.replace(b"\n", b"\r\n") if crlf else data
+
+
+@pytest.mark.parametrize("crlf", [False, True], ids=["lf", "crlf"])
+@pytest.mark.parametrize("at", ["first", "middle", "last", "last, no newline"])
+@pytest.mark.parametrize("junk", sorted(_JUNK))
+def test_a_junk_line_in_a_long_list_reads_like_the_line_by_line_parser(
+    tmp_path: Path, junk: str, at: str, crlf: bool
+) -> None:
+    data = _long_list(junk, at, crlf)
+    f = tmp_path / "list_98pt_rect_attr_test.txt"
+    f.write_bytes(data)
+    text = decode_text(data, str(f), lenient=True)[0]
+    names, values, _, sources, problems = read_lines(text, str(f), 196)
+    ds = read_wflw_list(f)
+    assert ds.images == names and ds.sources == sources and ds.problems == problems
+    assert np.array_equal(ds.points.reshape(len(ds), 196), values[:, :196])
+    assert len(ds) >= 60 and ds.skipped <= 1  # the 60 good lines, whatever the junk
