@@ -24,7 +24,7 @@ class Probe:
     path, is_dir, suffix : the path, whether it is a folder, its lower-case ending.
     head : the first `HEAD_BYTES` bytes (``b""`` for a folder).
     text : the head as text without a UTF-8 byte-order mark; None when the file is empty
-        or binary (a NUL byte), so text sniffers can say no at once.
+        or binary as a whole (`_common.binary_kind`), so text sniffers can say no at once.
     first_line : the first non-blank line of ``text`` (``""`` when there is none).
     columns : ``first_line`` split at commas, each stripped.
     files : every file under a folder (recursively), sorted; ``[]`` for a file.
@@ -45,9 +45,11 @@ class Probe:
 
     @cached_property
     def text(self) -> str | None:
+        from facealign_gui.datasets._common import binary_kind
+
         head = self.head
-        if not head.strip() or b"\x00" in head:
-            return None
+        if not head.strip() or binary_kind(head) is not None:
+            return None  # empty, or binary as a whole (a few junk rows still make text)
         return head.removeprefix(b"\xef\xbb\xbf").decode("utf-8", errors="replace")
 
     @cached_property
@@ -90,8 +92,11 @@ def detect_format(path: str | Path) -> str:
     if not probe.is_dir:
         if not probe.head.strip():
             raise DatasetError(Problem(label, None, "empty file", True))
-        if b"\x00" in probe.head:
-            raise DatasetError(Problem(label, None, "binary data, not an annotation file", True))
+        from facealign_gui.datasets._common import binary_kind
+
+        kind = binary_kind(probe.head)
+        if kind is not None:
+            raise DatasetError(Problem(label, None, f"{kind}, not an annotation file", True))
     known = ", ".join(f.label for f in all_formats() if f.sniff is not None)
     raise DatasetError(
         Problem(
