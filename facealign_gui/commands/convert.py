@@ -6,7 +6,14 @@ import argparse
 import os
 import sys
 
-from facealign_gui.commands._dataset_cli import emit_json, fail, nothing_usable, print_problems
+from facealign_gui.commands._dataset_cli import (
+    add_orientation_argument,
+    apply_orientation,
+    emit_json,
+    fail,
+    nothing_usable,
+    print_problems,
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -25,6 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--strict", action="store_true", help="refuse input with any problem")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing OUT")
+    add_orientation_argument(parser)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
 
 
@@ -41,6 +49,7 @@ def run(args: argparse.Namespace) -> int:
         ds = open_dataset(args.input, format=args.format, check_images=False)
     except DatasetError as e:
         return fail(f"cannot read {args.input}", [str(p) for p in e.problems], args.json)
+    apply_orientation(ds, args)
     empty = nothing_usable(ds, args.input)
     if empty:
         return fail(empty[0], empty[1], args.json, 1)

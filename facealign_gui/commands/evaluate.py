@@ -12,6 +12,8 @@ import sys
 
 from facealign_gui.commands._dataset_cli import (
     SCORING_NOTE,
+    add_orientation_argument,
+    apply_orientation,
     emit_json,
     fail,
     nothing_usable,
@@ -36,6 +38,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", help=f"dataset format: {names_text()} (detected when omitted)")
     parser.add_argument("--subsets", metavar="WFLW_LIST_DIR", help="folder of WFLW subset lists")
     parser.add_argument("--threshold", type=float, default=0.1, help="failure threshold (0.1)")
+    add_orientation_argument(parser)
     parser.add_argument("--limit", type=int, default=None, help="only the first N faces")
     parser.add_argument(
         "--strict",
@@ -67,6 +70,7 @@ def run(args: argparse.Namespace) -> int:
         ds = open_dataset(args.dataset, format=args.format)
     except DatasetError as e:
         return fail(f"cannot read {args.dataset}", [str(p) for p in e.problems], args.json)
+    apply_orientation(ds, args)
     empty = nothing_usable(ds, args.dataset)
     if empty:
         return fail(empty[0], empty[1], args.json, 1)

@@ -15,7 +15,13 @@ import argparse
 import sys
 from pathlib import Path
 
-from facealign_gui.commands._dataset_cli import emit_json, fail, nothing_usable
+from facealign_gui.commands._dataset_cli import (
+    add_orientation_argument,
+    apply_orientation,
+    emit_json,
+    fail,
+    nothing_usable,
+)
 from facealign_gui.commands._model_cli import (
     DEFAULT_MODEL,
     Progress,
@@ -33,6 +39,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("inputs", nargs="+", metavar="INPUT", help="images, folders or datasets")
     parser.add_argument("-o", "--output", required=True, help="annotation file or .pts folder")
     parser.add_argument("--format", help=f"output format ({names_text(writable=True)})")
+    add_orientation_argument(parser)
     parser.add_argument("--overwrite", action="store_true", help="replace an existing output")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
 
@@ -64,6 +71,7 @@ def run(args: argparse.Namespace) -> int:
             ds = open_dataset(p)
         except DatasetError as e:
             return fail(f"cannot read {p}", [str(x) for x in e.problems], args.json)
+        apply_orientation(ds, args)
         empty = nothing_usable(ds, p)
         if empty:
             return fail(empty[0], empty[1], args.json, 1)

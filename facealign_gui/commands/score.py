@@ -7,6 +7,8 @@ import sys
 
 from facealign_gui.commands._dataset_cli import (
     SCORING_NOTE,
+    add_orientation_argument,
+    apply_orientation,
     emit_json,
     fail,
     nothing_usable,
@@ -35,6 +37,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="exit 1 on any problem, unmatched face or missing prediction",
     )
+    add_orientation_argument(parser)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
 
 
@@ -57,6 +60,7 @@ def run(args: argparse.Namespace) -> int:
         except DatasetError as e:
             return fail(f"cannot read {path}", [str(p) for p in e.problems], args.json)
     gt, pred = loaded
+    apply_orientation(gt, args)
     for ds, path in ((gt, args.gt), (pred, args.pred)):
         empty = nothing_usable(ds, path)
         if empty:
