@@ -205,6 +205,34 @@ def tiles(width: int, height: int, tile: int, overlap: float = 0.25) -> list[tup
     ]
 
 
+def inner_faces(
+    det: blazeface.Detections,
+    tile_w: int,
+    tile_h: int,
+    origin: tuple[int, int],
+    image_size: tuple[int, int],
+    margin: float = 2.0,
+) -> np.ndarray:
+    """Indices of a tile's detections to keep: box side at most half the tile's, and no box
+    edge within ``margin`` pixels of a tile edge that lies inside the image."""
+    if len(det) == 0:
+        return np.zeros(0, dtype=np.intp)
+    b = det.boxes
+    small = np.maximum(b[:, 2] - b[:, 0], b[:, 3] - b[:, 1]) <= 0.5 * min(tile_w, tile_h)
+    x0, y0 = origin
+    w, h = image_size
+    ok = small.copy()
+    if x0 > 0:
+        ok &= b[:, 0] > margin
+    if y0 > 0:
+        ok &= b[:, 1] > margin
+    if x0 + tile_w < w:
+        ok &= b[:, 2] < tile_w - 1 - margin
+    if y0 + tile_h < h:
+        ok &= b[:, 3] < tile_h - 1 - margin
+    return np.nonzero(ok)[0]
+
+
 def shift(det: blazeface.Detections, dx: float, dy: float) -> blazeface.Detections:
     """Detections moved by (dx, dy) pixels (from a tile's frame to the image's)."""
     if len(det) == 0:
@@ -301,7 +329,7 @@ def detect_faces(
     card_path: Path | None = None,
     threads: int | None = None,
     ranges: Ranges = "both",
-    tile_above: int | None = 960,
+    tile_above: int | None = 480,
 ) -> list[FaceRegion]:
     """Every face in a BGR uint8 image, best first.
 
@@ -317,7 +345,9 @@ def detect_faces(
     ranges : which embedded models: ``"both"`` (short- and full-range, merged), ``"short"``
         or ``"full"``.
     tile_above : when the image's longer side is above this, the full-range model also runs
-        on square tiles of this side (25 % overlap); None: never.
+        on square tiles of this side (25 % overlap), keeping from each tile only faces of at
+        most half its side that do not touch an inner tile edge (bigger or cut faces are the
+        whole-image passes' job); None: never (the live view's setting).
     """
     image = as_bgr(image_bgr)
     if max_faces is not None and max_faces < 1:
@@ -359,5 +389,7 @@ def detect_faces(
         full = [d for d in detectors if d.size == 192]
         for x0, y0 in tiles(w, h, tile_above) if full else []:
             crop = image[y0 : y0 + tile_above, x0 : x0 + tile_above]
-            parts.append(shift(full[0].raw_detections(crop, min_score), x0, y0))
+            found = full[0].raw_detections(crop, min_score)
+            keep = inner_faces(found, crop.shape[1], crop.shape[0], (x0, y0), (w, h))
+            parts.append(shift(found.take(keep), x0, y0))
     return regions(merge(parts, 0.3, max_faces))
