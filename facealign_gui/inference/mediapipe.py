@@ -25,8 +25,9 @@ card's learned ``[correction]``, all batched through one session):
   tracking ROI (`face_from_mesh`: tight box of the mesh, rotated so that the eye corners are
   level). A dataset box carries no key points, so this is where its in-plane rotation from
   the eyes comes from;
-* **mirrored pass** (``mirror``): the last crop flipped left-right is run too (the crop of the
-  mirrored image with the mirrored ROI is exactly the flipped crop); its 68 points, flipped
+* **mirrored pass** (``mirror``): the last crop flipped left-right is run too (it is the crop
+  of the mirrored image with the mirrored ROI moved by one crop pixel, since column 96 flips
+  to 95; the flip of the outputs, x -> 191 - x, undoes it exactly); its 68 points, flipped
   back with 300W's flip pairs, are averaged with the direct ones, and their disagreement is
   the per-point uncertainty that `default_model.confidence_from_spread` turns into the
   reported confidence;
