@@ -167,10 +167,10 @@ class MediaPipePredictor:
         self.model_id = card.id
         self.scheme = card.scheme
         self.num_points = card.num_points
-        if self.num_points not in (68, NUM_MESH_POINTS):
+        if self.num_points not in (68, 98, NUM_MESH_POINTS):
             raise InferenceError(
-                f"{card.where}: num_points must be 68 (300W mapping) or 468 (raw mesh), "
-                f"got {self.num_points}"
+                f"{card.where}: num_points must be 68 (300W mapping), 98 (WFLW mapping) or "
+                f"468 (raw mesh), got {self.num_points}"
             )
         self.size = width
         self.enlarge = card.crop.enlarge
@@ -196,7 +196,8 @@ class MediaPipePredictor:
         if correction == "card":
             path = card.path if card.path is not None else None
             correction = None if path is None else contour.load_default_correction(path)
-        self.correction = correction if self.num_points == 68 else None
+        self.correction = correction if self.num_points in (68, 98) else None
+        self._threads = threads
 
     # -- steps --------------------------------------------------------------------------
     def crop(self, image_bgr: np.ndarray, roi: Roi) -> tuple[np.ndarray, np.ndarray]:
@@ -236,7 +237,7 @@ class MediaPipePredictor:
         t0 = time.perf_counter()
         image = as_bgr(image)
         tensor, matrix = self.crop(image, roi_from_face(face, image.shape, self.enlarge))
-        keep = image if self.refine > 0 else None
+        keep = image if self.refine > 0 or self.num_points == 98 else None
         return MeshPrepared(tensor, matrix, face, seconds=time.perf_counter() - t0, image=keep)
 
     def _meshes(self, tensors: np.ndarray, matrices: list[np.ndarray]):
@@ -300,7 +301,7 @@ class MediaPipePredictor:
         preds = []
         for i, item in enumerate(items):
             mesh, score = meshes[i], scores[i]
-            if self.num_points != 68:
+            if self.num_points == NUM_MESH_POINTS:
                 pts = mesh[:, :2].copy()
                 spread = None
             else:
@@ -320,6 +321,8 @@ class MediaPipePredictor:
                 if spread is not None
                 else np.full(len(pts), score, dtype=np.float32)
             )
+            if self.num_points == 98:
+                pts, conf = self._wflw98(item, mesh, pts, conf)
             preds.append(
                 MeshPrediction(
                     points=pts,
@@ -335,6 +338,21 @@ class MediaPipePredictor:
             )
         return preds
 
+    def _wflw98(
+        self, item: Prepared, mesh: np.ndarray, pts68: np.ndarray, conf68: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The 98 WFLW points and confidences (pupils from the iris model when it loads)."""
+        from facealign_gui.inference import mesh98
+
+        pupils = None
+        image = getattr(item, "image", None)
+        if image is not None:
+            try:
+                pupils = mesh98.get_iris_model(self._threads).centres(image, mesh)
+            except InferenceError:
+                pupils = None  # eye-centre fallback, see mesh98
+        return mesh98.wflw98(mesh, pts68, pupils), mesh98.confidence98(conf68)
+
     def track(self, image: np.ndarray, previous: MeshPrediction) -> MeshPrediction:
         """The next video frame's face from the previous frame's mesh: one pass on
         MediaPipe's tracking ROI, no mirror (the live view's per-frame call)."""
@@ -346,7 +364,7 @@ class MediaPipePredictor:
         face = face_from_mesh(previous.mesh, previous.presence)
         t0 = time.perf_counter()
         tensor, matrix = self.crop(image, roi_from_face(face, image.shape, self.enlarge))
-        item = MeshPrepared(tensor, matrix, face, seconds=time.perf_counter() - t0)
+        item = MeshPrepared(tensor, matrix, face, seconds=time.perf_counter() - t0, image=image)
         refine, mirror = self.refine, self.mirror
         try:
             self.refine, self.mirror = 0, False

@@ -73,7 +73,7 @@ def test_the_predictor_refuses_wrong_cards_with_the_card_named() -> None:
     with pytest.raises(InferenceError, match="not 'mediapipe'"):
         MediaPipePredictor(dataclasses.replace(card, family="hrnet"))
     with pytest.raises(InferenceError, match="num_points"):
-        MediaPipePredictor(dataclasses.replace(card, num_points=98))
+        MediaPipePredictor(dataclasses.replace(card, num_points=29))
 
 
 def test_roi_from_a_detection_rotates_so_the_eyes_are_horizontal() -> None:
