@@ -263,6 +263,9 @@ class MediaPipePredictor:
 
     def run_prepared(self, items: list[Prepared]) -> list[MeshPrediction]:
         """Batched session runs + decode for faces from `prepare` (see the module doc)."""
+        return self._run_items(items, self.refine, self.mirror)
+
+    def _run_items(self, items: list[Prepared], refine: int, mirror: bool) -> list[MeshPrediction]:
         from facealign_gui.inference import contour
         from facealign_gui.inference.default_model import (
             confidence_from_spread,
@@ -280,7 +283,7 @@ class MediaPipePredictor:
         tensors = np.stack([p.tensor for p in items])
         matrices = [p.image_to_crop for p in items]
         extra = 0.0
-        for _ in range(self.refine):
+        for _ in range(refine):
             meshes, scores = self._meshes(tensors, matrices)
             t1 = time.perf_counter()
             new_t, new_m = [], []
@@ -294,7 +297,7 @@ class MediaPipePredictor:
                 new_m.append(matrix)
             tensors, matrices = np.stack(new_t), new_m
             extra += time.perf_counter() - t1
-        if self.mirror:
+        if mirror:
             tensors = np.concatenate([tensors, tensors[:, :, :, ::-1]])
         meshes, scores = self._meshes(tensors, matrices)
         run_seconds = (time.perf_counter() - t0) / n
@@ -307,7 +310,7 @@ class MediaPipePredictor:
             else:
                 pts = mesh_to_300w(mesh[:, :2])
                 spread = np.zeros(68)
-                if self.mirror:
+                if mirror:
                     other = unflip_points(mesh_to_300w(meshes[n + i][:, :2]))
                     spread = np.linalg.norm(pts - other, axis=1) / max(inter_ocular(pts), 1e-9)
                     pts = (pts + other) / 2.0
@@ -356,21 +359,19 @@ class MediaPipePredictor:
     def track(self, image: np.ndarray, previous: MeshPrediction) -> MeshPrediction:
         """The next video frame's face from the previous frame's mesh: one pass on
         MediaPipe's tracking ROI, no mirror (the live view's per-frame call)."""
-        from facealign_gui.inference.detect import as_bgr
-
         if previous.mesh is None:
             raise InferenceError("track() needs a prediction that kept its mesh")
+        return self.track_from(image, face_from_mesh(previous.mesh, previous.presence))
+
+    def track_from(self, image: np.ndarray, face: FaceRegion) -> MeshPrediction:
+        """One pass from ``face``, no second pass and no mirror (fast; for video)."""
+        from facealign_gui.inference.detect import as_bgr
+
         image = as_bgr(image)
-        face = face_from_mesh(previous.mesh, previous.presence)
         t0 = time.perf_counter()
         tensor, matrix = self.crop(image, roi_from_face(face, image.shape, self.enlarge))
         item = MeshPrepared(tensor, matrix, face, seconds=time.perf_counter() - t0, image=image)
-        refine, mirror = self.refine, self.mirror
-        try:
-            self.refine, self.mirror = 0, False
-            return self.run_prepared([item])[0]
-        finally:
-            self.refine, self.mirror = refine, mirror
+        return self._run_items([item], refine=0, mirror=False)[0]
 
     def _run(self, images: list[np.ndarray], faces: list[FaceRegion]) -> list[MeshPrediction]:
         if len(images) != len(faces):
