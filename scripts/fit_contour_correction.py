@@ -1,6 +1,7 @@
 """Fit the default model's learned per-point correction from faces with 68-point ``.pts``.
 
-Runs the default model (detector, both passes, mirrored average; no correction) on every
+Runs the default model (detector, both passes, mirrored average, silhouette marching as the
+card says; no correction) on every
 image of FOLDER that has a 68-point iBUG ``.pts`` file beside it, then fits
 `facealign_gui.inference.contour.fit_correction` and writes the coefficients as JSON
 (default: ``facealign_gui/models/mediapipe_contour_correction.json``, the file the default

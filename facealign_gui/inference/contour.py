@@ -171,14 +171,27 @@ def fit_correction(
     return Correction(tuple(points), a, b, fitted_on, expected)
 
 
-def card_correction_path(card_path: Path = DEFAULT_CARD) -> Path | None:
-    """The correction file the card's ``[correction]`` table names (None: disabled/absent)."""
+def card_table(card_path: Path = DEFAULT_CARD) -> dict:
+    """The card's ``[correction]`` table ({} when it has none)."""
     import tomllib
 
     try:
         table = tomllib.loads(Path(card_path).read_text(encoding="utf-8")).get("correction", {})
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise InferenceError(f"{card_path}: cannot read the [correction] table ({exc})") from None
+    if not isinstance(table, dict):
+        raise InferenceError(f"{card_path}: [correction] must be a table")
+    return table
+
+
+def card_marches(card_path: Path = DEFAULT_CARD) -> bool:
+    """Whether the card asks for silhouette marching (``[correction] march``, default off)."""
+    return bool(card_table(card_path).get("march", False))
+
+
+def card_correction_path(card_path: Path = DEFAULT_CARD) -> Path | None:
+    """The correction file the card's ``[correction]`` table names (None: disabled/absent)."""
+    table = card_table(card_path)
     if not table or not table.get("enabled", True) or not table.get("file"):
         return None
     return Path(card_path).parent / str(table["file"])
@@ -196,3 +209,58 @@ def load_default_correction(card_path: Path = DEFAULT_CARD) -> Correction | None
     """The correction the default card enables, or None."""
     path = card_correction_path(card_path)
     return None if path is None else load_correction(path)
+
+
+# -- pose-aware silhouette marching (Zhu et al., CVPR 2016, "landmark marching") -----------
+MARCH_POINTS = (0, 1, 2, 3, 4, 5, 11, 12, 13, 14, 15, 16)  # the chin region is left alone
+
+
+def head_frame(mesh: np.ndarray) -> np.ndarray:
+    """3x3 rotation whose rows are the head's lateral (right side 234 -> left side 454),
+    vertical (forehead 10 -> chin 152, made orthogonal) and depth axes, from the 3-D mesh."""
+    m = np.asarray(mesh, dtype=np.float64)[:, :3]
+    lateral = m[454] - m[234]
+    lateral /= max(float(np.linalg.norm(lateral)), 1e-9)
+    down = m[152] - m[10]
+    down -= (down @ lateral) * lateral
+    down /= max(float(np.linalg.norm(down)), 1e-9)
+    return np.array([lateral, down, np.cross(lateral, down)])
+
+
+def march_silhouette(
+    mesh: np.ndarray, points68: np.ndarray, band: float = 0.03, points=MARCH_POINTS
+) -> np.ndarray:
+    """Move each side jaw point out to the visible silhouette at its height on the head.
+
+    For 300W jaw point k, its "horizontal line" is every mesh vertex on the same side of
+    the head whose height in the head frame (`head_frame`) is within ``band`` of the face's
+    height of the point's own; the point moves to the vertex of that line that lies
+    furthest out in the image along the eye line (only outwards: a point already on the
+    silhouette stays). On a frontal face the outermost vertex is the oval's, where the
+    point already is; on a turned face the far side's oval is hidden behind the cheek and
+    the point moves to the cheek's outline, as 300-W annotators draw it.
+    """
+    m = np.asarray(mesh, dtype=np.float64)
+    pts = np.asarray(points68, dtype=np.float64).copy()
+    rot = head_frame(m)
+    centre = m[:, :3].mean(axis=0)
+    head = (m[:, :3] - centre) @ rot.T
+    height = float(np.ptp(head[:, 1]))
+    half = float(np.ptp(head[:, 0])) / 2.0
+    eye = pts[45] - pts[36]
+    eye /= max(float(np.linalg.norm(eye)), 1e-9)
+    image_lateral = m[:, :2] @ eye
+    # each jaw point's head-frame height: that of its nearest mesh vertex in the image
+    nearest = np.argmin(((m[None, :, :2] - pts[:, None, :]) ** 2).sum(axis=2), axis=1)
+    for k in points:
+        side = -1.0 if k < 8 else 1.0  # subject's right (image left) is -1
+        v = head[nearest[k], 1]
+        line = (np.abs(head[:, 1] - v) <= band * height) & (side * head[:, 0] > 0.3 * half)
+        if not line.any():
+            continue
+        idx = np.nonzero(line)[0]
+        best = idx[np.argmax(side * image_lateral[idx])]
+        gain = side * (image_lateral[best] - pts[k] @ eye)
+        if gain > 0:
+            pts[k] += side * gain * eye  # outwards along the eye line, height kept
+    return pts

@@ -31,6 +31,8 @@ card's learned ``[correction]``, all batched through one session):
   back with 300W's flip pairs, are averaged with the direct ones, and their disagreement is
   the per-point uncertainty that `default_model.confidence_from_spread` turns into the
   reported confidence;
+* **silhouette marching** (`contour.march_silhouette`, card ``[correction] march``): the side
+  jaw points move out along their horizontal line on the 3-D mesh to the visible outline;
 * **learned correction** (`contour.apply_correction`): per-point offsets in the face frame,
   proportional to a yaw cue from the mesh, when the card enables one.
 
@@ -153,6 +155,7 @@ class MediaPipePredictor:
         refine: int = 1,
         mirror: bool = True,
         correction: object | None = "card",
+        march: bool | None = None,
     ) -> None:
         from facealign_gui.inference import contour
         from facealign_gui.inference.runtime import get_session
@@ -197,6 +200,9 @@ class MediaPipePredictor:
             path = card.path if card.path is not None else None
             correction = None if path is None else contour.load_default_correction(path)
         self.correction = correction if self.num_points in (68, 98) else None
+        if march is None:
+            march = card.path is not None and contour.card_marches(card.path)
+        self.march = bool(march) and self.num_points in (68, 98)
         self._threads = threads
 
     # -- steps --------------------------------------------------------------------------
@@ -316,6 +322,8 @@ class MediaPipePredictor:
                     pts = (pts + other) / 2.0
                     score = min(score, scores[n + i])
             yaw = yaw_cue(mesh)
+            if self.march:
+                pts = contour.march_silhouette(mesh, pts)
             if self.correction is not None:
                 pts = contour.apply_correction(self.correction, pts, yaw)  # type: ignore[arg-type]
             prior = getattr(self.correction, "expected", None)

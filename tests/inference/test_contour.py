@@ -96,3 +96,60 @@ def test_the_card_names_the_correction_and_can_turn_it_off(tmp_path) -> None:
     assert contour.card_correction_path(card) == tmp_path / "c.json"
     card.write_text('id = "x"\n')
     assert contour.load_default_correction(card) is None
+
+
+def _cylinder_mesh(yaw_deg: float, radius: float = 100.0) -> tuple[np.ndarray, dict]:
+    """A half-cylinder 'head' (37 angles from -90 to 90 degrees x 12 heights), turned by
+    ``yaw`` about the vertical axis and seen orthographically: image x = R sin(theta + yaw).
+    Vertices 10/152 are the top/bottom centre, 234/454 the right/left edge (theta -+90)."""
+    phi = np.radians(yaw_deg)
+    thetas = np.radians(np.arange(-90.0, 91.0, 5.0))
+    ys = np.linspace(0.0, 220.0, 12)
+    grid = [(t, y) for y in ys for t in thetas]
+    grid += [(0.0, ys[6])] * (468 - len(grid))
+    where = {"top": (0.0, ys[0]), "chin": (0.0, ys[-1]), "right": (thetas[0], ys[5])}
+    where["left"] = (thetas[-1], ys[5])
+    order = list(range(468))
+    for slot, key in ((10, "top"), (152, "chin"), (234, "right"), (454, "left")):
+        j = grid.index(where[key])
+        order[slot], order[j] = order[j], order[slot]
+    t = np.array([grid[i][0] for i in order])
+    y = np.array([grid[i][1] for i in order])
+    mesh = np.column_stack([radius * np.sin(t + phi), y, radius * np.cos(t + phi)])
+    pairs = enumerate(zip(t, y, strict=True))
+    index = {(round(float(np.degrees(a))), round(float(b), 3)): i for i, (a, b) in pairs}
+    return mesh, {"index": index, "ys": ys}
+
+
+def _jaw_on_the_edges(mesh: np.ndarray, info: dict) -> np.ndarray:
+    pts = np.zeros((68, 2))
+    pts[36], pts[45] = (-50.0, 40.0), (50.0, 40.0)  # eye line along image x
+    h = round(float(info["ys"][8]), 3)
+    pts[3] = mesh[info["index"][(-90, h)], :2]  # right side, on the mesh edge
+    pts[13] = mesh[info["index"][(90, h)], :2]  # left side, on the mesh edge
+    pts[8] = mesh[152, :2]
+    return pts
+
+
+def test_marching_leaves_a_frontal_face_s_jaw_on_the_oval() -> None:
+    mesh, info = _cylinder_mesh(0.0)
+    pts = _jaw_on_the_edges(mesh, info)
+    out = contour.march_silhouette(mesh, pts)
+    np.testing.assert_allclose(out[[3, 8, 13]], pts[[3, 8, 13]])
+    np.testing.assert_allclose(out[17:], pts[17:])  # only jaw points move
+
+
+def test_marching_moves_the_far_side_out_to_the_silhouette_of_a_turned_face() -> None:
+    mesh, info = _cylinder_mesh(30.0)
+    pts = _jaw_on_the_edges(mesh, info)
+    out = contour.march_silhouette(mesh, pts)
+    # the far (left) edge at theta = 90 projects to R cos 30 = 86.6; the silhouette of that
+    # height's line is theta = 60, at x = R = 100: the point moves out by 13.4 pixels
+    np.testing.assert_allclose(out[13] - pts[13], [100.0 - 100.0 * np.cos(np.radians(30)), 0.0])
+    np.testing.assert_allclose(out[3], pts[3])  # the near side already is the outline
+    np.testing.assert_allclose(out[8], pts[8])  # the chin is not marched
+    assert contour.head_frame(mesh)[0] @ [
+        np.cos(np.radians(30)),
+        0,
+        -np.sin(np.radians(30)),
+    ] == pytest.approx(1.0)
