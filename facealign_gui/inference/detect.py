@@ -320,6 +320,34 @@ def detect_faces_haar(image_bgr: np.ndarray, max_faces: int | None = None) -> li
     ]
 
 
+def _tiled(
+    detector: BlazeFaceDetector, image: np.ndarray, tile: int, image_max: int, min_score: float
+) -> blazeface.Detections:
+    """Full-range detections on square tiles (see `detect_faces`), in image pixels."""
+    import cv2
+
+    h, w = image.shape[:2]
+    k = min(1.0, image_max / max(h, w))
+    small = image
+    if k < 1.0:
+        size = (max(1, round(w * k)), max(1, round(h * k)))
+        small = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+    sh, sw = small.shape[:2]
+    parts = []
+    for x0, y0 in tiles(sw, sh, tile):
+        crop = small[y0 : y0 + tile, x0 : x0 + tile]
+        found = detector.raw_detections(crop, min_score)
+        keep = inner_faces(found, crop.shape[1], crop.shape[0], (x0, y0), (sw, sh))
+        parts.append(shift(found.take(keep), x0, y0))
+    det = blazeface.concat(parts)
+    if k < 1.0 and len(det):
+        # pixel centres: small x = (x + 0.5) * k - 0.5  =>  x = (small x + 0.5) / k - 0.5
+        det = blazeface.Detections(
+            (det.boxes + 0.5) / k - 0.5, (det.keypoints + 0.5) / k - 0.5, det.scores
+        )
+    return det
+
+
 def detect_faces(
     image_bgr: np.ndarray,
     *,
@@ -330,6 +358,7 @@ def detect_faces(
     threads: int | None = None,
     ranges: Ranges = "both",
     tile_above: int | None = 480,
+    tile_image_max: int = 1920,
 ) -> list[FaceRegion]:
     """Every face in a BGR uint8 image, best first.
 
@@ -348,6 +377,9 @@ def detect_faces(
         on square tiles of this side (25 % overlap), keeping from each tile only faces of at
         most half its side that do not touch an inner tile edge (bigger or cut faces are the
         whole-image passes' job); None: never (the live view's setting).
+    tile_image_max : images longer than this are shrunk to it (area filter) before tiling,
+        which bounds the tile count (20 tiles at most); a 40-pixel face in a 2592-pixel photo
+        is still 30 pixels there, which the full-range model finds in a 480 tile.
     """
     image = as_bgr(image_bgr)
     if max_faces is not None and max_faces < 1:
@@ -385,11 +417,7 @@ def detect_faces(
             ) from None
     parts = [d.raw_detections(image, min_score) for d in detectors]
     h, w = image.shape[:2]
-    if tile_above is not None and max(h, w) > tile_above:
-        full = [d for d in detectors if d.size == 192]
-        for x0, y0 in tiles(w, h, tile_above) if full else []:
-            crop = image[y0 : y0 + tile_above, x0 : x0 + tile_above]
-            found = full[0].raw_detections(crop, min_score)
-            keep = inner_faces(found, crop.shape[1], crop.shape[0], (x0, y0), (w, h))
-            parts.append(shift(found.take(keep), x0, y0))
+    full = [d for d in detectors if d.size == 192]
+    if full and tile_above is not None and max(h, w) > tile_above:
+        parts.append(_tiled(full[0], image, tile_above, tile_image_max, min_score))
     return regions(merge(parts, 0.3, max_faces))

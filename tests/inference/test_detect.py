@@ -232,8 +232,10 @@ def _paste_small(face: np.ndarray, gt: np.ndarray, side: int) -> tuple[np.ndarra
     return patch, (gt + pad - [x0, y0]) * (out / n)
 
 
-def test_small_faces_pasted_on_a_large_canvas_are_all_found(shared_dir) -> None:
-    canvas = np.full((960, 1280, 3), 128, np.uint8)
+@pytest.mark.parametrize("size", [(960, 1280), (1950, 2600)])
+def test_small_faces_pasted_on_a_large_canvas_are_all_found(shared_dir, size) -> None:
+    # 2600 wide is shrunk to 1920 before tiling: the 40-pixel face is 30 pixels there
+    canvas = np.full((*size, 3), 128, np.uint8)
     truth = []
     faces = _dev_faces(shared_dir)[:4]
     for k, (img, gt) in enumerate(faces):
