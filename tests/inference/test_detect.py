@@ -234,7 +234,6 @@ def _paste_small(face: np.ndarray, gt: np.ndarray, side: int) -> tuple[np.ndarra
 
 @pytest.mark.parametrize("size", [(960, 1280), (1950, 2600)])
 def test_small_faces_pasted_on_a_large_canvas_are_all_found(shared_dir, size) -> None:
-    # 2600 wide is shrunk to 1920 before tiling: the 40-pixel face is 30 pixels there
     canvas = np.full((*size, 3), 128, np.uint8)
     truth = []
     faces = _dev_faces(shared_dir)[:4]
@@ -263,3 +262,17 @@ def test_a_tile_keeps_only_small_faces_away_from_its_inner_edges() -> None:
     # 0: touches the image's top edge, kept; 1: on the inner left edge; 2: on the inner
     # right edge (98 > 100 - 1 - 2); 3: side 60 > 50; 4: kept
     assert keep.tolist() == [0, 4]
+
+
+def test_tiles_of_a_shrunk_image_map_back_to_full_size_pixels(takeo) -> None:
+    image, _ = _load(takeo)
+    canvas = np.full((1000, 1000, 3), 128, np.uint8)
+    small = cv2.resize(image, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
+    h, w = small.shape[:2]
+    canvas[600 : 600 + h, 300 : 300 + w] = small
+    full = detect.get_detector(detect.FULL_RANGE_CARD)
+    direct = detect._tiled(full, canvas, 480, 4096, 0.5)
+    shrunk = detect._tiled(full, canvas, 480, 800, 0.5)  # tiled at 0.8 scale, mapped back
+    a = detect.merge([direct]).boxes[0]
+    b = detect.merge([shrunk]).boxes[0]
+    assert np.abs(a - b).max() < 0.1 * (a[2] - a[0])
