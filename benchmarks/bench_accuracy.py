@@ -159,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
                 ridge=args.ridge,
             )
             preds[s.name] = contour.apply_correction(corr, r.points, r.yaw)  # type: ignore[union-attr]
-            confs[s.name] = confidence_from_spread(r.spread, r.presence, corr.expected)  # type: ignore[union-attr]
+            confs[s.name] = confidence_from_spread(r.spread, r.presence, corr.expected, r.yaw)  # type: ignore[union-attr]
     nmes, groups, errs, conf_list = [], {g: [] for g in GROUPS}, [], []
     for s, _r in found:
         nme, grp, err = nme_parts(preds[s.name], s.gt)
@@ -194,7 +194,11 @@ def main(argv: list[str] | None = None) -> int:
 
         c, e = np.concatenate(conf_list), np.concatenate(errs)
         rho = spearmanr(c, -e).statistic
-        print(f"confidence vs -error, Spearman rank correlation over {c.size} points: {rho:.3f}")
+        face = spearmanr([float(np.mean(x)) for x in conf_list], -arr).statistic
+        print(
+            f"confidence vs -error, Spearman rank correlation: {rho:.3f} over {c.size} points, "
+            f"{face:.3f} over {len(conf_list)} faces (mean confidence vs NME)"
+        )
     return 0
 
 

@@ -328,7 +328,7 @@ class MediaPipePredictor:
                 pts = contour.apply_correction(self.correction, pts, yaw)  # type: ignore[arg-type]
             prior = getattr(self.correction, "expected", None)
             conf = (
-                confidence_from_spread(spread, score, prior)
+                confidence_from_spread(spread, score, prior, yaw)
                 if spread is not None
                 else np.full(len(pts), score, dtype=np.float32)
             )

@@ -265,6 +265,8 @@ def test_confidence_falls_as_the_expected_error_grows() -> None:
     assert GROUP_PRIOR.shape == (68,)
     prior = np.full(68, 0.05)
     assert confidence_from_spread(np.zeros(68), 0.8, prior)[0] == pytest.approx(0.4)
+    # a turned face: |yaw| 0.5 doubles the prior (1 + 2 * 0.5): 1 / (1 + 0.1 / 0.05)
+    assert confidence_from_spread(np.zeros(68), 1.0, prior, yaw=-0.5)[0] == pytest.approx(1 / 3)
 
 
 def test_unflip_points_swaps_left_and_right_names() -> None:
@@ -304,7 +306,8 @@ def test_the_default_path_refines_mirrors_and_reports_real_confidence(takeo) -> 
     assert _nme(pred.points, gt) < 0.10
     one = single.predict(image, face)
     assert one.spread is not None and not one.spread.any()  # no mirrored pass: no spread
-    np.testing.assert_allclose(one.confidence, confidence_from_spread(np.zeros(68), one.presence))
+    expect = confidence_from_spread(np.zeros(68), one.presence, yaw=one.yaw)
+    np.testing.assert_allclose(one.confidence, expect)
 
 
 def test_track_runs_one_pass_from_the_previous_mesh(takeo) -> None:
