@@ -127,7 +127,7 @@ def folder_rows(folder: Path, threads: int | None, repeats: int) -> None:
         wall = statistics.median(r[0] for r in runs)
         cpu = statistics.median(r[1] for r in runs)
         results.append(
-            (f"{name} ({faces}/{len(images)} found)", wall / len(images), cpu / len(images))
+            (f"{name} ({faces}/{len(images)} predicted)", wall / len(images), cpu / len(images))
         )
     print(f"\npredict over {folder} ({len(images)} images, median of {repeats}), per image:")
     print_table(results, "faces/s")
