@@ -1,15 +1,20 @@
-"""Speed of the embedded default model: BlazeFace detection + MediaPipe Face Mesh landmarks.
+"""Speed of the embedded default model: detection + landmarks, live and over a folder.
 
-Frames are 640x480 BGR with the takeo fixture (shared/fixtures/takeo.ppm) scaled by 2 and
-pasted in the middle (at scale 1 its ~100-pixel face is too small for the short-range
-detector in a 640-wide frame; without the fixture, a synthetic frame is used and the
-pipeline rows only time the detector). The baseline is the two raw ``session.run`` calls
-on ready-made input tensors, measured in the same run, so the ratio shows what
-pre-processing, decoding, NMS and the 300W mapping cost on top of the networks.
+Live rows: 640x480 BGR frames with the takeo fixture (shared/fixtures/takeo.ppm) scaled by 2
+and pasted in the middle (without the fixture, a synthetic frame is used and the landmark
+rows are skipped). The baseline is the two raw ``session.run`` calls of the old default
+(short-range detector + one landmark pass) on ready-made tensors, measured in the same run.
+The row the live view should match is ``FaceTracker.step`` (inference/live_track.py):
+both detectors every ``--detect-every`` frames, `MediaPipePredictor.track` (one pass from
+the previous mesh) on the others, as MediaPipe's own graphs do.
 
-Each configuration runs ``--frames`` frames per repeat after a warm-up, the configurations
-interleaved; the table shows the median over ``--repeats`` repeats. Target: >= 60 frames/s
-for detect + landmarks on 2 cores.
+Folder rows (``--folder``, default ../shared/data/dev_faces): `run_predictions` over the
+folder's images with the old default (2020 mesh, short-range detector, one pass) and the new
+one (both detectors with tiles, second pass, mirrored pass, correction): faces/s.
+
+Each live configuration runs ``--frames`` frames per repeat after a warm-up, the
+configurations interleaved; the table shows the median over ``--repeats`` repeats, wall and
+process CPU time. Target: >= 60 frames/s for the live loop with one thread.
 
     python benchmarks/bench_default.py [--frames 200] [--repeats 5] [--threads 1]
 """
@@ -19,6 +24,7 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -27,10 +33,15 @@ import cv2
 import numpy as np
 import onnxruntime as ort
 
-from facealign_gui.inference.detect import detect_faces, get_detector
-from facealign_gui.inference.mediapipe import face_from_mesh, load_default_predictor, roi_from_face
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
-TAKEO = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "takeo.ppm"
+from facealign_gui.inference.detect import FULL_RANGE_CARD, detect_faces, get_detector  # noqa: E402
+from facealign_gui.inference.live_track import FaceTracker  # noqa: E402
+from facealign_gui.inference.mediapipe import load_default_predictor, roi_from_face  # noqa: E402
+
+TAKEO = ROOT.parent / "shared" / "fixtures" / "takeo.ppm"
+DEV_FACES = ROOT.parent / "shared" / "data" / "dev_faces"
 
 
 def make_frame() -> tuple[np.ndarray, str]:
@@ -50,12 +61,7 @@ def make_frame() -> tuple[np.ndarray, str]:
 def time_rows(
     rows: list[tuple[str, Callable[[], object]]], frames: int, repeats: int
 ) -> list[tuple[str, float, float]]:
-    """Median wall and process-CPU seconds per frame of each row.
-
-    The rows are interleaved (every repeat times every row once) so that a change in the
-    machine's load hits all of them alike. CPU time counts every thread of this process;
-    with ``--threads 1`` it approximates the wall time on an otherwise idle core.
-    """
+    """Median wall and process-CPU seconds per call of each row (rows interleaved)."""
     for _, fn in rows:
         for _ in range(10):
             fn()
@@ -74,80 +80,146 @@ def time_rows(
     ]
 
 
+def print_table(results: list[tuple[str, float, float]], unit: str) -> None:
+    base = results[0][1]
+    print(f"| {'what':<62} | {'ms':>8} | {unit:>8} | {'x base':>7} | {'CPU ms':>8} |")
+    print(f"|{'-' * 64}|{'-' * 10}|{'-' * 10}|{'-' * 9}|{'-' * 10}|")
+    for name, sec, cpu in results:
+        print(
+            f"| {name:<62} | {sec * 1e3:8.2f} | {1 / sec:8.1f} | {sec / base:7.2f} "
+            f"| {cpu * 1e3:8.2f} |"
+        )
+
+
+def folder_rows(folder: Path, threads: int | None, repeats: int) -> None:
+    from facealign_gui.inference.pipeline import SampleFailure, run_predictions
+
+    images = sorted(p for p in folder.iterdir() if p.suffix.lower() in (".jpg", ".png"))
+    if not images:
+        print(f"(no images in {folder}: folder rows skipped)")
+        return
+    old = load_default_predictor(
+        threads, card_name="mediapipe_face_landmark_v1", refine=0, mirror=False, correction=None
+    )
+    new = load_default_predictor(threads)
+
+    def old_detect(im: np.ndarray):
+        return detect_faces(im, max_faces=1, ranges="short", tile_above=None, threads=threads)
+
+    def new_detect(im: np.ndarray):
+        return detect_faces(im, max_faces=1, threads=threads)
+
+    configs = [
+        ("old default: 2020 mesh, short-range, one pass", old, old_detect),
+        ("new default: both detectors + tiles, 2 passes + mirror, correction", new, new_detect),
+    ]
+    results = []
+    for name, pred, det in configs:
+        runs, faces = [], 0
+        for _ in range(repeats):
+            t0, c0 = time.perf_counter(), time.process_time()
+            ok = sum(
+                not isinstance(r, SampleFailure)
+                for _, r in run_predictions(pred, images, detect=det, workers=1)
+            )
+            runs.append((time.perf_counter() - t0, time.process_time() - c0))
+            faces = ok
+        wall = statistics.median(r[0] for r in runs)
+        cpu = statistics.median(r[1] for r in runs)
+        results.append(
+            (f"{name} ({faces}/{len(images)} predicted)", wall / len(images), cpu / len(images))
+        )
+    print(f"\npredict over {folder} ({len(images)} images, median of {repeats}), per image:")
+    print_table(results, "faces/s")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--frames", type=int, default=200)
     parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument(
-        "--threads", type=int, default=None, help="onnxruntime intra-op threads (default: its own)"
-    )
+    parser.add_argument("--threads", type=int, default=1, help="onnxruntime intra-op threads")
+    parser.add_argument("--detect-every", type=int, default=10)
+    parser.add_argument("--folder", type=Path, default=DEV_FACES)
+    parser.add_argument("--folder-repeats", type=int, default=3)
     args = parser.parse_args(argv)
     th = args.threads
 
     frame, what = make_frame()
-    detector = get_detector(threads=th)
-    predictor = load_default_predictor(threads=th)
-    faces = detect_faces(frame, threads=th)
+    short = get_detector(threads=th)
+    full = get_detector(FULL_RANGE_CARD, threads=th)
+    old = load_default_predictor(
+        th, card_name="mediapipe_face_landmark_v1", refine=0, mirror=False, correction=None
+    )
+    new = load_default_predictor(th)
+    faces = detect_faces(frame, threads=th, tile_above=None)
     face = faces[0] if faces else None
 
-    det_in, _ = detector.preprocess(frame)
+    short_in, _ = short.preprocess(frame)
+    full_in, _ = full.preprocess(frame)
     lm_in = np.random.default_rng(0).random((1, 3, 192, 192), dtype=np.float32)
     if face is not None:
-        lm_in = predictor.crop(frame, roi_from_face(face, frame.shape))[0][None]
-    det_sess = detector.session.session
-    lm_sess = predictor.session.session
+        lm_in = new.crop(frame, roi_from_face(face, frame.shape))[0][None]
+    s_sess, f_sess = short.session.session, full.session.session
+    o_sess = old.session.session
 
     def raw() -> None:
-        det_sess.run(None, {"input": det_in})
-        lm_sess.run(None, {"input": lm_in})
+        s_sess.run(None, {"input": short_in})
+        o_sess.run(None, {"input": lm_in})
 
-    def pipeline() -> None:
-        found = detect_faces(frame, max_faces=1, threads=th)
-        if found:
-            predictor.predict(frame, found[0])
-
-    rows = [
-        ("raw session.run: detector + landmarks (baseline)", raw),
-        ("raw session.run: detector only", lambda: det_sess.run(None, {"input": det_in})),
-        ("raw session.run: landmarks only", lambda: lm_sess.run(None, {"input": lm_in})),
-        ("detect_faces (letterbox, decode, weighted NMS)", lambda: detect_faces(frame, threads=th)),
+    rows: list[tuple[str, Callable[[], object]]] = [
+        ("raw session.run: short-range + 2020 mesh (baseline)", raw),
+        ("raw session.run: full-range detector", lambda: f_sess.run(None, {"input": full_in})),
+        (
+            "detect_faces short-range only (old default)",
+            lambda: detect_faces(frame, ranges="short", tile_above=None, threads=th),
+        ),
+        (
+            "detect_faces both models, no tiles (live detector)",
+            lambda: detect_faces(frame, tile_above=None, threads=th),
+        ),
     ]
     if face is not None:
-        rows.append(("predict (ROI, warp, run, 300W map)", lambda: predictor.predict(frame, face)))
-        tracked = face_from_mesh(predictor.predict(frame, face).mesh)
-        rows.append(
+        prev = new.track_from(frame, face)
+        tracker = FaceTracker(new, detect_every=args.detect_every, threads=th)
+        rows += [
+            ("old predict: one pass, 2020 mesh", lambda: old.predict(frame, face)),
+            ("new predict: 2 passes + mirror + correction", lambda: new.predict(frame, face)),
             (
-                "predict from last frame's mesh (tracking, no detector)",
-                lambda: predictor.predict(frame, tracked),
-            )
-        )
-    rows.append(("detect_faces + predict (default model)", pipeline))
+                "track: one pass from the last mesh (MediaPipePredictor.track)",
+                lambda: new.track(frame, prev),
+            ),
+            (
+                f"LIVE FaceTracker.step (detect every {args.detect_every})",
+                lambda: tracker.step(frame),
+            ),
+            (
+                "detect every frame + track_from (no tracking)",
+                lambda: [
+                    new.track_from(frame, f)
+                    for f in detect_faces(frame, tile_above=None, threads=th)
+                ],
+            ),
+        ]
 
     print(f"frame: {what}; faces found: {len(faces)}")
     print(
-        f"onnxruntime {ort.__version__}, cpu_count {os.cpu_count()}, intra-op threads "
-        f"{th or 'onnxruntime default'}, {args.frames} frames x {args.repeats} repeats, "
-        f"median shown; load average before: {os.getloadavg()[0]:.2f}"
+        f"onnxruntime {ort.__version__}, cpu_count {os.cpu_count()}, intra-op threads {th}, "
+        f"{args.frames} frames x {args.repeats} repeats, median shown; load average before: "
+        f"{os.getloadavg()[0]:.2f}"
     )
     results = time_rows(rows, args.frames, args.repeats)
-    base = results[0][1]
-    print(
-        f"| {'what':<55} | {'ms/frame':>8} | {'frames/s':>8} | {'x baseline':>10} "
-        f"| {'CPU ms/frame':>12} |"
-    )
-    print(f"|{'-' * 57}|{'-' * 10}|{'-' * 10}|{'-' * 12}|{'-' * 14}|")
-    for name, sec, cpu in results:
-        print(
-            f"| {name:<55} | {sec * 1e3:8.2f} | {1 / sec:8.1f} | {sec / base:10.2f} "
-            f"| {cpu * 1e3:12.2f} |"
-        )
+    print_table(results, "frames/s")
     print(f"load average after: {os.getloadavg()[0]:.2f} (other processes share the cores)")
-    total, total_cpu = results[-1][1], results[-1][2]
-    verdict = "meets" if 1 / total >= 60 else "misses"
-    print(
-        f"default model: {1 / total:.1f} frames/s wall ({verdict} the 60 frames/s target); "
-        f"{total_cpu * 1e3:.2f} CPU ms/frame"
-    )
+    live = [r for r in results if r[0].startswith("LIVE")]
+    if live:
+        _, sec, cpu = live[0]
+        verdict = "meets" if 1 / sec >= 60 else "misses"
+        print(
+            f"live loop: {1 / sec:.1f} frames/s wall ({verdict} the 60 frames/s target); "
+            f"{cpu * 1e3:.2f} CPU ms/frame"
+        )
+    if args.folder.is_dir():
+        folder_rows(args.folder, th, args.folder_repeats)
     return 0
 
 

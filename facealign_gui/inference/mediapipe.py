@@ -17,6 +17,26 @@ A `FaceRegion` without BlazeFace's six key points (dataset boxes, Haar boxes) ge
 square ROI without rotation;
 one with only ``center``/``scale`` (HRNet convention, box side = 200 * scale) is turned into
 that box first; one with nothing uses the whole image.
+
+On top of MediaPipe's single pass, the predictor (options ``refine``, ``mirror`` and the
+card's learned ``[correction]``, all batched through one session):
+
+* **second pass** (``refine`` >= 1): the crop is redone from the first mesh with MediaPipe's
+  tracking ROI (`face_from_mesh`: tight box of the mesh, rotated so that the eye corners are
+  level). A dataset box carries no key points, so this is where its in-plane rotation from
+  the eyes comes from;
+* **mirrored pass** (``mirror``): the last crop flipped left-right is run too (it is the crop
+  of the mirrored image with the mirrored ROI moved by one crop pixel, since column 96 flips
+  to 95; the flip of the outputs, x -> 191 - x, undoes it exactly); its 68 points, flipped
+  back with 300W's flip pairs, are averaged with the direct ones, and their disagreement is
+  the per-point uncertainty that `default_model.confidence_from_spread` turns into the
+  reported confidence;
+* **silhouette marching** (`contour.march_silhouette`, card ``[correction] march``): the side
+  jaw points move out along their horizontal line on the 3-D mesh to the visible outline;
+* **learned correction** (`contour.apply_correction`): per-point offsets in the face frame,
+  proportional to a yaw cue from the mesh, when the card enables one.
+
+`track` is the cheap path for video: one pass from the previous frame's mesh, no mirror.
 """
 
 from __future__ import annotations
@@ -46,6 +66,8 @@ class MeshPrediction(Prediction):
 
     mesh: np.ndarray | None = None
     presence: float = 0.0
+    spread: np.ndarray | None = None  # (68,) mirrored-pass disagreement, inter-ocular units
+    yaw: float = 0.0  # `default_model.yaw_cue` of the mesh
 
 
 @dataclass(frozen=True)
@@ -125,7 +147,17 @@ class MediaPipePredictor:
     Thread-safe: the onnxruntime session is shared and the predictor keeps no state.
     """
 
-    def __init__(self, card: ModelCard, *, threads: int | None = None) -> None:
+    def __init__(
+        self,
+        card: ModelCard,
+        *,
+        threads: int | None = None,
+        refine: int = 1,
+        mirror: bool = True,
+        correction: object | None = "card",
+        march: bool | None = None,
+    ) -> None:
+        from facealign_gui.inference import contour
         from facealign_gui.inference.runtime import get_session
 
         if card.family != "mediapipe":
@@ -138,10 +170,10 @@ class MediaPipePredictor:
         self.model_id = card.id
         self.scheme = card.scheme
         self.num_points = card.num_points
-        if self.num_points not in (68, NUM_MESH_POINTS):
+        if self.num_points not in (68, 98, NUM_MESH_POINTS):
             raise InferenceError(
-                f"{card.where}: num_points must be 68 (300W mapping) or 468 (raw mesh), "
-                f"got {self.num_points}"
+                f"{card.where}: num_points must be 68 (300W mapping), 98 (WFLW mapping) or "
+                f"468 (raw mesh), got {self.num_points}"
             )
         self.size = width
         self.enlarge = card.crop.enlarge
@@ -162,6 +194,16 @@ class MediaPipePredictor:
         self._scale = (card.input.pixel_scale / std).astype(np.float32)
         self._offset = (-mean / std).astype(np.float32)
         self._rgb = card.input.colour == "rgb"
+        self.refine = max(0, int(refine))
+        self.mirror = bool(mirror)
+        if correction == "card":
+            path = card.path if card.path is not None else None
+            correction = None if path is None else contour.load_default_correction(path)
+        self.correction = correction if self.num_points in (68, 98) else None
+        if march is None:
+            march = card.path is not None and contour.card_marches(card.path)
+        self.march = bool(march) and self.num_points in (68, 98)
+        self._threads = threads
 
     # -- steps --------------------------------------------------------------------------
     def crop(self, image_bgr: np.ndarray, roi: Roi) -> tuple[np.ndarray, np.ndarray]:
@@ -194,45 +236,150 @@ class MediaPipePredictor:
     ) -> Prepared:
         """Crop and normalise one face (thread-safe, no session call); for the batch
         pipeline. ``detected`` is accepted for interface parity and ignored: the ROI rule
-        depends only on whether the face has key points."""
+        depends only on whether the face has key points. The image is kept (by reference)
+        when a second pass needs it."""
         from facealign_gui.inference.detect import as_bgr
 
         t0 = time.perf_counter()
         image = as_bgr(image)
         tensor, matrix = self.crop(image, roi_from_face(face, image.shape, self.enlarge))
-        return Prepared(tensor, matrix, face, seconds=time.perf_counter() - t0)
+        keep = image if self.refine > 0 or self.num_points == 98 else None
+        return MeshPrepared(tensor, matrix, face, seconds=time.perf_counter() - t0, image=keep)
 
-    def run_prepared(self, items: list[Prepared]) -> list[MeshPrediction]:
-        """One batched session run + decode for faces from `prepare`."""
-        if not items:
-            return []
-        t0 = time.perf_counter()
-        out = self.session.run(np.stack([p.tensor for p in items]), self.input_name)
-        raw = out[self.coords_output].reshape(len(items), -1)
+    def _meshes(self, tensors: np.ndarray, matrices: list[np.ndarray]):
+        """One session run; (meshes in image pixels, presence scores, raw crop meshes)."""
+        out = self.session.run(np.ascontiguousarray(tensors), self.input_name)
+        raw = out[self.coords_output].reshape(len(tensors), -1)
         if raw.shape[1] != 3 * NUM_MESH_POINTS:
             raise InferenceError(
                 f"{self.card.onnx_path}: output {self.coords_output!r} has {raw.shape[1]} "
                 f"values per face, expected {3 * NUM_MESH_POINTS}"
             )
-        flags = out[self.flag_output].reshape(len(items), -1) if self.flag_output else None
-        run_seconds = (time.perf_counter() - t0) / len(items)
+        flags = out[self.flag_output].reshape(len(tensors), -1) if self.flag_output else None
+        meshes, scores = [], []
+        for i in range(len(tensors)):
+            crop_mesh = raw[i].reshape(NUM_MESH_POINTS, 3).copy()
+            if i >= len(matrices):  # a mirrored crop: x back to the direct crop's frame
+                crop_mesh[:, 0] = (self.size - 1) - crop_mesh[:, 0]
+            m = matrices[i % len(matrices)]
+            mesh, score = self._decode(crop_mesh, None if flags is None else flags[i], m)
+            meshes.append(mesh)
+            scores.append(score)
+        return meshes, scores
+
+    def run_prepared(self, items: list[Prepared]) -> list[MeshPrediction]:
+        """Batched session runs + decode for faces from `prepare` (see the module doc)."""
+        return self._run_items(items, self.refine, self.mirror)
+
+    def _run_items(self, items: list[Prepared], refine: int, mirror: bool) -> list[MeshPrediction]:
+        from facealign_gui.inference import contour
+        from facealign_gui.inference.default_model import (
+            confidence_from_spread,
+            inter_ocular,
+            unflip_points,
+            yaw_cue,
+        )
+
+        if not items:
+            return []
+        import cv2  # noqa: F401  (crop)
+
+        t0 = time.perf_counter()
+        n = len(items)
+        tensors = np.stack([p.tensor for p in items])
+        matrices = [p.image_to_crop for p in items]
+        extra = 0.0
+        for _ in range(refine):
+            meshes, scores = self._meshes(tensors, matrices)
+            t1 = time.perf_counter()
+            new_t, new_m = [], []
+            for item, mesh, score in zip(items, meshes, scores, strict=True):
+                image = getattr(item, "image", None)
+                if image is None:
+                    raise InferenceError("a second pass needs the image: use prepare()")
+                roi = roi_from_face(face_from_mesh(mesh, score), image.shape, self.enlarge)
+                tensor, matrix = self.crop(image, roi)
+                new_t.append(tensor)
+                new_m.append(matrix)
+            tensors, matrices = np.stack(new_t), new_m
+            extra += time.perf_counter() - t1
+        if mirror:
+            tensors = np.concatenate([tensors, tensors[:, :, :, ::-1]])
+        meshes, scores = self._meshes(tensors, matrices)
+        run_seconds = (time.perf_counter() - t0) / n
         preds = []
         for i, item in enumerate(items):
-            m = item.image_to_crop
-            mesh, score = self._decode(raw[i], None if flags is None else flags[i], m)
-            pts = mesh_to_300w(mesh[:, :2]) if self.num_points == 68 else mesh[:, :2].copy()
+            mesh, score = meshes[i], scores[i]
+            if self.num_points == NUM_MESH_POINTS:
+                pts = mesh[:, :2].copy()
+                spread = None
+            else:
+                pts = mesh_to_300w(mesh[:, :2])
+                spread = np.zeros(68)
+                if mirror:
+                    other = unflip_points(mesh_to_300w(meshes[n + i][:, :2]))
+                    spread = np.linalg.norm(pts - other, axis=1) / max(inter_ocular(pts), 1e-9)
+                    pts = (pts + other) / 2.0
+                    score = min(score, scores[n + i])
+            yaw = yaw_cue(mesh)
+            if self.march:
+                pts = contour.march_silhouette(mesh, pts)
+            if self.correction is not None:
+                pts = contour.apply_correction(self.correction, pts, yaw)  # type: ignore[arg-type]
+            prior = getattr(self.correction, "expected", None)
+            conf = (
+                confidence_from_spread(spread, score, prior, yaw)
+                if spread is not None
+                else np.full(len(pts), score, dtype=np.float32)
+            )
+            if self.num_points == 98:
+                pts, conf = self._wflw98(item, mesh, pts, conf)
             preds.append(
                 MeshPrediction(
                     points=pts,
-                    confidence=np.full(len(pts), score, dtype=np.float32),
-                    crop_to_image=_invert_affine(m),
+                    confidence=conf,
+                    crop_to_image=_invert_affine(matrices[i]),
                     model_id=self.model_id,
                     seconds=item.seconds + run_seconds,
                     mesh=mesh,
                     presence=score,
+                    spread=spread,
+                    yaw=yaw,
                 )
             )
         return preds
+
+    def _wflw98(
+        self, item: Prepared, mesh: np.ndarray, pts68: np.ndarray, conf68: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The 98 WFLW points and confidences (pupils from the iris model when it loads)."""
+        from facealign_gui.inference import mesh98
+
+        pupils = None
+        image = getattr(item, "image", None)
+        if image is not None:
+            try:
+                pupils = mesh98.get_iris_model(self._threads).centres(image, mesh)
+            except InferenceError:
+                pupils = None  # eye-centre fallback, see mesh98
+        return mesh98.wflw98(mesh, pts68, pupils), mesh98.confidence98(conf68)
+
+    def track(self, image: np.ndarray, previous: MeshPrediction) -> MeshPrediction:
+        """The next video frame's face from the previous frame's mesh: one pass on
+        MediaPipe's tracking ROI, no mirror (the live view's per-frame call)."""
+        if previous.mesh is None:
+            raise InferenceError("track() needs a prediction that kept its mesh")
+        return self.track_from(image, face_from_mesh(previous.mesh, previous.presence))
+
+    def track_from(self, image: np.ndarray, face: FaceRegion) -> MeshPrediction:
+        """One pass from ``face``, no second pass and no mirror (fast; for video)."""
+        from facealign_gui.inference.detect import as_bgr
+
+        image = as_bgr(image)
+        t0 = time.perf_counter()
+        tensor, matrix = self.crop(image, roi_from_face(face, image.shape, self.enlarge))
+        item = MeshPrepared(tensor, matrix, face, seconds=time.perf_counter() - t0, image=image)
+        return self._run_items([item], refine=0, mirror=False)[0]
 
     def _run(self, images: list[np.ndarray], faces: list[FaceRegion]) -> list[MeshPrediction]:
         if len(images) != len(faces):
@@ -260,16 +407,26 @@ class MediaPipePredictor:
         return pred.mesh, pred.presence
 
 
+@dataclass
+class MeshPrepared(Prepared):
+    """A `Prepared` face that keeps its image for the second pass (None: single pass)."""
+
+    image: np.ndarray | None = None
+
+
 def _invert_affine(m: np.ndarray) -> np.ndarray:
     """Inverse of a 2x3 affine matrix, as 2x3."""
     full = np.vstack([m, [0.0, 0.0, 1.0]])
     return np.linalg.inv(full)[:2]
 
 
-def load_default_predictor(threads: int | None = None) -> MediaPipePredictor:
-    """The embedded default model (``facealign_gui/models/mediapipe_face_landmark.toml``)."""
+def load_default_predictor(
+    threads: int | None = None, card_name: str = "mediapipe_face_landmark", **options: object
+) -> MediaPipePredictor:
+    """The embedded default model (``facealign_gui/models/mediapipe_face_landmark.toml``);
+    ``options`` are `MediaPipePredictor`'s (``refine``, ``mirror``, ``correction``)."""
     from facealign_gui.inference.card import load_card
     from facealign_gui.inference.detect import MODELS_DIR
 
-    card = load_card(MODELS_DIR / "mediapipe_face_landmark.toml")
-    return MediaPipePredictor(card, threads=threads)
+    card = load_card(MODELS_DIR / f"{card_name}.toml")
+    return MediaPipePredictor(card, threads=threads, **options)  # type: ignore[arg-type]

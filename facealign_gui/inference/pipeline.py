@@ -87,6 +87,7 @@ class _Item:
     image: np.ndarray | None = None
     face: FaceRegion | None = None
     prepared: object | None = None
+    siblings: list[_Item] | None = None  # the image's other detected faces (all_faces)
 
 
 def run_predictions(
@@ -103,6 +104,7 @@ def run_predictions(
     max_batch_seconds: float = 1.0,
     threads: ThreadsArg = None,
     keep_heatmaps: bool | Callable[[int], bool] = True,
+    all_faces: bool = False,
 ) -> Iterator[tuple[int, Prediction | SampleFailure]]:
     """Predict every sample of ``source`` (a Dataset, or image paths); see the module doc.
 
@@ -116,11 +118,9 @@ def run_predictions(
     prefetch : samples in flight (default ``2 * batch_size + workers``).
     detect : face detector for samples without a region (default
         `facealign_gui.inference.detect.detect_faces`; the largest/best face is used).
-    threads : session settings of the default detector (an intra-op thread count or a
-        `SessionConfig`); None: the same as the predictor's session.
-    keep_heatmaps : whether a prediction keeps its heatmaps (float16), for all samples or
-        per sample index (e.g. only the one the window shows); ``eval``/``predict`` pass
-        False so no face pays for a copy that is thrown away.
+    all_faces : for samples that go through the detector, predict every face it finds:
+        the sample's index is then yielded once per face, best first (``progress`` still
+        counts samples).
     """
     ds = source if isinstance(source, Dataset) else None
     paths = None if ds is not None else [Path(p) for p in source]  # type: ignore[union-attr]
@@ -142,7 +142,8 @@ def run_predictions(
             return detect(image)
         from facealign_gui.inference.detect import detect_faces
 
-        return detect_faces(image, max_faces=1, threads=threads)  # type: ignore[arg-type]
+        faces = None if all_faces else 1
+        return detect_faces(image, max_faces=faces, threads=threads)  # type: ignore[arg-type]
 
     def produce(i: int) -> _Item:
         if cancel.is_set():
@@ -154,15 +155,19 @@ def run_predictions(
         try:
             face = face_for_sample(ds, i, box_source) if ds is not None else None
             detected = False
+            extra: list[_Item] | None = None
             if face is None:
                 faces = find_faces(image)
                 if not faces:
                     raise _Failed(f"{sample_name(i)}: no face found by the detector")
                 face, detected = faces[0], True
-            item = _Item(i, image, face)
-            if can_prepare:
-                item.prepared = predictor.prepare(image, face, detected=detected)  # type: ignore[attr-defined]
-                item.image = None  # the crop is all we need: keep memory small
+                if all_faces and len(faces) > 1:
+                    extra = [_Item(i, image, f) for f in faces[1:]]
+            item = _Item(i, image, face, siblings=extra)
+            for one in [item, *(extra or [])]:
+                if can_prepare:
+                    one.prepared = predictor.prepare(image, one.face, detected=detected)  # type: ignore[attr-defined]
+                    one.image = None  # the crop is all we need: keep memory small
             return item
         except _Failed:
             raise
@@ -212,6 +217,7 @@ def run_predictions(
                     break
                 pending.popleft()
                 batch.append((pos, item))
+                batch.extend((pos, sib) for sib in item.siblings or [])
                 top_up()
             if cancel.is_set():
                 break
@@ -223,12 +229,13 @@ def run_predictions(
                 per_face = (time.perf_counter() - t0) / len(batch)
                 limit = max(1, int(min(batch_size, max_batch_seconds / max(per_face, 1e-6))))
             out.extend((pos, r[0], r[1]) for (pos, _), r in zip(batch, results, strict=False))
-            out.sort(key=lambda r: r[0])
-            for _, i, result in out:
-                done += 1
+            out.sort(key=lambda r: r[0])  # stable: an image's faces stay best first
+            for k, (pos, i, result) in enumerate(out):
                 yield i, result
-                if progress is not None:
-                    progress(done, total)
+                if k + 1 == len(out) or out[k + 1][0] != pos:  # the sample's last face
+                    done += 1
+                    if progress is not None:
+                        progress(done, total)
     finally:
         for _, _, fut in pending:
             fut.cancel()

@@ -116,3 +116,29 @@ def test_to_image_inverts_the_letterbox() -> None:
     back = bf.to_image(det, m, 128)
     np.testing.assert_allclose(back.boxes[0], pts.ravel())
     np.testing.assert_allclose(back.keypoints[0, :2], pts)
+
+
+def test_full_range_anchors_are_2304_on_one_48x48_grid() -> None:
+    a = bf.ssd_anchors(bf.FULL_RANGE_ANCHORS)
+    assert a.shape == (2304, 4)
+    # one anchor per cell (no interpolated one), row-major, centres at (i + 0.5) / 48
+    np.testing.assert_allclose(a[0], [0.5 / 48, 0.5 / 48, 1.0, 1.0])
+    np.testing.assert_allclose(a[1], [1.5 / 48, 0.5 / 48, 1.0, 1.0])
+    np.testing.assert_allclose(a[48], [0.5 / 48, 1.5 / 48, 1.0, 1.0])
+    np.testing.assert_allclose(a[-1], [47.5 / 48, 47.5 / 48, 1.0, 1.0])
+
+
+def test_anchor_options_are_chosen_by_input_size() -> None:
+    assert bf.anchor_options_for(128) is bf.SHORT_RANGE_ANCHORS
+    assert bf.anchor_options_for(192) is bf.FULL_RANGE_ANCHORS
+    with pytest.raises(ValueError, match="100x100"):
+        bf.anchor_options_for(100)
+
+
+def test_concat_joins_detections_and_skips_empty_ones() -> None:
+    one = bf.Detections(np.array([[0.0, 0, 1, 1]]), np.zeros((1, 6, 2)), np.array([0.9]))
+    two = bf.Detections(np.array([[5.0, 5, 6, 6]]), np.ones((1, 6, 2)), np.array([0.7]))
+    both = bf.concat([one, bf.Detections.empty(), two])
+    assert len(both) == 2
+    np.testing.assert_allclose(both.scores, [0.9, 0.7])
+    assert len(bf.concat([])) == 0

