@@ -131,6 +131,7 @@ def run(args: argparse.Namespace) -> int:
                 progress=report,
                 threads=args.threads,
                 keep_heatmaps=False,
+                all_faces=True,  # images without boxes: every face the detector finds
             )
             try:
                 for i, result in gen:

@@ -127,3 +127,18 @@ def test_eval_without_model_uses_the_embedded_default(shared_dir: Path, capsys) 
     pts = shared_dir / "fixtures" / "takeo.pts"
     code, r = _eval(["--dataset", str(pts)], capsys)
     assert code == 0 and r["model_id"] == "mediapipe_face_landmark" and r["count"] == 1
+
+
+def test_predict_writes_every_face_of_an_image(shared_dir: Path, tmp_path: Path, capsys) -> None:
+    face = cv2.imread(str(shared_dir / "fixtures" / "takeo.ppm"))
+    h, w = face.shape[:2]
+    canvas = np.full((h + 40, 2 * w + 60, 3), 128, np.uint8)
+    canvas[20 : 20 + h, 20 : 20 + w] = face
+    canvas[20 : 20 + h, 40 + w : 40 + 2 * w] = face[:, ::-1]
+    cv2.imwrite(str(tmp_path / "two.png"), canvas)
+    out = tmp_path / "p.csv"
+    code, r = _predict([str(tmp_path / "two.png"), "-o", str(out)], capsys)
+    assert code == 0 and r["count"] == 2
+    written = open_dataset(out, check_images=False)
+    xs = sorted(float(np.mean(p[:, 0])) for p in written.points)
+    assert xs[0] < 20 + w < xs[1]  # one face on each half
