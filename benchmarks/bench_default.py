@@ -4,7 +4,7 @@ Live rows: 640x480 BGR frames with the takeo fixture (shared/fixtures/takeo.ppm)
 and pasted in the middle (without the fixture, a synthetic frame is used and the landmark
 rows are skipped). The baseline is the two raw ``session.run`` calls of the old default
 (short-range detector + one landmark pass) on ready-made tensors, measured in the same run.
-The row the live view should match is ``FaceTracker.step`` (inference/live_track.py):
+The row the live view should match is ``FaceTracker.step`` (inference/tracking.py):
 both detectors every ``--detect-every`` frames, `MediaPipePredictor.track` (one pass from
 the previous mesh) on the others, as MediaPipe's own graphs do.
 
@@ -37,8 +37,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from facealign_gui.inference.detect import FULL_RANGE_CARD, detect_faces, get_detector  # noqa: E402
-from facealign_gui.inference.live_track import FaceTracker  # noqa: E402
 from facealign_gui.inference.mediapipe import load_default_predictor, roi_from_face  # noqa: E402
+from facealign_gui.inference.tracking import FaceTracker, live_detector  # noqa: E402
 
 TAKEO = ROOT.parent / "shared" / "fixtures" / "takeo.ppm"
 DEV_FACES = ROOT.parent / "shared" / "data" / "dev_faces"
@@ -180,7 +180,9 @@ def main(argv: list[str] | None = None) -> int:
     ]
     if face is not None:
         prev = new.track_from(frame, face)
-        tracker = FaceTracker(new, detect_every=args.detect_every, threads=th)
+        tracker = FaceTracker(
+            lambda img: live_detector(img, threads=th), new, redetect_every=args.detect_every
+        )
         rows += [
             ("old predict: one pass, 2020 mesh", lambda: old.predict(frame, face)),
             ("new predict: 2 passes + mirror + correction", lambda: new.predict(frame, face)),

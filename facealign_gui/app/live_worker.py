@@ -215,10 +215,10 @@ def _default_detector() -> Detector:
     (`runtime.session_config("live")`, measured in benchmarks/bench_live.py)."""
     import functools
 
-    from facealign_gui.inference.detect import detect_faces
     from facealign_gui.inference.runtime import session_config
+    from facealign_gui.inference.tracking import live_detector
 
-    return functools.partial(detect_faces, threads=session_config("live"))  # type: ignore[arg-type]
+    return functools.partial(live_detector, threads=session_config("live"))
 
 
 def _default_predictor() -> Predictor:

@@ -4,10 +4,15 @@ MediaPipe's face-mesh graph runs its detector only when it has no face to follow
 landmarks give the next frame's region (``face_landmark_landmarks_to_roi``; here
 `mediapipe.face_from_mesh` for the mesh model, the landmarks' box for any other model). A face
 is lost when its prediction's score drops below ``min_score`` (the mesh's face presence, or the
-mean landmark confidence) or its points leave the frame; then the detector runs on the next
-frame. It also runs every ``redetect_every`` frames, to pick up faces that entered the view.
+mean landmark confidence) or it leaves the frame. The detector runs on the first frame, on
+the frame after every face was lost, and every ``redetect_every`` frames; then a detection
+that overlaps a tracked face (IoU > 0.3) is not added twice.
 
-`FaceTracker.step` is what the live view's inference thread calls for each frame; no Qt here.
+A predictor with a fast per-frame path (`MediaPipePredictor.track_from`: one pass, no second
+pass and no mirrored pass) is called through it; any other predictor through ``predict``.
+
+`FaceTracker.step` is what the live view's inference thread calls for each frame
+(`benchmarks/bench_live.py`, `bench_default.py` measure it); no Qt here.
 """
 
 from __future__ import annotations
@@ -25,15 +30,24 @@ Detector = Callable[[np.ndarray], list[FaceRegion]]
 #: a tracked face whose score falls below this is dropped (MediaPipe uses 0.5 for presence)
 MIN_SCORE = 0.5
 #: run the detector at least this often, so faces entering the view are found
-REDETECT_EVERY = 30
+REDETECT_EVERY = 10
+#: a detection overlapping a tracked face this much is that face
+SAME_FACE_IOU = 0.3
+
+
+def live_detector(image: np.ndarray, threads: object = None) -> list[FaceRegion]:
+    """Both BlazeFace models on the whole frame, without tiles (a video's faces are not tiny
+    enough to need them, and tiles would cost most of a frame)."""
+    from facealign_gui.inference.detect import detect_faces
+
+    return detect_faces(image, tile_above=None, threads=threads)  # type: ignore[arg-type]
 
 
 def prediction_score(pred: Prediction) -> float:
     """How sure a prediction is that it holds a face: the mesh's presence score where the
     model has one, else the mean landmark confidence (1.0 without any)."""
-    presence = getattr(pred, "presence", None)
-    if presence is not None and getattr(pred, "mesh", None) is not None:
-        return float(presence)
+    if getattr(pred, "mesh", None) is not None and getattr(pred, "presence", None) is not None:
+        return float(pred.presence)  # type: ignore[attr-defined]
     conf = np.asarray([] if pred.confidence is None else pred.confidence, dtype=np.float64)
     return float(np.mean(conf)) if conf.size else 1.0
 
@@ -65,6 +79,14 @@ def _inside(region: FaceRegion, shape: tuple[int, ...]) -> bool:
     h, w = shape[:2]
     cx, cy = (x1 + x2) / 2.0, (y1 + y2) / 2.0
     return 0.0 <= cx < w and 0.0 <= cy < h and x2 > x1 and y2 > y1
+
+
+def _iou(a: tuple[float, ...], b: tuple[float, ...]) -> float:
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
 
 
 @dataclass
@@ -106,26 +128,41 @@ class FaceTracker:
         self._tracked = []
         self._since_detection = 0
 
+    def _predict(self, image: np.ndarray, face: FaceRegion) -> Prediction:
+        fast = getattr(self.predictor, "track_from", None)
+        return fast(image, face) if fast is not None else self.predictor.predict(image, face)
+
     def step(self, image: np.ndarray) -> TrackStep:
         """Landmarks for every face in ``image``; runs the detector only when needed."""
         self.frames += 1
         detect = not self._tracked or self._since_detection >= self.redetect_every
-        faces = list(self.detector(image)) if detect else list(self._tracked)
+        faces: list[FaceRegion] = []
+        preds: list[Prediction] = []
+        nxt: list[FaceRegion] = []
+
+        def follow(face: FaceRegion) -> None:
+            pred = self._predict(image, face)
+            score = prediction_score(pred)
+            if score < self.min_score:
+                return  # lost (or a false detection): not shown, not followed
+            faces.append(face)
+            preds.append(pred)
+            region = region_from_prediction(pred, score)
+            if region is not None and _inside(region, image.shape):
+                nxt.append(region)
+
+        for face in self._tracked:
+            follow(face)
         if detect:
             self.detections += 1
             self._since_detection = 0
-        preds = [self.predictor.predict(image, f) for f in faces]
+            for face in self.detector(image):
+                box = face.box
+                if box is not None and any(
+                    r.box is not None and _iou(box, r.box) > SAME_FACE_IOU for r in nxt
+                ):
+                    continue  # that face is tracked already
+                follow(face)
         self._since_detection += 1
-        tracked: list[FaceRegion] = []
-        kept_faces: list[FaceRegion] = []
-        kept_preds: list[Prediction] = []
-        for face, pred in zip(faces, preds, strict=True):
-            score = prediction_score(pred)
-            nxt = region_from_prediction(pred, score) if score >= self.min_score else None
-            if nxt is not None and _inside(nxt, image.shape):
-                tracked.append(nxt)
-            if score >= self.min_score or detect:
-                kept_faces.append(face)
-                kept_preds.append(pred)
-        self._tracked = tracked
-        return TrackStep(kept_faces, kept_preds, detect)
+        self._tracked = nxt
+        return TrackStep(faces, preds, detect)

@@ -121,3 +121,49 @@ def test_tracking_the_real_mesh_on_a_still_face_is_stable_and_as_accurate(takeo)
     assert np.abs(frames[-1] - frames[-2]).max() < 0.01 * iod
     nme = [float(nme_per_image(f[None], gt[None], np.array([iod]))[0]) for f in frames]
     assert max(nme[1:]) < nme[0] + 0.01, nme  # tracking costs no accuracy on a still face
+
+
+@pytest.fixture(scope="module")
+def frame(takeo) -> np.ndarray:
+    import cv2
+
+    image = cv2.imread(str(takeo[0]), cv2.IMREAD_COLOR)
+    return cv2.copyMakeBorder(image, 40, 40, 40, 40, cv2.BORDER_CONSTANT)
+
+
+def test_the_default_model_is_tracked_through_its_fast_pass_and_not_added_twice(frame) -> None:
+    from facealign_gui.inference.detect import detect_faces
+    from facealign_gui.inference.mediapipe import load_default_predictor
+
+    predictor = load_default_predictor()
+    calls = {"track_from": 0, "predict": 0}
+    for name in calls:
+        real = getattr(predictor, name)
+
+        def counted(*a, _real=real, _name=name, **k):
+            calls[_name] += 1
+            return _real(*a, **k)
+
+        setattr(predictor, name, counted)
+    det = Detector([])
+    faces = detect_faces(frame)
+    det.boxes = [f.box for f in faces]
+    tracker = FaceTracker(det, predictor, redetect_every=4)
+    counts = [len(tracker.step(frame).predictions) for _ in range(9)]
+    assert det.calls == 3  # frames 1, 5 and 9
+    assert counts == [1] * 9  # the re-detected face overlaps the tracked one
+    assert calls["predict"] == 0 and calls["track_from"] >= 9  # one fast pass a face a frame
+
+
+def test_a_face_that_vanishes_is_dropped_and_the_detector_runs_again(frame) -> None:
+    from facealign_gui.inference.detect import detect_faces
+    from facealign_gui.inference.mediapipe import load_default_predictor
+
+    det = Detector([f.box for f in detect_faces(frame)])
+    tracker = FaceTracker(det, load_default_predictor(), redetect_every=100)
+    assert len(tracker.step(frame).predictions) == 1
+    det.boxes = []
+    blank = np.full_like(frame, 90)
+    assert tracker.step(blank).predictions == []  # presence falls below 0.5 on a blank frame
+    tracker.step(blank)
+    assert det.calls == 2  # nothing tracked: the next frame detects
