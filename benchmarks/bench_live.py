@@ -8,9 +8,11 @@ detector + mesh called in a bare loop on the same frames, one thread, no spinnin
 the same run). Target: CPU per frame ≤ 1.5× the model's.
 
 Modes: ``before`` (what the live view did before: onnxruntime's default threads with spinning,
-the detector on every frame), ``detect every frame`` (one thread, no spinning) and
-``tracking`` (one thread, no spinning; the detector on the first frame, when a face is lost
-and every ``REDETECT_EVERY`` frames). Runs alternate; the table shows medians over ``--runs``.
+the detector and the model's full ``predict`` on every frame), ``detect every frame`` (one
+thread, no spinning, the live detector and one fast pass per face) and ``tracking`` (the same,
+with the detector on the first frame, when a face is lost and every ``REDETECT_EVERY``
+frames). "model alone" is the live detector + one fast pass per face in a bare loop. Runs
+alternate; the table shows medians over ``--runs``.
 
     python benchmarks/bench_live.py [--frames 240] [--runs 3] [--face IMAGE]
 """
@@ -50,8 +52,16 @@ def make_video(path: Path, face: np.ndarray, frames: int, fps: float = 30.0) -> 
     out.release()
 
 
+class PredictOnly:
+    """The predictor through its full ``predict`` only (what the live view called before)."""
+
+    def __init__(self, predictor) -> None:
+        self.predict = predictor.predict
+
+
 def model_cpu_per_frame(video: Path, detector, predictor, limit: int = 60) -> float:
-    """CPU ms per frame of detect + mesh alone, on the first ``limit`` frames of ``video``."""
+    """CPU ms per frame of the model alone: the live detector and one fast pass per face
+    (``track_from``), on the first ``limit`` frames of ``video``, in a bare loop."""
     cap = cv2.VideoCapture(str(video))
     frames = []
     while len(frames) < limit:
@@ -60,13 +70,14 @@ def model_cpu_per_frame(video: Path, detector, predictor, limit: int = 60) -> fl
             break
         frames.append(f)
     cap.release()
+    run = getattr(predictor, "track_from", predictor.predict)
     for f in frames[:3]:  # warm-up
         for face in detector(f):
-            predictor.predict(f, face)
+            run(f, face)
     c0 = time.process_time()
     for f in frames:
         for face in detector(f):
-            predictor.predict(f, face)
+            run(f, face)
     return 1000 * (time.process_time() - c0) / len(frames)
 
 
@@ -114,14 +125,17 @@ def main() -> int:
 
     from facealign_gui.inference.detect import detect_faces
     from facealign_gui.inference.loader import load_predictor
-    from facealign_gui.inference.runtime import session_config
-    from facealign_gui.inference.tracking import REDETECT_EVERY
+    from facealign_gui.inference.runtime import SessionConfig, session_config
+    from facealign_gui.inference.tracking import REDETECT_EVERY, live_detector
 
     live = session_config("live")
-    detector = functools.partial(detect_faces, threads=live)
+    detector = functools.partial(live_detector, threads=live)
     predictor = load_predictor("mediapipe_face_landmark", threads=live)  # type: ignore[arg-type]
-    old_detector = functools.partial(detect_faces, threads=session_config("batch"))
-    old_predictor = load_predictor("mediapipe_face_landmark")
+    # before: onnxruntime's default threads with spinning, the detector as `predict` calls it,
+    # and the model's full predict on every frame
+    spin = SessionConfig(None, True)
+    old_detector = functools.partial(detect_faces, threads=spin)
+    old_predictor = PredictOnly(load_predictor("mediapipe_face_landmark", threads=spin))
     face = cv2.imread(str(args.face))
     with tempfile.TemporaryDirectory() as tmp:
         video = Path(tmp) / "face.avi"
