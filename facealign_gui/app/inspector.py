@@ -386,7 +386,7 @@ class Inspector(QObject):
 
     @Slot(object)
     def _on_run_finished(self, s: RunSummary) -> None:
-        if not self.hub.running():
+        if self.hub.run_ended(s):
             self.runStateChanged.emit(False)
         if s.generation != self.hub.generation:
             return  # a run over a dataset that is no longer open

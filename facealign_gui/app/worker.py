@@ -27,6 +27,7 @@ from PySide6.QtCore import QObject, QThread, QThreadPool, Signal
 from facealign_gui.core.annotation import Prediction
 from facealign_gui.datasets.model import Dataset
 from facealign_gui.inference.types import Predictor
+from facealign_gui.tasks.tokens import RequestTokens
 
 CHUNK_SECONDS = 0.1  # a run emits its results at most ~10 times a second
 
@@ -58,6 +59,7 @@ class RunSummary:
     error: str = ""
     seconds: float = 0.0
     generation: int = 0
+    run_token: int = 0  # `WorkerHub.runs` token of the run: only the newest run's counts
 
 
 @dataclass(frozen=True)
@@ -163,6 +165,7 @@ class RunThread(QThread):
         # order); replaced as a whole by the UI thread, read here: no lock needed
         self.keep_heatmaps_for: frozenset[int] = frozenset()
         self.generation = 0
+        self.run_token = 0
 
     def run(self) -> None:
         from facealign_gui.inference.pipeline import run_predictions
@@ -203,6 +206,7 @@ class RunThread(QThread):
                 error,
                 time.perf_counter() - t0,
                 self.generation,
+                self.run_token,
             )
         )
 
@@ -232,6 +236,7 @@ class WorkerHub(QObject):
         self._prefetch_lock = threading.Lock()
         self.generation = 0  # bumped when the dataset changes: older results are dropped
         self._run: RunThread | None = None
+        self.runs = RequestTokens()  # the newest run's summary ends the "running" state
         self._keep: frozenset[int] = frozenset()
         self._closed = False
 
@@ -385,6 +390,7 @@ class WorkerHub(QObject):
         self.cancel_run(wait=True)
         t = RunThread(predictor, ds, order, self)
         t.generation = self.generation
+        t.run_token = self.runs.issue()
         t.keep_heatmaps_for = self._keep
         t.chunk.connect(self.runChunk)
         t.progress.connect(self.runProgress)
@@ -404,6 +410,16 @@ class WorkerHub(QObject):
 
     def running(self) -> bool:
         return self._run is not None and self._run.isRunning()
+
+    def run_ended(self, summary: RunSummary) -> bool:
+        """Whether ``summary`` ends the newest run (its thread may still be exiting: the
+        summary is emitted from inside it). A replaced run's summary returns False."""
+        if not self.runs.is_current(summary.run_token):
+            return False
+        if self._run is not None and self._run.run_token == summary.run_token:
+            self._run.wait(5000)  # returns at once: the thread has nothing left to do
+            self._run = None
+        return True
 
     def set_shown(self, index: int, nearby: frozenset[int] = frozenset()) -> None:
         """Tell the run which samples are shown or near it (their heatmaps are kept)."""

@@ -384,3 +384,80 @@ def test_a_live_frame_joins_the_open_labelling_session_with_its_prediction(
     assert len(dock.session) == before + 1
     assert "68 points" in window.banner.message.text()
     window.sessions.close()
+
+
+def toolbar_is_idle(w: MainWindow) -> bool:
+    """What a person sees when no run is going: Run enabled, Cancel disabled, no bar."""
+    return (
+        w.act_run.isEnabled()
+        and not w.act_cancel.isEnabled()
+        and not w.progress.isVisible()
+        and not w.cancel_button.isVisible()
+    )
+
+
+def test_the_toolbar_returns_to_idle_even_when_the_run_thread_ends_after_its_summary(
+    window: MainWindow, qtbot, synthetic_dataset: Path, tiny_model: Path, monkeypatch
+) -> None:
+    from facealign_gui.app import worker
+
+    original = worker.RunThread.run
+
+    def slow_exit(self: worker.RunThread) -> None:  # the summary arrives, the thread lingers
+        original(self)
+        time.sleep(0.4)
+
+    monkeypatch.setattr(worker.RunThread, "run", slow_exit)
+    open_and_wait(window, qtbot, synthetic_dataset, tiny_model)
+    run_and_wait(window, qtbot)
+    assert toolbar_is_idle(window)
+    qtbot.wait(600)  # the thread has ended now; nothing re-checks, so the state must be right
+    assert toolbar_is_idle(window)
+    run_and_wait(window, qtbot)  # a second run starts and finishes
+    assert toolbar_is_idle(window)
+
+
+def test_runs_cancelled_or_finished_on_500_faces_leave_the_window_ready_to_compare(
+    window: MainWindow, qtbot, tmp_path: Path, tiny_model: Path
+) -> None:
+    from facealign_gui.inference.card import load_card, save_card
+
+    card_b = load_card(tiny_model)
+    card_b.id, card_b.decoder.subpixel = "tiny_b", "none"
+    card_b.onnx = str(tiny_model.with_suffix(".onnx"))
+    path_b = save_card(card_b, tmp_path / "tiny_b.toml")
+    big = _gui_data.write_wflw_dataset(tmp_path / "big", n=500, distinct_images=8)
+    open_and_wait(window, qtbot, big, tiny_model)
+    with qtbot.waitSignal(window.inspector.progress, timeout=10000):
+        window.act_run.trigger()
+    with qtbot.waitSignal(window.inspector.runStateChanged, timeout=5000):
+        window.act_cancel.trigger()
+    qtbot.waitUntil(lambda: toolbar_is_idle(window), timeout=5000)
+    run_and_wait(window, qtbot)
+    qtbot.waitUntil(lambda: toolbar_is_idle(window), timeout=5000)
+    assert "Run done: 500 of 500" in window.status_label.text()
+    with qtbot.waitSignal(window.inspector.modelLoaded, timeout=10000):
+        window.open_path(path_b)
+    run_and_wait(window, qtbot)
+    qtbot.waitUntil(lambda: toolbar_is_idle(window), timeout=5000)
+    a, b = window.inspector.results["tiny_b"], window.inspector.results["tiny_heatmap"]
+    assert np.isfinite(a.nme).all() and np.isfinite(b.nme).all()
+    assert window.metrics_dock.a is a and window.metrics_dock.b is b
+
+
+def test_a_replaced_runs_summary_does_not_end_the_run_that_replaced_it(
+    window: MainWindow, qtbot, tmp_path: Path, tiny_model: Path
+) -> None:
+    big = _gui_data.write_wflw_dataset(tmp_path / "big", n=1500, distinct_images=3)
+    open_and_wait(window, qtbot, big, tiny_model)
+    with qtbot.waitSignal(window.inspector.progress, timeout=10000):
+        window.inspector.run_dataset()
+    states: list[bool] = []
+    window.inspector.runStateChanged.connect(states.append)
+    window.inspector.run_dataset()  # the first run is cancelled; its summary is now stale
+    qtbot.wait(300)
+    assert states == [True]  # no "stopped" from the replaced run
+    assert window.act_cancel.isEnabled() and not window.act_run.isEnabled()
+    with qtbot.waitSignal(window.inspector.runStateChanged, timeout=5000):
+        window.act_cancel.trigger()
+    assert toolbar_is_idle(window)
