@@ -278,12 +278,10 @@ class WorkerHub(QObject):
             return  # a prefetch for a row the user has already left behind
         if not deliver and self.cached_image(ds, index) is not None:
             return
-        from facealign_gui.datasets.images import load_image
+        from facealign_gui.tasks.images import load_rgb
 
         try:
-            bgr = load_image(ds, index)
-            rgb = np.ascontiguousarray(bgr[..., ::-1])
-            err = ""
+            rgb, err = load_rgb(ds, index), ""
         except Exception as exc:
             rgb, err = None, str(exc) or type(exc).__name__
         if rgb is not None:

@@ -166,3 +166,17 @@ def write_tiny_model(folder: Path, model_id: str = "tiny_heatmap") -> Path:
     card_path = folder / f"{model_id}.toml"
     save_card(card, card_path)
     return card_path
+
+
+RED_RGB = (255, 0, 0)
+BLUE_RGB = (0, 0, 255)
+
+
+def mark_colours(list_file: Path) -> None:
+    """Paint a pure red square top-left and a pure blue one top-right into every image of a
+    `write_wflw_dataset` folder, so a test can check the shown pixels' channel order."""
+    for png in (list_file.parent / "WFLW_images" / "synthetic").glob("*.png"):
+        img = cv2.imread(str(png))
+        img[0:16, 0:16] = RED_RGB[::-1]  # OpenCV writes BGR
+        img[0:16, -16:] = BLUE_RGB[::-1]
+        cv2.imwrite(str(png), img)

@@ -461,3 +461,24 @@ def test_a_replaced_runs_summary_does_not_end_the_run_that_replaced_it(
     with qtbot.waitSignal(window.inspector.runStateChanged, timeout=5000):
         window.act_cancel.trigger()
     assert toolbar_is_idle(window)
+
+
+def shown_corners(w: MainWindow) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The top-left and top-right pixels of the image the view is drawing, as (R, G, B)."""
+    img = w.view.image_item.image
+    return tuple(int(v) for v in img[4, 4]), tuple(int(v) for v in img[4, -4])
+
+
+def test_colour_images_keep_red_and_blue_in_inspection_and_in_labelling(
+    window: MainWindow, qtbot, synthetic_dataset: Path, tmp_path: Path
+) -> None:
+    from facealign_gui.session.store import Session
+
+    _gui_data.mark_colours(synthetic_dataset)
+    open_and_wait(window, qtbot, synthetic_dataset)
+    assert shown_corners(window) == (_gui_data.RED_RGB, _gui_data.BLUE_RGB)
+    window.view.image_item.clear()
+    ds = window.inspector.ds
+    assert window.sessions.start(lambda: Session.create(tmp_path / "c.fagsession", ds))
+    qtbot.waitUntil(lambda: window.view.image_item.image is not None, timeout=5000)
+    assert shown_corners(window) == (_gui_data.RED_RGB, _gui_data.BLUE_RGB)
