@@ -133,8 +133,10 @@ class EditController(QObject):
     failed = Signal(str)
 
     def __init__(self, view: object, session: Session, parent: QObject | None = None,
-                 image_loader: Callable[[int], None] | None = None) -> None:  # fmt: skip
+                 image_loader: Callable[[int], None] | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:  # fmt: skip
         super().__init__(parent)
+        self._clock = clock  # time on an image is measured with this (tests inject one)
         self.view = view
         self.session = session
         self.stack = QUndoStack(self)
@@ -144,7 +146,7 @@ class EditController(QObject):
         self._load_image = image_loader
         self._nudging = False
         self._closed = False
-        self._shown_at = time.monotonic()
+        self._shown_at = clock()
         view.pointsMoved.connect(self._on_points_moved)  # type: ignore[attr-defined]
         if isinstance(view, QObject):
             view.installEventFilter(self)
@@ -176,6 +178,8 @@ class EditController(QObject):
         if i != self.current:
             self.current = i
             self.session.set_current(i)
+            # a selection belongs to one face: the next nudge must not edit this one
+            self.view.set_selection([])  # type: ignore[attr-defined]
             if self._load_image is not None:
                 self._load_image(i)
         self.refresh_view()
@@ -337,7 +341,7 @@ class EditController(QObject):
             self.view.set_annotation(None, None)  # type: ignore[attr-defined]
 
     def _account_time(self) -> None:
-        now = time.monotonic()
+        now = self._clock()
         if self.current >= 0 and not self.session.closed:
             self.session.add_time(self.current, min(now - self._shown_at, MAX_SECONDS_PER_VISIT))
         self._shown_at = now

@@ -38,6 +38,9 @@ class FakeView(QObject):
     def selected_points(self) -> np.ndarray:
         return self.selection.copy()
 
+    def set_selection(self, indices: object) -> None:
+        self.selection = np.asarray(indices, np.int64).reshape(-1)
+
     def drag(self, indices: list[int], new_xy: np.ndarray) -> None:
         """What the real view does at the end of a drag."""
         idx = np.asarray(indices, np.int64)
