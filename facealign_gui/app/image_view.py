@@ -3,7 +3,8 @@
 Public editing API (used by the labelling dock):
 
 - `set_editable`, `set_annotation`, `set_prediction`, `selected_points`, `set_selection`;
-- signals `pointsMoved(indices, old_xy, new_xy)` once per drag or nudge,
+- signals `pointsMoved(indices, old_xy, new_xy, kind)` once per gesture, ``kind`` being
+  "drag", "group" or "nudge" (decided where the gesture happens),
   `pointsDragging(indices, xy)` during a drag, `selectionChanged(indices)`,
   `pointClicked(int)`.
 
@@ -13,7 +14,7 @@ item sits at (-0.5, -0.5).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import numpy as np
@@ -40,7 +41,7 @@ EMPTY = np.zeros((0, 2))
 class ImageView(EditingMixin, pg.GraphicsLayoutWidget):
     """One image and its landmark layers in a zoomable, pannable view."""
 
-    pointsMoved = Signal(object, object, object)
+    pointsMoved = Signal(object, object, object, str)
     pointsDragging = Signal(object, object)
     selectionChanged = Signal(object)
     pointClicked = Signal(int)
@@ -67,6 +68,11 @@ class ImageView(EditingMixin, pg.GraphicsLayoutWidget):
         self.pred_item = PassiveScatter(
             symbol="x", size=9, pen=None, brush=style.brush("prediction"), pxMode=True
         )
+        # occluded points stay drawn, hollow and dimmed (as CVAT draws them), and selectable
+        self.occluded_item = PassiveScatter(
+            symbol="o", size=7, pen=style.pen("truth", 1.2), brush=None, pxMode=True
+        )
+        self.occluded_item.setOpacity(0.6)
         self.sel_item = PassiveScatter(
             symbol="o", size=15, pen=style.pen("selected", 2), brush=None, pxMode=True
         )
@@ -79,6 +85,7 @@ class ImageView(EditingMixin, pg.GraphicsLayoutWidget):
             self.edges_truth.item,
             self.edges_pred.item,
             *self.errors.items,
+            self.occluded_item,
             self.truth_item,
             self.pred_item,
             self.sel_item,
@@ -93,6 +100,7 @@ class ImageView(EditingMixin, pg.GraphicsLayoutWidget):
             self.edges_truth.item,
             self.edges_pred.item,
             *self.errors.items,
+            self.occluded_item,
             self.truth_item,
             self.pred_item,
             self.sel_item,
@@ -102,6 +110,7 @@ class ImageView(EditingMixin, pg.GraphicsLayoutWidget):
             self.vb.addItem(item, ignoreBounds=item is not self.image_item)
         for item in (
             self.heat_item,
+            self.occluded_item,
             self.truth_item,
             self.pred_item,
             self.sel_item,
@@ -134,6 +143,9 @@ class ImageView(EditingMixin, pg.GraphicsLayoutWidget):
         self._dirty = False
         self.auto_fit = True
         self.nudge_step = 1.0
+        # called after a drag as refine(points, fixed_mask) -> points; what it moves joins
+        # the drag's undo step (click-to-refine and contour tools plug in here)
+        self.refine: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self._apply_layer_visibility()
 
@@ -225,6 +237,8 @@ class ImageView(EditingMixin, pg.GraphicsLayoutWidget):
         self.truth_item.setBrush(pg.mkBrush(truth))
         self.truth_item.setPen(outline)
         self.truth_item.setSize(size)
+        self.occluded_item.setPen(pg.mkPen(truth, width=1.2))
+        self.occluded_item.setSize(size)
         self.pred_item.setBrush(pg.mkBrush(prediction))
         self.pred_item.setSize(size + 2)
         self.sel_item.setSize(2 * size + 1)
@@ -249,6 +263,7 @@ class ImageView(EditingMixin, pg.GraphicsLayoutWidget):
     def _apply_layer_visibility(self) -> None:
         L = self._layers
         self.truth_item.setVisible(L["truth"])
+        self.occluded_item.setVisible(L["truth"])
         self.pred_item.setVisible(L["prediction"])
         self.edges_truth.item.setVisible(L["edges"] and L["truth"])
         self.edges_pred.item.setVisible(L["edges"] and L["prediction"])
@@ -298,6 +313,7 @@ class ImageView(EditingMixin, pg.GraphicsLayoutWidget):
         self._dirty = False
         truth = self._shown_truth()
         self._set_scatter(self.truth_item, truth)
+        self._set_scatter(self.occluded_item, self._occluded_points())
         self.edges_truth.set_segments(*edge_segments(truth, self._edges))
         if prediction:
             self._set_scatter(self.pred_item, self._pred)
@@ -306,6 +322,17 @@ class ImageView(EditingMixin, pg.GraphicsLayoutWidget):
         self.errors.set_vectors(truth, self._pred, norm)
         self.labels.set_points(truth if truth is not None else self._pred)
         self._refresh_selection()
+
+    def occluded(self) -> np.ndarray:
+        """Indices of the annotation points marked occluded."""
+        if self._truth is None or self._visible is None:
+            return np.zeros(0, np.int64)
+        return np.flatnonzero(~self._visible)
+
+    def _occluded_points(self) -> np.ndarray | None:
+        if self._truth is None or self._visible is None or self._visible.all():
+            return None
+        return self._truth[~self._visible]
 
     @staticmethod
     def _set_scatter(item: pg.ScatterPlotItem, pts: np.ndarray | None) -> None:
@@ -331,7 +358,7 @@ class ImageView(EditingMixin, pg.GraphicsLayoutWidget):
             return
         p = self.vb.mapSceneToView(scene_pos)
         xy = np.array([p.x(), p.y()])
-        hit = self.vb.nearest(xy, self._shown_truth())
+        hit = self.vb.nearest(xy, self._truth)
         base = self._truth
         if hit is None:
             hit, base = self.vb.nearest(xy, self._pred), self._pred
@@ -346,6 +373,8 @@ class ImageView(EditingMixin, pg.GraphicsLayoutWidget):
         """Hover text: index, name, and the error / confidence when known."""
         name = self._names[i] if i < len(self._names) else ""
         text = f"{i} · {name}" if name else f"point {i}"
+        if self._visible is not None and i < len(self._visible) and not self._visible[i]:
+            text += " (occluded)"
         if self._truth is not None and self._pred is not None and i < len(self._pred):
             err = float(np.linalg.norm(self._pred[i] - self._truth[i]))
             if np.isfinite(err):

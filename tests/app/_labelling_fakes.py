@@ -12,7 +12,7 @@ from facealign_gui.session.store import Session
 
 
 class FakeView(QObject):
-    pointsMoved = Signal(object, object, object)
+    pointsMoved = Signal(object, object, object, str)
     pointsDragging = Signal(object, object)
     selectionChanged = Signal(object)
     pointClicked = Signal(int)
@@ -46,7 +46,14 @@ class FakeView(QObject):
         idx = np.asarray(indices, np.int64)
         old = self.points[idx].copy()
         self.points[idx] = new_xy
-        self.pointsMoved.emit(idx, old, np.asarray(new_xy, float))
+        self.pointsMoved.emit(idx, old, np.asarray(new_xy, float), "drag")
+
+    def nudge(self, indices: list[int], delta: tuple[float, float]) -> None:
+        """What the real view does on an arrow key."""
+        idx = np.asarray(indices, np.int64)
+        old = self.points[idx].copy()
+        self.points[idx] = old + delta
+        self.pointsMoved.emit(idx, old, self.points[idx].copy(), "nudge")
 
 
 def labelling_session(tmp_path: Path, n: int = 4, k: int = 68) -> Session:
