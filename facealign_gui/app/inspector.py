@@ -35,6 +35,7 @@ class Inspector(QObject):
     """Keeps the views showing the current sample of the current dataset and model."""
 
     datasetOpened = Signal(object)  # Dataset
+    datasetReplacing = Signal()  # emitted (directly) just before another dataset is shown
     modelLoaded = Signal(object)  # Predictor
     resultsReady = Signal(object)  # EvalResult
     runStateChanged = Signal(bool)  # True while a dataset-wide run is going
@@ -163,6 +164,7 @@ class Inspector(QObject):
         """Show ``ds``: its table, its scheme, its first sample."""
         from facealign_gui.core.schemes import get_scheme, scheme_for_num_points
 
+        self.datasetReplacing.emit()  # a labelling session on the old data closes first
         self.hub.new_generation()  # results still on their way for the old dataset are dropped
         self.results.clear()
         self.ds, self.current, self._image_index, self.image = ds, -1, -1, None
@@ -452,6 +454,12 @@ class Inspector(QObject):
             f"{self._run_text} · NME {100 * summ['nme']:.2f}% · FR {100 * summ['fr']:.2f}%"
             f" · AUC {summ['auc']:.4f}".lstrip(" ·")
         )
+
+    def reshow(self) -> None:
+        """Show the current sample again (after another mode had the view)."""
+        if self.ds is not None and self.current >= 0:
+            self._image_index = -1
+            self.show_sample(self.current)
 
     def shutdown(self) -> None:
         self.hub.shutdown()

@@ -207,6 +207,9 @@ class MainWindow(QMainWindow):
         m = mb.addMenu("&Label")
         m.addAction(A("&New labelling session…", None, self.sessions.ask_new))
         m.addAction(A("&Open labelling session…", None, self.sessions.ask_open))
+        self.act_close_session = A("&Close labelling session", None, self.sessions.close)
+        self.act_close_session.setEnabled(False)
+        m.addAction(self.act_close_session)
         self._add_help_menu(mb.addMenu("&Help"))
 
         tb = self.addToolBar("Main")
@@ -248,6 +251,7 @@ class MainWindow(QMainWindow):
         ins.progress.connect(self._on_progress)
         ins.runStateChanged.connect(self._on_run_state)
         ins.datasetOpened.connect(self._on_dataset)
+        ins.datasetReplacing.connect(self.sessions.close)
         ins.modelLoaded.connect(self._on_model)
         self.start_page.actionRequested.connect(self._on_start_action)
         self.start_page.recentRequested.connect(self.open_path)

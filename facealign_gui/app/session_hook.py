@@ -81,6 +81,7 @@ class SessionHook(QObject):
         w.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.dock)
         w.tabifyDockWidget(w.dataset_dock, self.dock)
         self.dock.raise_()
+        w.act_close_session.setEnabled(True)
         w.stack.setCurrentIndex(1)
         w.show_docks()
         return True
@@ -103,4 +104,7 @@ class SessionHook(QObject):
         self.dock.deleteLater()
         self.dock = None
         self.window.view.set_editable(False)
+        self.window.view.set_selection([])
         self.window.inspector.active = True
+        self.window.inspector.reshow()
+        self.window.act_close_session.setEnabled(False)

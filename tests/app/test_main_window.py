@@ -482,3 +482,39 @@ def test_colour_images_keep_red_and_blue_in_inspection_and_in_labelling(
     assert window.sessions.start(lambda: Session.create(tmp_path / "c.fagsession", ds))
     qtbot.waitUntil(lambda: window.view.image_item.image is not None, timeout=5000)
     assert shown_corners(window) == (_gui_data.RED_RGB, _gui_data.BLUE_RGB)
+
+
+def test_opening_a_dataset_during_a_session_closes_it_and_shows_the_dataset(
+    window: MainWindow, qtbot, synthetic_dataset: Path, tmp_path: Path
+) -> None:
+    from facealign_gui.session.store import Session
+
+    open_and_wait(window, qtbot, synthetic_dataset)
+    ds = window.inspector.ds
+    assert window.sessions.start(lambda: Session.create(tmp_path / "s.fagsession", ds))
+    with qtbot.waitSignal(window.inspector.datasetOpened, timeout=10000):
+        window.open_path(synthetic_dataset)
+    qtbot.waitUntil(lambda: window.view.image_item.image is not None, timeout=5000)
+    assert window.sessions.dock is None and not window.view.is_editable()
+    shown = np.stack([window.view.truth_item.data["x"], window.view.truth_item.data["y"]], 1)
+    np.testing.assert_allclose(shown, window.inspector.ds.points[0])
+
+
+def test_close_session_gives_the_view_back_to_the_dataset_at_once(
+    window: MainWindow, qtbot, synthetic_dataset: Path, tmp_path: Path
+) -> None:
+    from facealign_gui.session.store import Session
+
+    open_and_wait(window, qtbot, synthetic_dataset)
+    window.dataset_dock.go_to_row(3)
+    ds = window.inspector.ds
+    assert not window.act_close_session.isEnabled()
+    assert window.sessions.start(lambda: Session.create(tmp_path / "s.fagsession", ds))
+    assert window.act_close_session.isEnabled()
+    window.view.image_item.clear()
+    window.act_close_session.trigger()
+    qtbot.waitUntil(lambda: window.view.image_item.image is not None, timeout=5000)
+    assert window.sessions.dock is None and not window.act_close_session.isEnabled()
+    shown = np.stack([window.view.truth_item.data["x"], window.view.truth_item.data["y"]], 1)
+    np.testing.assert_allclose(shown, ds.points[window.inspector.current])
+    assert window.dataset_dock.current_sample() == window.inspector.current == 3
