@@ -215,6 +215,10 @@ class DatasetDock(QDockWidget):
                 self.table.selectionModel().blockSignals(True)
                 self.select_sample(self._current)
                 self.table.selectionModel().blockSignals(False)
+            elif self.model.rowCount():
+                # the shown sample was filtered out: show the first row, so the highlighted
+                # row and the image always agree
+                self.go_to_row(0)
 
     def _update_count(self) -> None:
         n, total = self.model.rowCount(), self.model._n

@@ -207,6 +207,8 @@ class Inspector(QObject):
         self.hub.cancel_run(wait=True)
         self.predictor = predictor
         self._refresh_statuses()
+        old = self.results.get(predictor.model_id)  # this model's own numbers, or none
+        self.dock.set_nme(None if old is None else old.nme, getattr(old, "threshold", 0.1))
         self._has_heatmaps = False
         self.modelLoaded.emit(predictor)
         self.message.emit(f"Model {predictor.model_id} · {predictor.num_points} points")
@@ -383,8 +385,29 @@ class Inspector(QObject):
             texts.append(_status_text(r))
             touched |= i == self.current
         self.dock.model.set_status_at(done, texts)
+        self._fill_nme(done)
         if touched and self.active and self._image_index == self.current:
             self._show_prediction(request=False)
+
+    def _fill_nme(self, indices: list[int]) -> None:
+        """Per-image NME of freshly predicted samples, into the table during a run (the
+        same `core.metrics.nme_per_image` the final score uses)."""
+        ds, norms = self.ds, self._norms
+        if ds is None or ds.points is None or norms is None or not indices:
+            return
+        from facealign_gui.core.metrics import nme_per_image
+
+        idx = np.asarray(indices, np.int64)
+        k = ds.points.shape[1]
+        pred = np.full((len(idx), k, 2), np.nan)
+        for j, i in enumerate(idx):
+            p = self.hub.cache.get(self.model_id, int(i))
+            if p is not None and p.points.shape == (k, 2):
+                pred[j] = p.points
+        vis = None if ds.visible is None else ds.visible[idx]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            nme = nme_per_image(pred, ds.points[idx], norms[idx], vis)
+        self.dock.model.set_nme_at(idx.tolist(), nme)
 
     @Slot(object)
     def _on_run_finished(self, s: RunSummary) -> None:

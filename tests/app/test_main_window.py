@@ -518,3 +518,73 @@ def test_close_session_gives_the_view_back_to_the_dataset_at_once(
     shown = np.stack([window.view.truth_item.data["x"], window.view.truth_item.data["y"]], 1)
     np.testing.assert_allclose(shown, ds.points[window.inspector.current])
     assert window.dataset_dock.current_sample() == window.inspector.current == 3
+
+
+def nme_column(w: MainWindow) -> np.ndarray:
+    """The NME column as a person reads it, in sample order (NaN for an empty cell)."""
+    m = w.dataset_dock.model
+    out = np.full(m.rowCount(), np.nan)
+    for r in range(m.rowCount()):
+        text = m.data(m.index(r, COL_NME), Qt.ItemDataRole.DisplayRole)
+        out[m.sample_at(r)] = float(text) / 100 if text else np.nan
+    return out
+
+
+def test_after_switching_models_the_nme_column_is_the_new_models_own(
+    window: MainWindow, qtbot, synthetic_dataset: Path, tiny_model: Path, tmp_path: Path
+) -> None:
+    from facealign_gui.inference.card import load_card, save_card
+
+    card_b = load_card(tiny_model)
+    card_b.id, card_b.decoder.subpixel = "tiny_b", "none"
+    card_b.onnx = str(tiny_model.with_suffix(".onnx"))
+    path_b = save_card(card_b, tmp_path / "tiny_b.toml")
+    open_and_wait(window, qtbot, synthetic_dataset, tiny_model)
+    run_and_wait(window, qtbot)
+    a = window.inspector.results["tiny_heatmap"].nme
+    np.testing.assert_allclose(nme_column(window), a, atol=5e-5)
+    with qtbot.waitSignal(window.inspector.modelLoaded, timeout=10000):
+        window.open_path(path_b)
+    assert np.isnan(nme_column(window)).all()  # B has not run: no numbers, not A's
+    run_and_wait(window, qtbot)
+    b = window.inspector.results["tiny_b"].nme
+    np.testing.assert_allclose(nme_column(window), b, atol=5e-5)
+    with qtbot.waitSignal(window.inspector.modelLoaded, timeout=10000):
+        window.open_path(tiny_model)  # back to A: its numbers come back from the results
+    np.testing.assert_allclose(nme_column(window), a, atol=5e-5)
+
+
+def test_a_filter_that_hides_the_shown_image_moves_both_row_and_image(
+    window: MainWindow, qtbot, synthetic_dataset: Path
+) -> None:
+    open_and_wait(window, qtbot, synthetic_dataset)
+    dock = window.dataset_dock
+    dock.go_to_row(5)
+    assert window.inspector.current == 5
+    dock.text.setText("face_00003")  # only sample 3 matches
+    qtbot.waitUntil(lambda: dock.model.rowCount() == 1, timeout=3000)
+    row = dock.table.selectionModel().currentIndex().row()
+    assert row == 0 and dock.model.sample_at(row) == 3
+    assert window.inspector.current == 3  # the image shown is the highlighted row's
+    qtbot.waitUntil(lambda: window.inspector._image_index == 3, timeout=3000)
+    shown = np.stack([window.view.truth_item.data["x"], window.view.truth_item.data["y"]], 1)
+    np.testing.assert_allclose(shown, window.inspector.ds.points[3])
+
+
+def test_the_nme_column_fills_in_while_a_run_is_going(
+    window: MainWindow, qtbot, tmp_path: Path, tiny_model: Path
+) -> None:
+    big = _gui_data.write_wflw_dataset(tmp_path / "big", n=400, distinct_images=3)
+    open_and_wait(window, qtbot, big, tiny_model)
+    seen = []  # after the window handled each chunk: (scored yet?, its samples, the column)
+    window.inspector.hub.runChunk.connect(
+        lambda items: seen.append(
+            (bool(window.inspector.results), [i for i, _ in items], nme_column(window))
+        )
+    )
+    run_and_wait(window, qtbot)
+    scored, idx, col = seen[0]
+    assert not scored  # the first chunk came before the run's scores
+    assert idx and np.isfinite(col[idx]).all()
+    final = window.inspector.results["tiny_heatmap"].nme
+    np.testing.assert_allclose(col[idx], final[idx], atol=5e-5)  # the same numbers
