@@ -24,11 +24,13 @@ from facealign_gui.app.worker import (
     RunChunk,
     RunSummary,
     TaskResult,
+    TaskTag,
     WorkerHub,
 )
 from facealign_gui.core.annotation import Prediction
 from facealign_gui.datasets.model import Dataset
 from facealign_gui.inference.types import Predictor
+from facealign_gui.tasks.tokens import RequestTokens
 
 
 class Inspector(QObject):
@@ -53,6 +55,7 @@ class Inspector(QObject):
     ) -> None:
         super().__init__(parent)
         self.hub = WorkerHub(self)
+        self.model_requests = RequestTokens()
         self.dock, self.view, self.heatmaps = dock, view, heatmaps
         self.ds: Dataset | None = None
         self.dataset_path: str | None = None
@@ -96,11 +99,14 @@ class Inspector(QObject):
 
         path = str(path)
         self.message.emit(f"Loading model {path} …")
-        self.hub.run_task(("model", path), lambda: load_predictor(path))
+        token = self.model_requests.issue()  # the newest model asked for is the one loaded
+        self.hub.run_task(TaskTag("model", path, token), lambda: load_predictor(path))
 
     @Slot(object)
     def _on_task(self, res: TaskResult) -> None:
         kind, path = res.tag  # type: ignore[misc]
+        if kind == "model" and not self.model_requests.is_current(getattr(res.tag, "token", 0)):
+            return  # a model asked for before the one now loading
         if kind == "propose":
             return  # a bare .onnx's proposed card: app.card_dialog.CardFlow takes it
         if kind == "score":

@@ -50,7 +50,11 @@ LAYER_KEYS = (
 class MainWindow(QMainWindow):
     """See the module docstring."""
 
-    def __init__(self, prefs: Preferences | None = None) -> None:
+    def __init__(
+        self, prefs: Preferences | None = None, default_model: str | Path | None = DEFAULT_MODEL
+    ) -> None:
+        """``default_model``: loaded at once, so a fresh window has a model selected (the
+        embedded MediaPipe card by default; None starts without one)."""
         super().__init__()
         self.setWindowTitle("facealign-gui")
         from facealign_gui.app.help import app_icon
@@ -97,6 +101,8 @@ class MainWindow(QMainWindow):
         self._docks = [d for d in (self.dataset_dock, self.heatmap_dock, self.metrics_dock) if d]
         for d in self._docks:  # the start page gets the whole window
             d.hide()
+        if default_model is not None:
+            self.inspector.open_model(default_model)
 
     def show_docks(self) -> None:
         if self.stack.currentIndex() == 1 and not any(d.isVisible() for d in self._docks):

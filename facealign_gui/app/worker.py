@@ -73,6 +73,26 @@ class RunChunk:
         return iter(self.items)
 
 
+class TaskTag(tuple):
+    """What a task was for: unpacks as ``kind, path``; ``token`` is its request token (0
+    when its kind keeps none)."""
+
+    token: int
+
+    def __new__(cls, kind: str, path: object, token: int = 0) -> TaskTag:
+        tag = super().__new__(cls, (kind, path))
+        tag.token = token
+        return tag
+
+    @property
+    def kind(self) -> str:
+        return self[0]
+
+    @property
+    def path(self) -> object:
+        return self[1]
+
+
 @dataclass(frozen=True)
 class TaskResult:
     tag: object

@@ -25,7 +25,7 @@ from facealign_gui.inference.registry import load_predictor
 
 @pytest.fixture
 def window(qtbot, prefs) -> MainWindow:
-    w = MainWindow(prefs)
+    w = MainWindow(prefs, default_model=None)  # the built-in model has its own tests
     qtbot.addWidget(w)
     w.show()
     qtbot.waitExposed(w)
@@ -433,8 +433,9 @@ def test_runs_cancelled_or_finished_on_500_faces_leave_the_window_ready_to_compa
     with qtbot.waitSignal(window.inspector.runStateChanged, timeout=5000):
         window.act_cancel.trigger()
     qtbot.waitUntil(lambda: toolbar_is_idle(window), timeout=5000)
+    qtbot.waitUntil(lambda: "tiny_heatmap" in window.inspector.results, timeout=10000)
     run_and_wait(window, qtbot)
-    qtbot.waitUntil(lambda: toolbar_is_idle(window), timeout=5000)
+    qtbot.waitUntil(lambda: toolbar_is_idle(window), timeout=20000)
     assert "Run done: 500 of 500" in window.status_label.text()
     with qtbot.waitSignal(window.inspector.modelLoaded, timeout=10000):
         window.open_path(path_b)
@@ -588,3 +589,37 @@ def test_the_nme_column_fills_in_while_a_run_is_going(
     assert idx and np.isfinite(col[idx]).all()
     final = window.inspector.results["tiny_heatmap"].nme
     np.testing.assert_allclose(col[idx], final[idx], atol=5e-5)  # the same numbers
+
+
+def test_a_fresh_window_has_the_built_in_model_selected(qtbot, prefs) -> None:
+    from facealign_gui.app.main_window import DEFAULT_MODEL
+
+    w = MainWindow(prefs)
+    qtbot.addWidget(w)
+    qtbot.waitUntil(lambda: w.inspector.predictor is not None, timeout=10000)
+    assert w.inspector.predictor.model_id == "mediapipe_face_landmark"
+    assert w.inspector.model_path == str(DEFAULT_MODEL)
+    assert "mediapipe_face_landmark" in w.model_label.text()
+
+
+def test_a_model_opened_while_the_default_loads_wins_even_if_the_default_ends_last(
+    qtbot, prefs, tiny_model: Path, monkeypatch
+) -> None:
+    from facealign_gui.inference import registry
+
+    real = registry.load_predictor
+
+    def slow_default(path: str, *a: object, **k: object) -> object:
+        if "mediapipe" in str(path):
+            time.sleep(0.5)  # the built-in model ends after the one the person chose
+        return real(path, *a, **k)
+
+    monkeypatch.setattr(registry, "load_predictor", slow_default)
+    w = MainWindow(prefs, default_model=None)
+    qtbot.addWidget(w)
+    w.act_default_model.trigger()  # File > Use the built-in model, then at once another
+    with qtbot.waitSignal(w.inspector.modelLoaded, timeout=10000):
+        w.open_path(tiny_model)
+    qtbot.wait(800)
+    assert w.inspector.predictor.model_id == "tiny_heatmap"
+    assert "tiny_heatmap" in w.model_label.text()
