@@ -282,6 +282,13 @@ class ImageView(EditingMixin, pg.GraphicsLayoutWidget):
         else:
             self.vb.autoRange()
 
+    ZOOM_STEP = 1.25
+
+    def zoom(self, steps: float) -> None:
+        """Zoom in (``steps`` > 0) or out by `ZOOM_STEP` per step, about the view's centre."""
+        f = self.ZOOM_STEP ** (-float(steps))
+        self.vb.scaleBy((f, f))
+
     # -- drawing ---------------------------------------------------------------------------
     @contextmanager
     def batch(self) -> Iterator[None]:

@@ -168,6 +168,8 @@ class MainWindow(QMainWindow):
         self.act_first = A("First image", "Home", lambda: dock.go_to_row(0))
         self.act_last = A("Last image", "End", lambda: dock.go_to_row(-1))
         self.act_fit = A("&Fit image", "F", self.view.fit)
+        self.act_zoom_in = A("Zoom &in", ["+", "=", "Ctrl++"], lambda: self.view.zoom(1))
+        self.act_zoom_out = A("Zoom &out", ["-", "Ctrl+-"], lambda: self.view.zoom(-1))
         self.act_next_lm = A("Next landmark", "]", lambda: self._step_landmark(1))
         self.act_prev_lm = A("Previous landmark", "[", lambda: self._step_landmark(-1))
         self.act_filter = A("Filter samples", "Ctrl+F", self._focus_filter)
@@ -191,6 +193,8 @@ class MainWindow(QMainWindow):
         m = mb.addMenu("&View")
         for a in (
             self.act_fit,
+            self.act_zoom_in,
+            self.act_zoom_out,
             self.act_next,
             self.act_prev,
             self.act_first,

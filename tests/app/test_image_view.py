@@ -172,9 +172,10 @@ def test_an_occluded_point_stays_drawn_hollow_and_can_be_selected(view: ImageVie
     view.set_annotation(square_points(), np.array([True, True, False, True]))
     drawn = np.stack([view.occluded_item.data["x"], view.occluded_item.data["y"]], 1)
     assert drawn.tolist() == [[150.0, 150.0]]
-    assert view.occluded_item.opts["brush"] is None or view.occluded_item.opts[
-        "brush"
-    ].style() == Qt.BrushStyle.NoBrush  # hollow
+    assert (
+        view.occluded_item.opts["brush"] is None
+        or view.occluded_item.opts["brush"].style() == Qt.BrushStyle.NoBrush
+    )  # hollow
     assert view.occluded_item.opacity() < 1.0 and view.occluded_item.isVisible()
     click(view, view.vb, (150.0, 150.0))
     assert view.selected_points().tolist() == [2]

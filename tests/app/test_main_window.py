@@ -623,3 +623,53 @@ def test_a_model_opened_while_the_default_loads_wins_even_if_the_default_ends_la
     qtbot.wait(800)
     assert w.inspector.predictor.model_id == "tiny_heatmap"
     assert "tiny_heatmap" in w.model_label.text()
+
+
+def view_width(w: MainWindow) -> float:
+    (x0, x1), _ = w.view.vb.viewRange()
+    return x1 - x0
+
+
+def test_plus_minus_and_ctrl_wheel_zoom_the_image(
+    window: MainWindow, qtbot, synthetic_dataset: Path
+) -> None:
+    from PySide6.QtCore import QPoint
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    open_and_wait(window, qtbot, synthetic_dataset)
+    fit = view_width(window)
+    window.act_zoom_in.trigger()
+    assert view_width(window) == pytest.approx(fit / 1.25, rel=0.02)
+    window.act_zoom_out.trigger()
+    window.act_zoom_out.trigger()
+    assert view_width(window) == pytest.approx(fit * 1.25, rel=0.02)
+    window.view.fit()
+    vp = window.view.viewport()
+    centre = QPoint(vp.width() // 2, vp.height() // 2)
+    ev = QWheelEvent(
+        QPointF(centre), QPointF(vp.mapToGlobal(centre)), QPoint(0, 0), QPoint(0, 120),
+        Qt.MouseButton.NoButton, Qt.KeyboardModifier.ControlModifier,
+        Qt.ScrollPhase.NoScrollPhase, False,
+    )  # fmt: skip
+    QApplication.sendEvent(vp, ev)
+    assert view_width(window) < 0.95 * fit  # Ctrl+wheel up zoomed in
+
+
+def test_chart_legends_sit_outside_the_plotted_area(qtbot) -> None:
+    from facealign_gui.app.ced_plot import CedPlot
+    from facealign_gui.app.landmark_bars import LandmarkBars
+    from facealign_gui.app.nme_histogram import NmeHistogram
+
+    for plot in (CedPlot(), LandmarkBars(), NmeHistogram()):
+        qtbot.addWidget(plot)
+        plot.resize(420, 300)
+        plot.show()
+        plot.plot_item.plot([0, 1], [0, 1], name="A: a model with a long name")
+        plot.plot_item.plot([0, 1], [1, 0], name="B: another model")
+        qtbot.waitExposed(plot)
+        qtbot.wait(20)
+        legend = plot.legend.sceneBoundingRect()
+        data = plot.vb.sceneBoundingRect()
+        assert len(plot.legend.items) == 2
+        assert not legend.intersects(data), type(plot).__name__
