@@ -33,6 +33,7 @@ from facealign_gui.app.overlays import (
     edge_segments,
     fallback_error_norm,
 )
+from facealign_gui.viewmodel.overlay import HeatmapOverlay
 
 LAYERS: tuple[str, ...] = ("truth", "prediction", "errors", "edges", "numbers", "heatmap", "legend")
 EMPTY = np.zeros((0, 2))
@@ -216,6 +217,13 @@ class ImageView(EditingMixin, pg.GraphicsLayoutWidget):
             return
         self.heat_item.setImage(image, autoLevels=False, levels=(0.0, 1.0), lut=lut)
         self.heat_item.setPos(x0 - 0.5, y0 - 0.5)
+
+    def show_overlay(self, overlay: HeatmapOverlay | None) -> None:
+        """Draw a `HeatmapOverlay` (None clears it)."""
+        if overlay is None:
+            self.set_heatmap(None)
+        else:
+            self.set_heatmap(overlay.image, overlay.x0, overlay.y0, overlay.lut)
 
     def clear_all(self) -> None:
         """Remove image, points and heatmap.

@@ -1,8 +1,10 @@
 """The window's brain without the window: dataset + model + background work -> views.
 
-`Inspector` owns the open dataset, the loaded model and the `WorkerHub`, and updates the
-dataset dock, image view and heatmap panel it is given. Every slow step (opening a dataset,
-loading a model, decoding an image, running the model) goes through the hub; every result
+`Inspector` is the sample source of the inspecting mode: it owns the open dataset, the
+loaded model and the `WorkerHub`, and updates the dataset dock and heatmap panel it is given
+and the image view through its `ViewPort` (inert while labelling has the view). Every slow
+step (opening a dataset, loading a model, decoding an image, running the model) goes
+through the hub; every result
 comes back through a signal to a slot here, on the UI thread. Scores come from
 `core.results.EvalResult` (the functions behind ``facealign-gui eval``).
 """
@@ -17,7 +19,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 from facealign_gui.app.dataset_dock import DatasetDock
 from facealign_gui.app.errors import UserError, dataset_moved, model_missing, unreadable_rows
 from facealign_gui.app.heatmap_panel import HeatmapPanel
-from facealign_gui.app.image_view import ImageView
+from facealign_gui.app.presenter import ViewPort
 from facealign_gui.app.worker import (
     ImageResult,
     PredictionResult,
@@ -31,6 +33,7 @@ from facealign_gui.core.annotation import Prediction
 from facealign_gui.datasets.model import Dataset
 from facealign_gui.inference.types import Predictor
 from facealign_gui.tasks.tokens import RequestTokens
+from facealign_gui.viewmodel.overlay import HeatmapOverlay
 
 
 class Inspector(QObject):
@@ -49,7 +52,7 @@ class Inspector(QObject):
     def __init__(
         self,
         dock: DatasetDock,
-        view: ImageView,
+        view: ViewPort,
         heatmaps: HeatmapPanel,
         parent: QObject | None = None,
     ) -> None:
@@ -64,7 +67,6 @@ class Inspector(QObject):
         self.predictor: Predictor | None = None
         self.results: dict[str, object] = {}
         self.current = -1
-        self.active = True  # False while another controller (labelling) drives the view
         self.image: np.ndarray | None = None
         self._image_index = -1
         self._norms: np.ndarray | None = None
@@ -77,6 +79,7 @@ class Inspector(QObject):
         self.hub.taskDone.connect(self._on_task)
         dock.sampleActivated.connect(self.show_sample)
         view.pointClicked.connect(self.select_landmark)
+        self._scheme: tuple[np.ndarray | None, list[str] | None] = (None, None)
         heatmaps.landmarkSelected.connect(self.select_landmark)
         heatmaps.overlayChanged.connect(self._on_overlay)
 
@@ -183,10 +186,11 @@ class Inspector(QObject):
         except (KeyError, ValueError):
             scheme = None
         self.view.clear_all()
-        self.view.set_scheme(
+        self._scheme = (
             None if scheme is None else np.array(scheme.edges, np.int64).reshape(-1, 2),
             None if scheme is None else list(scheme.point_names),
         )
+        self.view.set_scheme(*self._scheme)
         self.heatmaps.set_names(None if scheme is None else list(scheme.point_names))
         self._norms = self._normalisers(ds, scheme)
         self.dock.set_dataset(ds)
@@ -236,7 +240,7 @@ class Inspector(QObject):
         """Show sample ``i``. Image, points and prediction change together, in one paint,
         when the decoded image arrives (at once when it was prefetched)."""
         ds = self.ds
-        if ds is None or not 0 <= i < len(ds) or not self.active:
+        if ds is None or not 0 <= i < len(ds):
             return
         self.current = i
         rows = self.dock.model
@@ -303,11 +307,7 @@ class Inspector(QObject):
 
     @Slot(object)
     def _on_image(self, res: ImageResult) -> None:
-        if (
-            not self.active
-            or res.token != self.hub.latest_image_token()
-            or res.index != self.current
-        ):
+        if res.token != self.hub.latest_image_token() or res.index != self.current:
             return  # stale: the user has moved on
         if res.image is None:
             self.image, self._image_index = None, res.index
@@ -332,7 +332,7 @@ class Inspector(QObject):
             outcome = res.prediction if res.prediction is not None else res.error
             self.dock.model.set_status_at([res.index], [_status_text(outcome)])
         shown = self._image_index == self.current
-        if res.index == self.current and res.model_id == self.model_id and self.active and shown:
+        if res.index == self.current and res.model_id == self.model_id and shown:
             if res.prediction is None:
                 self.message.emit(f"No prediction for sample {res.index}: {res.error}")
             self._show_prediction(request=False)
@@ -345,12 +345,8 @@ class Inspector(QObject):
             self.view.set_selection([k])
 
     @Slot(object)
-    def _on_overlay(self, overlay: object) -> None:
-        if overlay is None:
-            self.view.set_heatmap(None)
-        else:
-            warped, x0, y0, lut = overlay  # type: ignore[misc]
-            self.view.set_heatmap(warped, x0, y0, lut)
+    def _on_overlay(self, overlay: HeatmapOverlay | None) -> None:
+        self.view.set_heatmap(overlay)
 
     # -- dataset-wide run ------------------------------------------------------------------
     def run_dataset(self) -> bool:
@@ -392,7 +388,7 @@ class Inspector(QObject):
             touched |= i == self.current
         self.dock.model.set_status_at(done, texts)
         self._fill_nme(done)
-        if touched and self.active and self._image_index == self.current:
+        if touched and self._image_index == self.current:
             self._show_prediction(request=False)
 
     def _fill_nme(self, indices: list[int]) -> None:
@@ -485,7 +481,9 @@ class Inspector(QObject):
         )
 
     def reshow(self) -> None:
-        """Show the current sample again (after another mode had the view)."""
+        """Draw the current sample again (the presenter gave this mode the view back)."""
+        self.view.clear_all()
+        self.view.set_scheme(*self._scheme)
         if self.ds is not None and self.current >= 0:
             self._image_index = -1
             self.show_sample(self.current)

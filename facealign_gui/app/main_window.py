@@ -27,7 +27,8 @@ from facealign_gui.app.dataset_dock import DatasetDock
 from facealign_gui.app.heatmap_dock import HeatmapDock
 from facealign_gui.app.image_view import ImageView
 from facealign_gui.app.inspector import Inspector
-from facealign_gui.app.session_hook import SessionHook
+from facealign_gui.app.labelling_mode import SESSION_SUFFIX, LabellingMode, WindowParts
+from facealign_gui.app.presenter import Presenter
 from facealign_gui.app.settings import Preferences
 from facealign_gui.app.start_page import StartPage
 
@@ -83,10 +84,25 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.dataset_dock)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.heatmap_dock)
         self.metrics_dock = self._make_metrics_dock()
-        self.inspector = Inspector(self.dataset_dock, self.view, self.heatmaps, self)
+        self.presenter = Presenter(self.view, self)
+        self.inspector = Inspector(
+            self.dataset_dock, self.presenter.port("inspect"), self.heatmaps, self
+        )
+        self.presenter.register("inspect", self.inspector)
         self.card_flow = CardFlow(self.inspector, self)
         self.live_window: QWidget | None = None
-        self.sessions = SessionHook(self)
+        self.labelling = LabellingMode(
+            WindowParts(
+                window=self,
+                presenter=self.presenter,
+                inspector=self.inspector,
+                prefs=self.prefs,
+                dataset_dock=self.dataset_dock,
+                show_view=self._show_view,
+                status=lambda text: self.status_label.setText(text),
+            )
+        )
+        self._title_parts = ["", ""]  # dataset name, session name + saved state
 
         self._build_status_bar()
         self._build_actions()
@@ -215,9 +231,9 @@ class MainWindow(QMainWindow):
         m.addAction(self.act_run)
         m.addAction(self.act_cancel)
         m = mb.addMenu("&Label")
-        m.addAction(A("&New labelling session…", None, self.sessions.ask_new))
-        m.addAction(A("&Open labelling session…", None, self.sessions.ask_open))
-        self.act_close_session = A("&Close labelling session", None, self.sessions.close)
+        m.addAction(A("&New labelling session…", None, self.labelling.ask_new))
+        m.addAction(A("&Open labelling session…", None, self.labelling.ask_open))
+        self.act_close_session = A("&Close labelling session", None, self.labelling.close)
         self.act_close_session.setEnabled(False)
         m.addAction(self.act_close_session)
         self._add_help_menu(mb.addMenu("&Help"))
@@ -261,7 +277,9 @@ class MainWindow(QMainWindow):
         ins.progress.connect(self._on_progress)
         ins.runStateChanged.connect(self._on_run_state)
         ins.datasetOpened.connect(self._on_dataset)
-        ins.datasetReplacing.connect(self.sessions.close)
+        ins.datasetReplacing.connect(self.labelling.close)
+        self.labelling.sessionChanged.connect(self._on_session)
+        self.labelling.titleChanged.connect(lambda t: self._set_title(session=t))
         ins.modelLoaded.connect(self._on_model)
         self.start_page.actionRequested.connect(self._on_start_action)
         self.start_page.recentRequested.connect(self.open_path)
@@ -281,6 +299,8 @@ class MainWindow(QMainWindow):
         suffix = p.suffix.lower()
         if suffix in MODEL_SUFFIXES:
             self.open_model(p)
+        elif suffix == SESSION_SUFFIX:
+            self.labelling.open(p)
         elif suffix in VIDEO_SUFFIXES:
             self.start_live(str(p))
         else:
@@ -347,7 +367,7 @@ class MainWindow(QMainWindow):
     @Slot(object, object)
     def add_live_frame(self, image: object, prediction: object) -> None:
         """The live view's "add this frame to the labelling session"."""
-        dock = self.sessions.dock
+        dock = self.labelling.dock
         if dock is None:
             errors.show_error(self, errors.UserError(
                 title="No labelling session",
@@ -365,6 +385,35 @@ class MainWindow(QMainWindow):
                 "matches the session's.",
                 fatal=False))  # fmt: skip
 
+    def set_mode(self, mode: str) -> None:
+        """Give the image view to ``"inspect"`` (the dataset) or ``"label"`` (the open
+        session; use `labelling` to open one). Leaving labelling closes the session."""
+        if mode == "inspect":
+            self.labelling.close()
+        elif self.labelling.dock is None:
+            raise ValueError("no labelling session is open: open or create one first")
+        else:
+            self.presenter.set_mode(mode)
+
+    def _show_view(self) -> None:
+        self.stack.setCurrentIndex(1)
+        self.show_docks()
+
+    @Slot(object)
+    def _on_session(self, session: object) -> None:
+        self.act_close_session.setEnabled(session is not None)
+        if session is not None:
+            self.start_page.set_recent(self.prefs.recent_items())
+
+    def _set_title(self, dataset: str | None = None, session: str | None = None) -> None:
+        """ "work.fagsession — saved · faces.txt — facealign-gui": what is open, and saved."""
+        if dataset is not None:
+            self._title_parts[0] = dataset
+        if session is not None:
+            self._title_parts[1] = session
+        parts = [t for t in (self._title_parts[1], self._title_parts[0]) if t]
+        self.setWindowTitle(" · ".join([*parts, "facealign-gui"]) if parts else "facealign-gui")
+
     # -- reacting --------------------------------------------------------------------------
     @Slot(object)
     def _on_dataset(self, ds: object) -> None:
@@ -372,7 +421,7 @@ class MainWindow(QMainWindow):
         self.show_docks()
         if self.inspector.dataset_path:
             self.start_page.set_recent(self.prefs.add_recent(self.inspector.dataset_path))
-            self.setWindowTitle(f"{Path(self.inspector.dataset_path).name} — facealign-gui")
+            self._set_title(dataset=Path(self.inspector.dataset_path).name)
         if self.metrics_dock is not None:
             self.metrics_dock.clear_results()
 
@@ -382,7 +431,7 @@ class MainWindow(QMainWindow):
         path = self.inspector.model_path
         if path and Path(path).exists():  # not the id of a built-in card
             self.start_page.set_recent(self.prefs.add_recent(path))
-        self.sessions.set_predictor(predictor)
+        self.labelling.set_predictor(predictor, path)
 
     @Slot(object)
     def _on_results(self, result: object) -> None:
@@ -459,7 +508,7 @@ class MainWindow(QMainWindow):
         ev.acceptProposedAction()
 
     def closeEvent(self, ev: QCloseEvent) -> None:
-        self.sessions.close()
+        self.labelling.close()
         self.inspector.shutdown()
         if self.live_window is not None:
             self.live_window.close()

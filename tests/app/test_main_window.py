@@ -230,14 +230,17 @@ def test_a_labelling_session_takes_over_the_view_and_gives_it_back(
 
     open_and_wait(window, qtbot, synthetic_dataset)
     ds = window.inspector.ds
-    assert window.sessions.start(lambda: Session.create(tmp_path / "s.fagsession", ds))
-    assert window.sessions.dock is not None and not window.inspector.active
+    assert window.labelling.start(lambda: Session.create(tmp_path / "s.fagsession", ds))
+    assert window.labelling.dock is not None and window.presenter.mode == "label"
     assert window.view.is_editable()
+    qtbot.waitUntil(lambda: window.view.image_item.image is not None, timeout=5000)
+    shown = window.view.annotation_points().copy()
     window.dataset_dock.step(1)  # the table no longer drives the view
-    assert window.inspector.current == 0
-    window.sessions.close()
+    qtbot.wait(200)  # sample 1's image and points would have arrived by now
+    np.testing.assert_array_equal(window.view.annotation_points(), shown)
+    window.labelling.close()
     qtbot.wait(50)  # anything the dock's workers still had queued is delivered (or dropped)
-    assert window.sessions.dock is None and window.inspector.active
+    assert window.labelling.dock is None and window.presenter.mode == "inspect"
     assert not window.view.is_editable()
 
 
@@ -368,8 +371,8 @@ def test_a_live_frame_joins_the_open_labelling_session_with_its_prediction(
     assert "no labelling session is open" in window.banner.message.text()
     open_and_wait(window, qtbot, synthetic_dataset)
     path = tmp_path / "live.fagsession"
-    assert window.sessions.start(lambda: Session.create(path, window.inspector.ds))
-    dock = window.sessions.dock
+    assert window.labelling.start(lambda: Session.create(path, window.inspector.ds))
+    dock = window.labelling.dock
     before = len(dock.session)
     window.add_live_frame(frame, pred)
     assert len(dock.session) == before + 1
@@ -383,7 +386,7 @@ def test_a_live_frame_joins_the_open_labelling_session_with_its_prediction(
     window.add_live_frame(frame, wrong)
     assert len(dock.session) == before + 1
     assert "68 points" in window.banner.message.text()
-    window.sessions.close()
+    window.labelling.close()
 
 
 def toolbar_is_idle(w: MainWindow) -> bool:
@@ -480,7 +483,7 @@ def test_colour_images_keep_red_and_blue_in_inspection_and_in_labelling(
     assert shown_corners(window) == (_gui_data.RED_RGB, _gui_data.BLUE_RGB)
     window.view.image_item.clear()
     ds = window.inspector.ds
-    assert window.sessions.start(lambda: Session.create(tmp_path / "c.fagsession", ds))
+    assert window.labelling.start(lambda: Session.create(tmp_path / "c.fagsession", ds))
     qtbot.waitUntil(lambda: window.view.image_item.image is not None, timeout=5000)
     assert shown_corners(window) == (_gui_data.RED_RGB, _gui_data.BLUE_RGB)
 
@@ -492,11 +495,11 @@ def test_opening_a_dataset_during_a_session_closes_it_and_shows_the_dataset(
 
     open_and_wait(window, qtbot, synthetic_dataset)
     ds = window.inspector.ds
-    assert window.sessions.start(lambda: Session.create(tmp_path / "s.fagsession", ds))
+    assert window.labelling.start(lambda: Session.create(tmp_path / "s.fagsession", ds))
     with qtbot.waitSignal(window.inspector.datasetOpened, timeout=10000):
         window.open_path(synthetic_dataset)
     qtbot.waitUntil(lambda: window.view.image_item.image is not None, timeout=5000)
-    assert window.sessions.dock is None and not window.view.is_editable()
+    assert window.labelling.dock is None and not window.view.is_editable()
     shown = np.stack([window.view.truth_item.data["x"], window.view.truth_item.data["y"]], 1)
     np.testing.assert_allclose(shown, window.inspector.ds.points[0])
 
@@ -510,12 +513,12 @@ def test_close_session_gives_the_view_back_to_the_dataset_at_once(
     window.dataset_dock.go_to_row(3)
     ds = window.inspector.ds
     assert not window.act_close_session.isEnabled()
-    assert window.sessions.start(lambda: Session.create(tmp_path / "s.fagsession", ds))
+    assert window.labelling.start(lambda: Session.create(tmp_path / "s.fagsession", ds))
     assert window.act_close_session.isEnabled()
     window.view.image_item.clear()
     window.act_close_session.trigger()
     qtbot.waitUntil(lambda: window.view.image_item.image is not None, timeout=5000)
-    assert window.sessions.dock is None and not window.act_close_session.isEnabled()
+    assert window.labelling.dock is None and not window.act_close_session.isEnabled()
     shown = np.stack([window.view.truth_item.data["x"], window.view.truth_item.data["y"]], 1)
     np.testing.assert_allclose(shown, ds.points[window.inspector.current])
     assert window.dataset_dock.current_sample() == window.inspector.current == 3
@@ -673,3 +676,38 @@ def test_chart_legends_sit_outside_the_plotted_area(qtbot) -> None:
         data = plot.vb.sceneBoundingRect()
         assert len(plot.legend.items) == 2
         assert not legend.intersects(data), type(plot).__name__
+
+
+def test_a_session_file_opens_from_a_path_is_recent_and_names_itself_in_the_title(
+    qtbot, prefs, synthetic_dataset: Path, tiny_model: Path, tmp_path: Path
+) -> None:
+    from facealign_gui.session.store import Session
+
+    w = MainWindow(prefs, default_model=None)
+    qtbot.addWidget(w)
+    open_and_wait(w, qtbot, synthetic_dataset, tiny_model)
+    path = tmp_path / "work.fagsession"
+    assert w.labelling.create(path)
+    assert "work.fagsession — saved" in w.windowTitle()
+    assert prefs.recent_items()[0] == str(path)
+    assert prefs.session_model(str(path)) == str(tiny_model)  # remembered with the session
+    w.labelling.close()
+    assert "work.fagsession" not in w.windowTitle()
+    w.close()
+    Session.open(path).close()  # the lock was released
+
+    w2 = MainWindow(prefs)  # a fresh window: the built-in model first, then the session's
+    qtbot.addWidget(w2)
+    w2.open_path(path)  # what `facealign-gui work.fagsession` does
+    assert w2.labelling.dock is not None and w2.presenter.mode == "label"
+    assert "work.fagsession — saved" in w2.windowTitle()
+    qtbot.waitUntil(
+        lambda: (
+            w2.inspector.predictor is not None and w2.inspector.predictor.model_id == "tiny_heatmap"
+        ),
+        timeout=10000,
+    )
+    qtbot.wait(300)  # the built-in model, asked for first, must not replace it
+    assert w2.inspector.predictor.model_id == "tiny_heatmap"
+    assert w2.labelling.dock.predictor is w2.inspector.predictor
+    w2.close()
