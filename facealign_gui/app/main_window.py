@@ -21,13 +21,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from facealign_gui.app import errors
+from facealign_gui.app import errors, export
 from facealign_gui.app.card_dialog import CardFlow
 from facealign_gui.app.dataset_dock import DatasetDock
 from facealign_gui.app.heatmap_dock import HeatmapDock
+from facealign_gui.app.help import HelpMenu, app_icon
 from facealign_gui.app.image_view import ImageView
 from facealign_gui.app.inspector import Inspector
 from facealign_gui.app.labelling_mode import SESSION_SUFFIX, LabellingMode, WindowParts
+from facealign_gui.app.metrics_dock import MetricsDock
 from facealign_gui.app.presenter import Presenter
 from facealign_gui.app.settings import Preferences
 from facealign_gui.app.start_page import StartPage
@@ -58,8 +60,6 @@ class MainWindow(QMainWindow):
         embedded MediaPipe card by default; None starts without one)."""
         super().__init__()
         self.setWindowTitle("facealign-gui")
-        from facealign_gui.app.help import app_icon
-
         self.setWindowIcon(app_icon())  # the same SVG as the .desktop entry and About box
         self.setAcceptDrops(True)
         self.resize(1500, 920)
@@ -114,7 +114,7 @@ class MainWindow(QMainWindow):
         self.apply_preferences()
         self.prefs.changed.connect(self._on_pref_changed)
         self.prefs.restore_window(self)
-        self._docks = [d for d in (self.dataset_dock, self.heatmap_dock, self.metrics_dock) if d]
+        self._docks = [self.dataset_dock, self.heatmap_dock, self.metrics_dock]
         for d in self._docks:  # the start page gets the whole window
             d.hide()
         if default_model is not None:
@@ -126,11 +126,7 @@ class MainWindow(QMainWindow):
                 d.show()
 
     # -- construction ----------------------------------------------------------------------
-    def _make_metrics_dock(self) -> QWidget | None:
-        try:
-            from facealign_gui.app.metrics_dock import MetricsDock
-        except ImportError:  # HOOK: the metrics helper's dock is optional
-            return None
+    def _make_metrics_dock(self) -> MetricsDock:
         dock = MetricsDock(self)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         self.splitDockWidget(self.heatmap_dock, dock, Qt.Orientation.Vertical)
@@ -225,8 +221,7 @@ class MainWindow(QMainWindow):
             m.addAction(a)
         m.addSeparator()
         for d in (self.dataset_dock, self.heatmap_dock, self.metrics_dock):
-            if d is not None:
-                m.addAction(d.toggleViewAction())
+            m.addAction(d.toggleViewAction())
         m = mb.addMenu("&Model")
         m.addAction(self.act_run)
         m.addAction(self.act_cancel)
@@ -253,10 +248,6 @@ class MainWindow(QMainWindow):
         self.act_cancel.setEnabled(False)
 
     def _add_export_actions(self, menu: object) -> None:
-        try:
-            from facealign_gui.app import export
-        except ImportError:  # HOOK: export helpers are optional
-            return
         menu.addSeparator()  # type: ignore[attr-defined]
         png = QAction("Export view as PNG…", self)
         png.triggered.connect(lambda: export.export_view_png(self, self.view))
@@ -264,10 +255,6 @@ class MainWindow(QMainWindow):
         self._export = export
 
     def _add_help_menu(self, menu: object) -> None:
-        try:
-            from facealign_gui.app.help import HelpMenu
-        except ImportError:  # HOOK: help sheet and About are optional
-            return
         self.help_menu = HelpMenu(menu, self)  # type: ignore[arg-type]
 
     def _connect(self) -> None:
@@ -284,13 +271,12 @@ class MainWindow(QMainWindow):
         self.start_page.actionRequested.connect(self._on_start_action)
         self.start_page.recentRequested.connect(self.open_path)
         md = self.metrics_dock
-        if md is not None:
-            ins.resultsReady.connect(self._on_results)
-            md.landmarkSelected.connect(ins.select_landmark)
-            md.nmeRangeSelected.connect(self.dataset_dock.set_nme_range)
-            self.view.pointClicked.connect(md.select_landmark)
-            md.subsetSelected.connect(self.dataset_dock.set_subset)
-            md.compareSortRequested.connect(self._sort_by_difference)
+        ins.resultsReady.connect(self._on_results)
+        md.landmarkSelected.connect(ins.select_landmark)
+        md.nmeRangeSelected.connect(self.dataset_dock.set_nme_range)
+        self.view.pointClicked.connect(md.select_landmark)
+        md.subsetSelected.connect(self.dataset_dock.set_subset)
+        md.compareSortRequested.connect(self._sort_by_difference)
 
     # -- opening ---------------------------------------------------------------------------
     def open_path(self, path: str | Path) -> None:
@@ -352,11 +338,8 @@ class MainWindow(QMainWindow):
 
     def start_live(self, source: int | str) -> None:
         """Open the live view (camera index or video file) in its own window."""
-        try:
-            from facealign_gui.app.live_view import LiveView
-        except ImportError:  # HOOK: the live view is optional
-            self.status_label.setText("The live view is not available in this build.")
-            return
+        from facealign_gui.app.live_view import LiveView  # lazy: cv2's video I/O
+
         if self.live_window is None:
             self.live_window = LiveView(self.inspector.predictor)
             self.live_window.setAttribute(Qt.WidgetAttribute.WA_QuitOnClose, False)
@@ -422,8 +405,7 @@ class MainWindow(QMainWindow):
         if self.inspector.dataset_path:
             self.start_page.set_recent(self.prefs.add_recent(self.inspector.dataset_path))
             self._set_title(dataset=Path(self.inspector.dataset_path).name)
-        if self.metrics_dock is not None:
-            self.metrics_dock.clear_results()
+        self.metrics_dock.clear_results()
 
     @Slot(object)
     def _on_model(self, predictor: object) -> None:
@@ -480,7 +462,7 @@ class MainWindow(QMainWindow):
         PreferencesDialog(self.prefs, self).open()
 
     def _sort_by_difference(self) -> None:
-        d = self.metrics_dock.difference() if self.metrics_dock is not None else None
+        d = self.metrics_dock.difference()
         if d is not None:
             self.dataset_dock.model.sort_by_key(d, descending=True)
             self.dataset_dock.go_to_row(0)
