@@ -116,8 +116,9 @@ class LabellingMode(QObject):
         self.dock.controller.failed.connect(lambda _m: self._update_title(failed=True))
         p.window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.dock)
         p.window.tabifyDockWidget(p.dataset_dock, self.dock)
-        self.dock.raise_()
         p.show_view()
+        self.dock.show()  # a dock tabified with a hidden one would stay hidden
+        self.dock.raise_()
         path = str(session.path)
         p.prefs.add_recent(path)
         model = p.prefs.session_model(path)

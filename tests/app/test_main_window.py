@@ -700,6 +700,8 @@ def test_a_session_file_opens_from_a_path_is_recent_and_names_itself_in_the_titl
     qtbot.addWidget(w2)
     w2.open_path(path)  # what `facealign-gui work.fagsession` does
     assert w2.labelling.dock is not None and w2.presenter.mode == "label"
+    w2.show()
+    assert w2.labelling.dock.isVisible()  # the labelling panel is not left hidden
     assert "work.fagsession — saved" in w2.windowTitle()
     qtbot.waitUntil(
         lambda: (
@@ -711,3 +713,70 @@ def test_a_session_file_opens_from_a_path_is_recent_and_names_itself_in_the_titl
     assert w2.inspector.predictor.model_id == "tiny_heatmap"
     assert w2.labelling.dock.predictor is w2.inspector.predictor
     w2.close()
+
+
+def test_a_filter_hiding_the_shown_image_moves_it_even_when_row_0_was_highlighted(
+    window: MainWindow, qtbot, synthetic_dataset: Path
+) -> None:
+    open_and_wait(window, qtbot, synthetic_dataset)
+    dock = window.dataset_dock
+    dock.table.sortByColumn(0, Qt.SortOrder.DescendingOrder)  # row 0 shows sample 11
+    dock.go_to_row(0)
+    assert window.inspector.current == 11
+    dock.text.setText("face_0000")  # samples 0-9: sample 11 is hidden, row 0 is now 9
+    qtbot.waitUntil(lambda: dock.model.rowCount() == 10, timeout=3000)
+    row = dock.table.selectionModel().currentIndex().row()
+    assert dock.model.sample_at(row) == 9 == window.inspector.current
+
+
+def test_a_slow_image_of_a_sample_already_left_is_never_shown(
+    window: MainWindow, qtbot, synthetic_dataset: Path, monkeypatch
+) -> None:
+    from facealign_gui.tasks import images
+
+    open_and_wait(window, qtbot, synthetic_dataset)
+    real = images.load_rgb
+
+    def slow_five(ds: object, i: int) -> np.ndarray:
+        if i == 5:
+            time.sleep(0.4)  # still decoding when the person has moved on to 6
+        return real(ds, i)
+
+    monkeypatch.setattr(images, "load_rgb", slow_five)
+    window.inspector.hub.clear_images()
+    window.dataset_dock.go_to_row(5)
+    qtbot.wait(50)  # sample 5's decode has started
+    window.dataset_dock.go_to_row(6)
+    qtbot.wait(800)  # 5's image has arrived by now, and must have been dropped
+    ds = window.inspector.ds
+    assert window.inspector.current == 6
+    np.testing.assert_array_equal(window.view.image_item.image, real(ds, 6))
+    shown = np.stack([window.view.truth_item.data["x"], window.view.truth_item.data["y"]], 1)
+    np.testing.assert_allclose(shown, ds.points[6])
+
+
+def test_a_late_image_of_the_previous_dataset_is_not_shown_for_the_same_row(
+    window: MainWindow, qtbot, synthetic_dataset: Path, tmp_path: Path, monkeypatch
+) -> None:
+    from facealign_gui.tasks import images
+
+    other = _gui_data.write_wflw_dataset(tmp_path / "other", n=12, seed=9)
+    open_and_wait(window, qtbot, synthetic_dataset)
+    old_ds = window.inspector.ds
+    real = images.load_rgb
+
+    def slow_old(ds: object, i: int) -> np.ndarray:
+        if ds is old_ds and i == 5:
+            time.sleep(0.6)  # the old dataset's sample 5 arrives after the new one's
+        return real(ds, i)
+
+    monkeypatch.setattr(images, "load_rgb", slow_old)
+    window.inspector.hub.clear_images()
+    window.dataset_dock.go_to_row(5)
+    qtbot.wait(50)
+    open_and_wait(window, qtbot, other)
+    window.dataset_dock.go_to_row(5)  # the same row of another dataset
+    qtbot.wait(900)
+    new_ds = window.inspector.ds
+    assert new_ds is not old_ds and window.inspector.current == 5
+    np.testing.assert_array_equal(window.view.image_item.image, real(new_ds, 5))
