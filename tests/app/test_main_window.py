@@ -780,3 +780,33 @@ def test_a_late_image_of_the_previous_dataset_is_not_shown_for_the_same_row(
     new_ds = window.inspector.ds
     assert new_ds is not old_ds and window.inspector.current == 5
     np.testing.assert_array_equal(window.view.image_item.image, real(new_ds, 5))
+
+
+def test_a_late_prediction_for_the_previous_dataset_is_not_kept_for_the_new_one(
+    window: MainWindow, qtbot, synthetic_dataset: Path, tmp_path: Path, tiny_model: Path,
+    monkeypatch,
+) -> None:  # fmt: skip
+    from facealign_gui.inference import pipeline
+
+    other = _gui_data.write_wflw_dataset(tmp_path / "other", n=12, seed=9)
+    open_and_wait(window, qtbot, synthetic_dataset)
+    old_ds = window.inspector.ds
+    real = pipeline.run_predictions
+
+    def slow_old(predictor: object, ds: object, *a: object, **k: object) -> object:
+        if ds is old_ds:
+            time.sleep(0.6)  # the old dataset's prediction ends after the switch
+        return real(predictor, ds, *a, **k)
+
+    monkeypatch.setattr(pipeline, "run_predictions", slow_old)
+    with qtbot.waitSignal(window.inspector.modelLoaded, timeout=10000):
+        window.open_path(tiny_model)  # predicts the shown sample 0 of the old dataset
+    open_and_wait(window, qtbot, other)
+    qtbot.wait(1000)
+    new_ds = window.inspector.ds
+    fresh = dict(real(load_predictor(tiny_model), new_ds, indices=[0]))[0]
+    got = window.inspector.hub.cache.get("tiny_heatmap", 0)
+    assert got is not None
+    np.testing.assert_allclose(got.points, fresh.points)
+    shown = np.stack([window.view.pred_item.data["x"], window.view.pred_item.data["y"]], 1)
+    np.testing.assert_allclose(shown, fresh.points)
