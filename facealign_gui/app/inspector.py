@@ -11,13 +11,20 @@ comes back through a signal to a slot here, on the UI thread. Scores come from
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 
 from facealign_gui.app.dataset_dock import DatasetDock
-from facealign_gui.app.errors import UserError, dataset_moved, model_missing, unreadable_rows
+from facealign_gui.app.errors import (
+    UserError,
+    dataset_moved,
+    images_missing,
+    model_missing,
+    unreadable_rows,
+)
 from facealign_gui.app.heatmap_panel import HeatmapPanel
 from facealign_gui.app.presenter import ViewPort
 from facealign_gui.app.worker import (
@@ -59,6 +66,8 @@ class Inspector(QObject):
         super().__init__(parent)
         self.hub = WorkerHub(self)
         self.model_requests = RequestTokens()
+        # dataset path -> the images folder the person located for it (or None)
+        self.images_folder_for: Callable[[str], str | None] | None = None
         self.dock, self.view, self.heatmaps = dock, view, heatmaps
         self.ds: Dataset | None = None
         self.dataset_path: str | None = None
@@ -139,6 +148,9 @@ class Inspector(QObject):
                 self.message.emit(f"Could not open {path}")
                 return
             self.dataset_path = path
+            folder = self.images_folder_for(path) if self.images_folder_for else None
+            if folder and Path(folder).is_dir():  # where the person located them last time
+                _rebase(ds, folder)
             self.set_dataset(ds)
         else:
             self.model_path = path
@@ -194,12 +206,39 @@ class Inspector(QObject):
         self.heatmaps.set_names(None if scheme is None else list(scheme.point_names))
         self._norms = self._normalisers(ds, scheme)
         self.dock.set_dataset(ds)
-        if ds.problems:
-            self.problem.emit(unreadable_rows(self.dataset_path or ds.root, ds.problems, len(ds)))
+        self._report_problems(ds)
         self.datasetOpened.emit(ds)
         self.message.emit(f"{len(ds):,} samples · {ds.format} · {ds.scheme or 'no landmarks'}")
         if len(ds):
             self.dock.go_to_row(0)
+
+    def _report_problems(self, ds: Dataset) -> None:
+        """Missing images and unreadable rows are different faults with different fixes."""
+        missing = [p for p in ds.problems if _is_missing_image(p)]
+        other = [p for p in ds.problems if not _is_missing_image(p)]
+        file = self.dataset_path or ds.root
+        if missing:
+            whole = any("images found under" in str(p) for p in missing)
+            count = len(ds) if whole else len(missing)
+            self.problem.emit(images_missing(file, ds.root, count, len(ds)))
+        if other:
+            self.problem.emit(unreadable_rows(file, other, len(ds)))
+
+    def locate_images(self, folder: str | Path) -> int:
+        """Read the open dataset's images from ``folder`` instead; returns how many of them
+        are still missing there."""
+        ds = self.ds
+        if ds is None:
+            return 0
+        missing = _rebase(ds, folder)
+        self.hub.clear_images()
+        if missing:
+            self.problem.emit(images_missing(self.dataset_path or folder, folder, missing, len(ds)))
+        self.message.emit(
+            f"Images from {folder}" + (f" · {missing:,} still missing" if missing else "")
+        )
+        self.reshow()
+        return missing
 
     @staticmethod
     def _normalisers(ds: Dataset, scheme: object) -> np.ndarray | None:
@@ -282,6 +321,20 @@ class Inspector(QObject):
         lo, hi = max(0, row - before), max(0, row + after)
         return frozenset(rows[lo:hi].tolist())
 
+    def _blank_canvas(self, i: int) -> np.ndarray | None:
+        """A grey image of sample ``i``'s recorded size (``meta["image_sizes"]`` as (w, h)),
+        else big enough for its points; None without either."""
+        ds = self.ds
+        sizes = ds.meta.get("image_sizes") if ds is not None else None
+        if sizes is not None:
+            w, h = (int(v) for v in sizes[i])  # type: ignore[index]
+        elif ds is not None and ds.points is not None and np.isfinite(ds.points[i]).any():
+            hi = np.nanmax(ds.points[i], axis=0)
+            w, h = (int(np.ceil(v * 1.1)) + 1 for v in hi)
+        else:
+            return None
+        return np.full((max(h, 1), max(w, 1), 3), 48, np.uint8)
+
     def current_prediction(self) -> Prediction | None:
         if self.predictor is None or self.current < 0:
             return None
@@ -309,9 +362,9 @@ class Inspector(QObject):
     def _on_image(self, res: ImageResult) -> None:
         if res.token != self.hub.latest_image_token() or res.index != self.current:
             return  # stale: the user has moved on
-        if res.image is None:
+        if res.image is None:  # ground truth on a blank canvas of the image's size
             self.image, self._image_index = None, res.index
-            self.view.set_image(None)
+            self.view.set_image(self._blank_canvas(res.index))
             self._apply_sample()
             self.message.emit(f"Cannot show image: {res.error}")
             return
@@ -490,6 +543,23 @@ class Inspector(QObject):
 
     def shutdown(self) -> None:
         self.hub.shutdown()
+
+
+def _rebase(ds: Dataset, folder: str | Path) -> int:
+    """Read ``ds``'s images from ``folder``; its missing-image problems are recounted there.
+    Returns how many are still missing."""
+    from facealign_gui.datasets.model import Problem
+
+    ds.root = Path(folder)
+    ds.problems[:] = [p for p in ds.problems if not _is_missing_image(p)]
+    missing = [i for i in range(len(ds)) if not ds.image_path(i).is_file()]
+    ds.problems += [Problem(str(ds.image_path(i)), None, "image not found") for i in missing]
+    return len(missing)
+
+
+def _is_missing_image(problem: object) -> bool:
+    text = str(problem)
+    return "image not found" in text or "images found under" in text
 
 
 def _status_text(outcome: object) -> str:

@@ -89,6 +89,7 @@ class MainWindow(QMainWindow):
             self.dataset_dock, self.presenter.port("inspect"), self.heatmaps, self
         )
         self.presenter.register("inspect", self.inspector)
+        self.inspector.images_folder_for = self.prefs.images_folder  # "Locate images…" memory
         self.card_flow = CardFlow(self.inspector, self)
         self.live_window: QWidget | None = None
         self.labelling = LabellingMode(
@@ -167,6 +168,7 @@ class MainWindow(QMainWindow):
         self.act_open = A("Open &dataset…", "Ctrl+O", self.ask_dataset)
         self.act_folder = A("Open image &folder…", "Ctrl+Shift+O", self.ask_folder)
         self.act_model = A("Open &model…", "Ctrl+M", self.ask_model)
+        self.act_locate = A("&Locate images folder…", None, self.ask_images_folder)
         self.act_default_model = A(
             "Use the built-in model", None, lambda: ins.open_model(DEFAULT_MODEL)
         )
@@ -195,6 +197,7 @@ class MainWindow(QMainWindow):
         m = mb.addMenu("&File")
         for a in (self.act_open, self.act_folder, self.act_model, self.act_default_model):
             m.addAction(a)
+        m.addAction(self.act_locate)
         m.addSeparator()
         m.addAction(self.act_camera)
         m.addAction(self.act_video)
@@ -313,6 +316,22 @@ class MainWindow(QMainWindow):
         path = QFileDialog.getExistingDirectory(self, "Open image or .pts folder")
         if path:
             self.inspector.open_dataset(path)
+
+    def ask_images_folder(self) -> None:
+        ins = self.inspector
+        if ins.ds is None:
+            self.status_label.setText("Open a dataset first.")
+            return
+        folder = QFileDialog.getExistingDirectory(self, "Locate images folder", str(ins.ds.root))
+        if folder:
+            self.locate_images(folder)
+
+    def locate_images(self, folder: str | Path) -> None:
+        """Read the open dataset's images from ``folder``, remembered for this dataset."""
+        ins = self.inspector
+        ins.locate_images(folder)
+        if ins.dataset_path:
+            self.prefs.set_images_folder(ins.dataset_path, str(folder))
 
     def ask_model(self) -> None:
         path, _ = QFileDialog.getOpenFileName(

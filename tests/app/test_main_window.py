@@ -810,3 +810,48 @@ def test_a_late_prediction_for_the_previous_dataset_is_not_kept_for_the_new_one(
     np.testing.assert_allclose(got.points, fresh.points)
     shown = np.stack([window.view.pred_item.data["x"], window.view.pred_item.data["y"]], 1)
     np.testing.assert_allclose(shown, fresh.points)
+
+
+def test_missing_images_are_said_so_drawn_on_a_blank_canvas_and_located_once(
+    qtbot, prefs, synthetic_dataset: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    shown_errors = []
+    w = MainWindow(prefs, default_model=None)
+    qtbot.addWidget(w)
+    w.show()
+    img_dir = synthetic_dataset.parent / "WFLW_images"
+    moved = tmp_path / "elsewhere"
+    shutil.move(str(img_dir), str(moved))
+    w.inspector.problem.connect(shown_errors.append)
+    with qtbot.waitSignal(w.inspector.datasetOpened, timeout=10000):
+        w.open_path(synthetic_dataset)
+    titles = [e.title for e in shown_errors]
+    assert titles == ["Images not found"]  # not "rows could not be read"
+    assert shown_errors[0].what.startswith("None images of") and str(synthetic_dataset) in (
+        shown_errors[0].what
+    )
+    assert "Locate images folder" in shown_errors[0].next_step
+    qtbot.waitUntil(lambda: w.inspector._image_index == 0, timeout=5000)
+    canvas = w.view.image_item.image
+    ds = w.inspector.ds
+    assert canvas is not None and (canvas == 48).all()  # blank, big enough for the points
+    assert canvas.shape[1] > np.nanmax(ds.points[0][:, 0]) and canvas.shape[0] > np.nanmax(
+        ds.points[0][:, 1]
+    )
+    shown = np.stack([w.view.truth_item.data["x"], w.view.truth_item.data["y"]], 1)
+    np.testing.assert_allclose(shown, ds.points[0])  # the ground truth is still drawn
+    w.locate_images(moved)
+    qtbot.waitUntil(lambda: w.inspector.image is not None, timeout=5000)
+    assert not (w.view.image_item.image == 48).all()  # the real image now
+    w.close()
+
+    shown_errors.clear()
+    w2 = MainWindow(prefs, default_model=None)  # the folder is remembered for this dataset
+    qtbot.addWidget(w2)
+    w2.inspector.problem.connect(shown_errors.append)
+    with qtbot.waitSignal(w2.inspector.datasetOpened, timeout=10000):
+        w2.open_path(synthetic_dataset)
+    qtbot.waitUntil(lambda: w2.inspector.image is not None, timeout=5000)
+    assert shown_errors == [] and w2.inspector.ds.root == moved
