@@ -134,6 +134,7 @@ class ImageView(EditingMixin, pg.GraphicsLayoutWidget):
         self._conf: np.ndarray | None = None
         self._edges = np.zeros((0, 2), dtype=np.int64)
         self._names: list[str] = []
+        self._pred_names: list[str] | None = None
         self._selection = np.zeros(0, dtype=np.int64)
         self._editable = False
         self._error_norm: float | None = None
@@ -176,6 +177,10 @@ class ImageView(EditingMixin, pg.GraphicsLayoutWidget):
         self._edges = np.zeros((0, 2), np.int64) if edges is None else np.asarray(edges)
         self._names = list(names or [])
         self._refresh_points()
+
+    def set_prediction_names(self, names: list[str] | None) -> None:
+        """Point names of the model's scheme (None: the same as the annotation's)."""
+        self._pred_names = None if names is None else list(names)
 
     def set_annotation(self, points: np.ndarray | None, visible: np.ndarray | None = None) -> None:
         """Ground truth / the annotation being edited: (K, 2) float, ``visible`` (K,) bool."""
@@ -380,17 +385,20 @@ class ImageView(EditingMixin, pg.GraphicsLayoutWidget):
         if hit is None:
             self.hover.hide()
             return
-        self.hover.setText(self.describe_point(hit))
+        self.hover.setText(self.describe_point(hit, predicted=base is self._pred))
         self.hover.setPos(float(base[hit, 0]), float(base[hit, 1]))
         self.hover.show()
 
-    def describe_point(self, i: int) -> str:
-        """Hover text: index, name, and the error / confidence when known."""
-        name = self._names[i] if i < len(self._names) else ""
+    def describe_point(self, i: int, predicted: bool = False) -> str:
+        """Hover text: index, name, and the error / confidence when known. A predicted point
+        is named from the model's scheme."""
+        names = self._pred_names if predicted and self._pred_names is not None else self._names
+        name = names[i] if i < len(names) else ""
         text = f"{i} · {name}" if name else f"point {i}"
         if self._visible is not None and i < len(self._visible) and not self._visible[i]:
             text += " (occluded)"
-        if self._truth is not None and self._pred is not None and i < len(self._pred):
+        same = self._truth is not None and self._pred is not None and len(self._truth) == len(self._pred)
+        if same and i < len(self._pred):
             err = float(np.linalg.norm(self._pred[i] - self._truth[i]))
             if np.isfinite(err):
                 text += f"\nerror {err:.1f} px"

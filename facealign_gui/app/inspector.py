@@ -260,9 +260,34 @@ class Inspector(QObject):
         self.dock.set_nme(None if old is None else old.nme, getattr(old, "threshold", 0.1))
         self._has_heatmaps = False
         self.modelLoaded.emit(predictor)
+        self.view.set_prediction_names(_point_names(getattr(predictor, "scheme", None)))
         self.message.emit(f"Model {predictor.model_id} · {predictor.num_points} points")
+        mismatch = self.scheme_mismatch()
+        if mismatch:  # said when the model is chosen, before any run
+            self.problem.emit(mismatch)
         if self.current >= 0:
             self._show_prediction(request=True)
+
+    def scheme_mismatch(self) -> UserError | None:
+        """Why the model's points cannot be scored against the dataset's, or None."""
+        ds, p = self.ds, self.predictor
+        if ds is None or p is None or ds.points is None:
+            return None
+        k, m = ds.num_points, p.num_points
+        ds_scheme, p_scheme = ds.scheme, getattr(p, "scheme", None)
+        if k == m and (not ds_scheme or not p_scheme or ds_scheme == p_scheme):
+            return None
+        what = (
+            f"The model {p.model_id} predicts {m} points ({p_scheme or 'no scheme'}); the "
+            f"dataset has {k} ({ds_scheme or 'no scheme'}). Its predictions are shown, but "
+            "no NME can be computed."
+        )
+        return UserError(
+            title="The model's points do not match the dataset's",
+            what=what,
+            next_step=f"Open a {ds_scheme or f'{k}-point'} model to score this dataset.",
+            fatal=False,
+        )
 
     def _refresh_statuses(self) -> None:
         """The status column for the current model, from what the cache already holds."""
@@ -408,6 +433,9 @@ class Inspector(QObject):
             self.message.emit("Open a dataset and a model first.")
             return False
         n = len(self.ds)
+        mismatch = self.scheme_mismatch()
+        if mismatch is not None:
+            self.problem.emit(mismatch)
         first = [self.current] if self.current >= 0 else []
         order = np.concatenate([first, self.dock.model.rows(), np.arange(n)]).astype(np.int64)
         _, keep = np.unique(order, return_index=True)
@@ -481,7 +509,9 @@ class Inspector(QObject):
             )
         state = "cancelled" if s.cancelled else "done"
         self._run_text = f"Run {state}: {s.done:,} of {s.total:,} samples in {s.seconds:.1f} s"
-        if self.score_in_background():
+        if self.scheme_mismatch() is not None:
+            self.message.emit(self._run_text + " · not scored: the model's points do not match")
+        elif self.score_in_background():
             self.message.emit(self._run_text + " · scoring …")
         else:
             self.message.emit(self._run_text)
@@ -490,6 +520,8 @@ class Inspector(QObject):
         ds = self.ds
         if ds is None or ds.points is None or self.predictor is None:
             return None
+        if self.scheme_mismatch() is not None:
+            return None  # said when the model was chosen and when the run started
         n, k = ds.points.shape[:2]
         return ds, self.hub.cache.points(self.model_id, n, k), self.model_id
 
@@ -543,6 +575,15 @@ class Inspector(QObject):
 
     def shutdown(self) -> None:
         self.hub.shutdown()
+
+
+def _point_names(scheme: str | None) -> list[str] | None:
+    from facealign_gui.core.schemes import get_scheme
+
+    try:
+        return list(get_scheme(scheme).point_names) if scheme else None
+    except (KeyError, ValueError):
+        return None
 
 
 def _rebase(ds: Dataset, folder: str | Path) -> int:

@@ -60,6 +60,10 @@ class ViewPort:
         if self.active:
             self._view.set_scheme(edges, names)
 
+    def set_prediction_names(self, names: list[str] | None) -> None:
+        if self.active:
+            self._view.set_prediction_names(names)
+
     def set_annotation(self, points: np.ndarray | None, visible: np.ndarray | None = None) -> None:
         if self.active:
             self._view.set_annotation(points, visible)

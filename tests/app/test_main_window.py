@@ -855,3 +855,28 @@ def test_missing_images_are_said_so_drawn_on_a_blank_canvas_and_located_once(
         w2.open_path(synthetic_dataset)
     qtbot.waitUntil(lambda: w2.inspector.image is not None, timeout=5000)
     assert shown_errors == [] and w2.inspector.ds.root == moved
+
+
+def test_a_model_of_another_scheme_is_said_before_the_run_and_named_from_its_scheme(
+    window: MainWindow, qtbot, synthetic_dataset: Path, tmp_path: Path
+) -> None:
+    from facealign_gui.core.schemes import get_scheme
+
+    model = _gui_data.write_random_model(tmp_path / "m68")  # 68 points; the data has 98
+    open_and_wait(window, qtbot, synthetic_dataset)
+    said = []
+    window.inspector.problem.connect(said.append)
+    with qtbot.waitSignal(window.inspector.modelLoaded, timeout=10000):
+        window.open_path(model)
+    assert [e.title for e in said] == ["The model's points do not match the dataset's"]
+    assert "68 points (300w68)" in said[0].what and "98 (wflw98)" in said[0].what
+    scored = []
+    window.inspector.resultsReady.connect(scored.append)
+    with qtbot.waitSignal(window.inspector.runStateChanged, timeout=20000) as sig:
+        window.act_run.trigger()
+        qtbot.waitUntil(lambda: "Run done" in window.status_label.text(), timeout=20000)
+    assert "not scored: the model's points do not match" in window.status_label.text()
+    assert "nan" not in window.status_label.text().lower() and scored == []
+    assert sig is not None and toolbar_is_idle(window)
+    name = get_scheme("300w68").point_names[36]
+    assert name in window.view.describe_point(36, predicted=True)
