@@ -397,9 +397,9 @@ class ImageView(EditingMixin, pg.GraphicsLayoutWidget):
         text = f"{i} · {name}" if name else f"point {i}"
         if self._visible is not None and i < len(self._visible) and not self._visible[i]:
             text += " (occluded)"
-        same = self._truth is not None and self._pred is not None and len(self._truth) == len(self._pred)
-        if same and i < len(self._pred):
-            err = float(np.linalg.norm(self._pred[i] - self._truth[i]))
+        t, p = self._truth, self._pred
+        if t is not None and p is not None and len(t) == len(p) and i < len(p):
+            err = float(np.linalg.norm(p[i] - t[i]))
             if np.isfinite(err):
                 text += f"\nerror {err:.1f} px"
         if self._conf is not None and i < len(self._conf):
