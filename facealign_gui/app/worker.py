@@ -2,8 +2,9 @@
 
 - `ResultCache` (Qt-free, in `facealign_gui.tasks.cache`): predictions per (model id,
   sample index), heatmaps only for the most recently used entries.
-- `RunThread`: a dataset-wide run through `inference.pipeline.run_predictions` (the same
-  function the CLI calls), cancelled cooperatively with a `threading.Event`.
+- `run_worker`: a dataset-wide run, the Qt-free generator `tasks.runs.run_chunks` (over
+  `inference.pipeline.run_predictions`, the function the CLI calls) on a `GeneratorWorker`,
+  cancelled cooperatively.
 - `WorkerHub`: the one main-thread QObject the widgets talk to. It decodes images and
   predicts the shown image on a `QThreadPool` (newest request wins; stale results are
   dropped), owns the run thread, and waits for all of them in `shutdown`.
@@ -14,25 +15,23 @@ threads and delivered (queued) to slots of main-thread objects.
 
 from __future__ import annotations
 
-import dataclasses
 import threading
-import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 import numpy as np
 from PySide6.QtCore import QObject, QThread, QThreadPool, Signal
 
+from facealign_gui.app.thread_worker import GeneratorWorker
 from facealign_gui.core.annotation import Prediction
 from facealign_gui.datasets.model import Dataset
 from facealign_gui.inference.types import Predictor
 from facealign_gui.tasks.cache import ResultCache
+from facealign_gui.tasks.runs import RunChunk, RunSummary, run_chunks
 from facealign_gui.tasks.tokens import RequestTokens
 
-__all__ = ["ResultCache", "RunThread", "WorkerHub"]
-
-CHUNK_SECONDS = 0.1  # a run emits its results at most ~10 times a second
+__all__ = ["ResultCache", "RunChunk", "RunSummary", "WorkerHub", "run_worker"]
 
 
 @dataclass(frozen=True)
@@ -51,29 +50,6 @@ class PredictionResult:
     prediction: Prediction | None
     error: str = ""
     generation: int = 0  # `WorkerHub.generation` when it was asked for
-
-
-@dataclass(frozen=True)
-class RunSummary:
-    model_id: str
-    done: int
-    total: int
-    cancelled: bool
-    error: str = ""
-    seconds: float = 0.0
-    generation: int = 0
-    run_token: int = 0  # `WorkerHub.runs` token of the run: only the newest run's counts
-
-
-@dataclass(frozen=True)
-class RunChunk:
-    """Results of a run since the last chunk: ``(index, Prediction | SampleFailure)``."""
-
-    items: list[tuple[int, object]]
-    generation: int = 0
-
-    def __iter__(self) -> Iterator[tuple[int, object]]:
-        return iter(self.items)
 
 
 class TaskTag(tuple):
@@ -103,69 +79,12 @@ class TaskResult:
     error: BaseException | None = None
 
 
-class RunThread(QThread):
-    """Runs a predictor over a dataset; results in chunks, progress, and a `RunSummary`."""
-
-    chunk = Signal(object)  # list[tuple[int, Prediction | SampleFailure]]
-    progress = Signal(int, int)
-    summary = Signal(object)  # RunSummary
-
-    def __init__(
-        self, predictor: Predictor, ds: Dataset, order: list[int], parent: QObject | None = None
-    ) -> None:
-        super().__init__(parent)
-        self.predictor = predictor
-        self.ds = ds
-        self.order = order
-        self.cancel_event = threading.Event()
-        # the samples whose heatmaps are kept (the shown one and its neighbours in table
-        # order); replaced as a whole by the UI thread, read here: no lock needed
-        self.keep_heatmaps_for: frozenset[int] = frozenset()
-        self.generation = 0
-        self.run_token = 0
-
-    def run(self) -> None:
-        from facealign_gui.inference.pipeline import run_predictions
-
-        model_id = self.predictor.model_id
-        t0 = time.perf_counter()
-        last = t0
-        buf: list[tuple[int, object]] = []
-        done, total, error = 0, len(self.order), ""
-        try:
-            for i, r in run_predictions(
-                self.predictor, self.ds, indices=self.order, cancel=self.cancel_event
-            ):
-                if (
-                    isinstance(r, Prediction)
-                    and r.heatmaps is not None
-                    and i not in self.keep_heatmaps_for
-                ):
-                    r = dataclasses.replace(r, heatmaps=None)
-                buf.append((i, r))
-                done += 1
-                now = time.perf_counter()
-                if now - last >= CHUNK_SECONDS:
-                    self.chunk.emit(RunChunk(buf, self.generation))
-                    self.progress.emit(done, total)
-                    buf, last = [], now
-        except Exception as exc:  # a broken model: report it, never crash the window
-            error = f"{type(exc).__name__}: {exc}"
-        if buf:
-            self.chunk.emit(RunChunk(buf, self.generation))
-        self.progress.emit(done, total)
-        self.summary.emit(
-            RunSummary(
-                model_id,
-                done,
-                total,
-                self.cancel_event.is_set(),
-                error,
-                time.perf_counter() - t0,
-                self.generation,
-                self.run_token,
-            )
-        )
+def run_worker(
+    predictor: Predictor, ds: Dataset, order: list[int], keep: Callable[[int], bool],
+    parent: QObject | None = None,
+) -> GeneratorWorker:  # fmt: skip
+    """A `GeneratorWorker` over `run_chunks`: yields `RunChunk`, returns `RunSummary`."""
+    return GeneratorWorker(lambda abort: run_chunks(predictor, ds, order, abort, keep), parent)
 
 
 class WorkerHub(QObject):
@@ -192,7 +111,7 @@ class WorkerHub(QObject):
         self._prefetching: set[tuple[str, int, int]] = set()  # (model, index, generation)
         self._prefetch_lock = threading.Lock()
         self.generation = 0  # bumped when the dataset changes: older results are dropped
-        self._run: RunThread | None = None
+        self._run: GeneratorWorker | None = None
         self.runs = RequestTokens()  # the newest run's summary ends the "running" state
         self._keep: frozenset[int] = frozenset()
         self._closed = False
@@ -338,18 +257,35 @@ class WorkerHub(QObject):
         self.pool.start(job, 3)
 
     # -- dataset-wide run ------------------------------------------------------------------
-    def start_run(self, predictor: Predictor, ds: Dataset, order: list[int]) -> RunThread | None:
-        """Start a run (cancelling any running one) over ``order``; None after `shutdown`."""
+    def start_run(
+        self, predictor: Predictor, ds: Dataset, order: list[int]
+    ) -> GeneratorWorker | None:
+        """Start a run (cancelling any running one) over ``order``; None after `shutdown`.
+
+        `runChunk` carries each `RunChunk` (stamped with the generation), `runProgress` the
+        counts, `runFinished` the `RunSummary` (stamped with the run's token)."""
         if self._closed:
             return None
         self.cancel_run(wait=True)
-        t = RunThread(predictor, ds, order, self)
-        t.generation = self.generation
-        t.run_token = self.runs.issue()
-        t.keep_heatmaps_for = self._keep
-        t.chunk.connect(self.runChunk)
-        t.progress.connect(self.runProgress)
-        t.summary.connect(self.runFinished)
+        gen, token = self.generation, self.runs.issue()
+        t = run_worker(predictor, ds, order, lambda i: i in self._keep, self)
+        t.run_token = token  # type: ignore[attr-defined]
+
+        def chunk(c: RunChunk) -> None:
+            self.runChunk.emit(replace(c, generation=gen))
+            self.runProgress.emit(c.done, c.total)
+
+        def summary(s: RunSummary) -> None:
+            self.runFinished.emit(replace(s, generation=gen, run_token=token))
+
+        def failed(exc: BaseException) -> None:
+            s = RunSummary(predictor.model_id, 0, len(order), t.abort.is_set(),
+                           f"{type(exc).__name__}: {exc}", 0.0, gen, token)  # fmt: skip
+            self.runFinished.emit(s)
+
+        t.yielded.connect(chunk)
+        t.returned.connect(summary)
+        t.errored.connect(failed)
         self._run = t
         t.start(QThread.Priority.LowPriority)
         return t
@@ -371,22 +307,21 @@ class WorkerHub(QObject):
         summary is emitted from inside it). A replaced run's summary returns False."""
         if not self.runs.is_current(summary.run_token):
             return False
-        if self._run is not None and self._run.run_token == summary.run_token:
+        if self._run is not None and self._run.run_token == summary.run_token:  # type: ignore[attr-defined]
             self._run.wait(5000)  # returns at once: the thread has nothing left to do
             self._run = None
         return True
 
     def set_shown(self, index: int, nearby: frozenset[int] = frozenset()) -> None:
-        """Tell the run which samples are shown or near it (their heatmaps are kept)."""
+        """Tell the run which samples are shown or near it (their heatmaps are kept); the
+        set is replaced whole, so the run thread reads it without a lock."""
         self._keep = nearby | {index}
-        if self._run is not None:
-            self._run.keep_heatmaps_for = self._keep
 
     def cancel_run(self, wait: bool = False, timeout_ms: int = 5000) -> None:
         t = self._run
         if t is None:
             return
-        t.cancel_event.set()
+        t.cancel()
         if wait:
             t.wait(timeout_ms)
             self._run = None

@@ -402,15 +402,15 @@ def toolbar_is_idle(w: MainWindow) -> bool:
 def test_the_toolbar_returns_to_idle_even_when_the_run_thread_ends_after_its_summary(
     window: MainWindow, qtbot, synthetic_dataset: Path, tiny_model: Path, monkeypatch
 ) -> None:
-    from facealign_gui.app import worker
+    from facealign_gui.app import thread_worker
 
-    original = worker.RunThread.run
+    original = thread_worker.GeneratorWorker.run
 
-    def slow_exit(self: worker.RunThread) -> None:  # the summary arrives, the thread lingers
+    def slow_exit(self: thread_worker.GeneratorWorker) -> None:  # the summary arrives first
         original(self)
-        time.sleep(0.4)
+        time.sleep(0.4)  # the thread lingers
 
-    monkeypatch.setattr(worker.RunThread, "run", slow_exit)
+    monkeypatch.setattr(thread_worker.GeneratorWorker, "run", slow_exit)
     open_and_wait(window, qtbot, synthetic_dataset, tiny_model)
     run_and_wait(window, qtbot)
     assert toolbar_is_idle(window)
