@@ -15,6 +15,7 @@ threads and delivered (queued) to slots of main-thread objects.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -104,6 +105,7 @@ class WorkerHub(QObject):
         self.cache = ResultCache()
         self._images: OrderedDict[tuple[int, int], np.ndarray] = OrderedDict()
         self._image_slots = image_cache
+        self._inflight: dict[tuple[int, int], threading.Event] = {}  # decodes under way
         self._lock = threading.Lock()
         self._image_token = 0
         self._wanted = -1
@@ -123,6 +125,38 @@ class WorkerHub(QObject):
             if img is not None:
                 self._images.move_to_end((id(ds), index))
             return img
+
+    def decoded(self, ds: Dataset, index: int) -> np.ndarray:
+        """Sample ``index`` as RGB, decoded at most once however many ask at the same time:
+        the view's request and the shown image's prediction share one decode (a caller
+        that finds it in flight waits for it). Raises what the decoder raised."""
+        from facealign_gui.tasks.images import load_rgb
+
+        key = (id(ds), index)
+        with self._lock:
+            img = self._images.get(key)
+            if img is not None:
+                self._images.move_to_end(key)
+                return img
+            busy = self._inflight.get(key)
+            if busy is None:
+                self._inflight[key] = threading.Event()
+        if busy is not None:
+            busy.wait(30.0)
+            img = self.cached_image(ds, index)
+            if img is not None:
+                return img
+            return load_rgb(ds, index)  # the other decode failed: say why ourselves
+        try:
+            rgb = load_rgb(ds, index)
+            with self._lock:
+                self._images[key] = rgb
+                while len(self._images) > self._image_slots:
+                    self._images.popitem(last=False)
+            return rgb
+        finally:
+            with self._lock:
+                self._inflight.pop(key).set()
 
     def request_image(self, ds: Dataset, index: int, prefetch: tuple[int, ...] = ()) -> int:
         """Decode sample ``index`` off the UI thread; returns the request token.
@@ -154,17 +188,10 @@ class WorkerHub(QObject):
             return  # a prefetch for a row the user has already left behind
         if not deliver and self.cached_image(ds, index) is not None:
             return
-        from facealign_gui.tasks.images import load_rgb
-
         try:
-            rgb, err = load_rgb(ds, index), ""
+            rgb, err = self.decoded(ds, index), ""
         except Exception as exc:
             rgb, err = None, str(exc) or type(exc).__name__
-        if rgb is not None:
-            with self._lock:
-                self._images[(id(ds), index)] = rgb
-                while len(self._images) > self._image_slots:
-                    self._images.popitem(last=False)
         if deliver and not self._closed:
             self.imageReady.emit(ImageResult(token, index, rgb, err))
 
@@ -224,7 +251,9 @@ class WorkerHub(QObject):
 
         pred, err = None, ""
         try:
-            for _, r in run_predictions(predictor, ds, indices=[index], batch_size=1, workers=1):
+            for _, r in run_predictions(
+                predictor, self._sharing_decodes(ds), indices=[index], batch_size=1, workers=1
+            ):
                 pred, err = (r, "") if isinstance(r, Prediction) else (None, str(r))
         except Exception as exc:
             err = f"{type(exc).__name__}: {exc}"
@@ -232,6 +261,13 @@ class WorkerHub(QObject):
             self.predictionReady.emit(
                 PredictionResult(token, predictor.model_id, index, pred, err, generation)
             )
+
+    def _sharing_decodes(self, ds: Dataset) -> Dataset:
+        """``ds`` whose images come from `decoded` (as the BGR a predictor takes): the
+        prediction of a shown image uses the decode the view shows."""
+        from facealign_gui.tasks.images import rgb_to_bgr
+
+        return dataclasses.replace(ds, image_loader=lambda j: rgb_to_bgr(self.decoded(ds, j)))
 
     def latest_prediction_token(self) -> int:
         return self._pred_token

@@ -880,3 +880,36 @@ def test_a_model_of_another_scheme_is_said_before_the_run_and_named_from_its_sch
     assert sig is not None and toolbar_is_idle(window)
     name = get_scheme("300w68").point_names[36]
     assert name in window.view.describe_point(36, predicted=True)
+
+
+def test_the_shown_image_is_decoded_once_and_its_prediction_uses_that_decode(
+    window: MainWindow, qtbot, synthetic_dataset: Path, tiny_model: Path, monkeypatch
+) -> None:
+    from collections import Counter
+
+    from facealign_gui.datasets import images
+
+    real = images.read_image_file
+    decoded: Counter[str] = Counter()  # every decode of an image file, whoever asks
+
+    def counting(path: object) -> np.ndarray:
+        decoded[Path(str(path)).name] += 1
+        return real(path)
+
+    monkeypatch.setattr(images, "read_image_file", counting)
+    open_and_wait(window, qtbot, synthetic_dataset, tiny_model)
+    ds = window.inspector.ds
+    for row in (4, 7, 9):
+        window.inspector.hub.clear_images()
+        decoded.clear()
+        window.dataset_dock.go_to_row(row)
+        qtbot.waitUntil(
+            lambda row=row: (
+                window.inspector._image_index == row
+                and window.inspector.current_prediction() is not None
+            ),
+            timeout=10000,
+        )
+        qtbot.wait(150)  # anything else that would decode it has run by now
+        assert decoded[ds.image_path(row).name] == 1, decoded
+        assert len(window.view.pred_item.data) == 98
