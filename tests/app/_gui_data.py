@@ -207,7 +207,6 @@ def write_dev_faces_set(
             img = cv2.resize(img, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
             pts = (pts + 0.5) * f - 0.5
         h, w = img.shape[:2]
-        lo, hi = pts.min(0), pts.max(0)
         for v in range(per_image):
             out, p = img, pts.copy()
             if v % 2 == 1:  # mirrored
@@ -215,6 +214,7 @@ def write_dev_faces_set(
                 p = p[perm].copy()
                 p[:, 0] = w - 1 - p[:, 0]
             if v >= 2:  # a crop around the face, shifted and sized at random
+                lo, hi = np.nanmin(p, axis=0), np.nanmax(p, axis=0)
                 side = (hi - lo).max() * rng.uniform(1.4, 2.2)
                 cx, cy = (lo + hi) / 2 + rng.uniform(-0.15, 0.15, 2) * side
                 x0 = int(np.clip(cx - side / 2, 0, w - 2))
