@@ -12,9 +12,9 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
 
-from facealign_gui.app import heatmap_math as hmm
 from facealign_gui.app import style
 from facealign_gui.core.annotation import Prediction
+from facealign_gui.viewmodel import heatmaps as hmm
 from facealign_gui.viewmodel.overlay import HeatmapOverlay
 
 MODES: tuple[tuple[str, str], ...] = (

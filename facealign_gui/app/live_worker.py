@@ -230,7 +230,7 @@ def warped_heatmap(pred: Prediction, shape: tuple[int, ...]) -> tuple[np.ndarray
     """The max over a prediction's heatmaps, warped into image space (None without any)."""
     if pred.heatmaps is None or pred.crop_to_image is None or len(pred.heatmaps) == 0:
         return None
-    from facealign_gui.app.heatmap_math import reduce_heatmaps, warp_to_image
+    from facealign_gui.viewmodel.heatmaps import reduce_heatmaps, warp_to_image
 
     return warp_to_image(reduce_heatmaps(pred.heatmaps, "max"), pred.crop_to_image, shape)
 

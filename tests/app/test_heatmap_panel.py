@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from _mouse import click
 
-from facealign_gui.app import heatmap_math as hmm
 from facealign_gui.app.heatmap_panel import HeatmapPanel
 from facealign_gui.core.annotation import Prediction
+from facealign_gui.viewmodel import heatmaps as hmm
 
 # crop_to_image of a 16x16 heatmap: 4 image pixels per heatmap pixel, crop at (100, 50)
 M = np.array([[4.0, 0.0, 100.0], [0.0, 4.0, 50.0]])
