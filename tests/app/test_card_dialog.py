@@ -325,3 +325,23 @@ def test_the_dialog_warns_when_the_model_contradicts_the_open_dataset(
     assert "33 points (no known scheme)" in dlg.warning.text()
     assert "98 points (wflw98)" in dlg.warning.text()
     dlg.reject()
+
+
+def test_unknown_fields_choose_the_topics_whatever_the_sentences_say() -> None:
+    from types import SimpleNamespace
+
+    from facealign_gui.app.card_dialog import proposal_topics
+
+    reworded = SimpleNamespace(
+        unknown=["Colours: a guess", "Scaling of pixels: assumed /255", "Where it came from"],
+        unknown_fields=["input.colour", "input.pixel_scale", "provenance.source"],
+    )
+    topics, rest = proposal_topics(reworded)
+    assert topics == {
+        "colour": "Colours: a guess",
+        "normalisation": "Scaling of pixels: assumed /255",
+        "provenance": "Where it came from",
+    }
+    assert rest == []
+    old_style = SimpleNamespace(unknown=["input.colour (assumed RGB)"])  # no field list yet
+    assert proposal_topics(old_style)[0] == {"colour": "input.colour (assumed RGB)"}
