@@ -42,6 +42,8 @@ from facealign_gui.inference.types import Predictor
 from facealign_gui.tasks.tokens import RequestTokens
 from facealign_gui.viewmodel.overlay import HeatmapOverlay
 
+MISMATCH_TITLE = "The model's points do not match the dataset's"
+
 
 class Inspector(QObject):
     """Keeps the views showing the current sample of the current dataset and model."""
@@ -54,6 +56,7 @@ class Inspector(QObject):
     progress = Signal(int, int)
     message = Signal(str)
     problem = Signal(object)  # UserError
+    problemResolved = Signal(str)  # the title of a problem that no longer holds
     sampleShown = Signal(int)
 
     def __init__(
@@ -265,6 +268,8 @@ class Inspector(QObject):
         mismatch = self.scheme_mismatch()
         if mismatch:  # said when the model is chosen, before any run
             self.problem.emit(mismatch)
+        else:
+            self.problemResolved.emit(MISMATCH_TITLE)  # an older mismatch no longer holds
         if self.current >= 0:
             self._show_prediction(request=True)
 
@@ -283,7 +288,7 @@ class Inspector(QObject):
             "no NME can be computed."
         )
         return UserError(
-            title="The model's points do not match the dataset's",
+            title=MISMATCH_TITLE,
             what=what,
             next_step=f"Open a {ds_scheme or f'{k}-point'} model to score this dataset.",
             fatal=False,
@@ -509,7 +514,9 @@ class Inspector(QObject):
             )
         state = "cancelled" if s.cancelled else "done"
         self._run_text = f"Run {state}: {s.done:,} of {s.total:,} samples in {s.seconds:.1f} s"
-        if self.scheme_mismatch() is not None:
+        if s.model_id != self.model_id:  # another model was loaded meanwhile: not its scores
+            self.message.emit(f"{self._run_text} · {s.model_id} was replaced by {self.model_id}")
+        elif self.scheme_mismatch() is not None:
             self.message.emit(self._run_text + " · not scored: the model's points do not match")
         elif self.score_in_background():
             self.message.emit(self._run_text + " · scoring …")

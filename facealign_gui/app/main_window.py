@@ -264,6 +264,7 @@ class MainWindow(QMainWindow):
         ins = self.inspector
         ins.message.connect(self.status_label.setText)
         ins.problem.connect(lambda e: errors.show_error(self, e))
+        ins.problemResolved.connect(self._on_problem_resolved)
         ins.progress.connect(self._on_progress)
         ins.runStateChanged.connect(self._on_run_state)
         ins.datasetOpened.connect(self._on_dataset)
@@ -396,6 +397,12 @@ class MainWindow(QMainWindow):
             raise ValueError("no labelling session is open: open or create one first")
         else:
             self.presenter.set_mode(mode)
+
+    @Slot(str)
+    def _on_problem_resolved(self, title: str) -> None:
+        b = self.banner
+        if b.isVisible() and b.error is not None and b.error.title == title:
+            b.on_dismiss()
 
     def _show_view(self) -> None:
         self.stack.setCurrentIndex(1)

@@ -913,3 +913,22 @@ def test_the_shown_image_is_decoded_once_and_its_prediction_uses_that_decode(
         qtbot.wait(150)  # anything else that would decode it has run by now
         assert decoded[ds.image_path(row).name] == 1, decoded
         assert len(window.view.pred_item.data) == 98
+
+
+def test_a_matching_model_clears_the_mismatch_banner_and_a_replaced_runs_scores_are_not_kept(
+    window: MainWindow, qtbot, tmp_path: Path, tiny_model: Path
+) -> None:
+    big = _gui_data.write_wflw_dataset(tmp_path / "big", n=1500, distinct_images=3)
+    model68 = _gui_data.write_random_model(tmp_path / "m68")
+    open_and_wait(window, qtbot, big, model68)
+    assert window.banner.isVisible() and "do not match" in window.banner.error.title
+    with qtbot.waitSignal(window.inspector.progress, timeout=10000):
+        window.act_run.trigger()  # the 68-point model's run, then at once the right model
+    with qtbot.waitSignal(window.inspector.modelLoaded, timeout=10000):
+        window.open_path(tiny_model)
+    qtbot.waitUntil(lambda: toolbar_is_idle(window), timeout=5000)
+    qtbot.wait(300)
+    assert not window.banner.isVisible()  # the mismatch no longer holds
+    assert "tiny_heatmap" not in window.inspector.results  # no scores from random_68's run
+    assert "was replaced by tiny_heatmap" in window.status_label.text()
+    assert "nan" not in window.status_label.text().lower()
