@@ -11,6 +11,7 @@ import contextlib
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QAction, QColor, QKeySequence
 from PySide6.QtWidgets import (
@@ -370,7 +371,14 @@ class LabellingDock(QDockWidget):
         dlg.exec()
         r = getattr(dlg, "result_", None)
         if r is not None:  # the dialog closes on success: say it here too
-            self.message.setText(f"Exported {r.count} faces to {r.path}")
+            text = f"Exported {r.count} faces to {r.path}"
+            if r.format != "coco" and self._has_occluded_points():
+                text += " · this format has no occluded flag (COCO keeps it)"
+            self.message.setText(text)
+
+    def _has_occluded_points(self) -> bool:
+        vis = self.session.labels().visible
+        return bool(vis.size) and not bool(np.asarray(vis, bool).all())
 
     def open_report(self) -> None:
         from facealign_gui.app.correction_report import CorrectionReportDialog
