@@ -74,6 +74,11 @@ class ImageView(EditingMixin, pg.GraphicsLayoutWidget):
             symbol="o", size=7, pen=style.pen("truth", 1.2), brush=None, pxMode=True
         )
         self.occluded_item.setOpacity(0.6)
+        # the other faces of an image with several (the face selector picks "the" one)
+        self.others_item = PassiveScatter(
+            symbol="x", size=7, pen=None, brush=style.brush("prediction"), pxMode=True
+        )
+        self.others_item.setOpacity(0.45)
         self.sel_item = PassiveScatter(
             symbol="o", size=15, pen=style.pen("selected", 2), brush=None, pxMode=True
         )
@@ -89,6 +94,7 @@ class ImageView(EditingMixin, pg.GraphicsLayoutWidget):
             self.occluded_item,
             self.truth_item,
             self.pred_item,
+            self.others_item,
             self.sel_item,
             self.labels,
             self.hover,
@@ -104,6 +110,7 @@ class ImageView(EditingMixin, pg.GraphicsLayoutWidget):
             self.occluded_item,
             self.truth_item,
             self.pred_item,
+            self.others_item,
             self.sel_item,
             self.labels,
             self.hover,
@@ -111,6 +118,7 @@ class ImageView(EditingMixin, pg.GraphicsLayoutWidget):
             self.vb.addItem(item, ignoreBounds=item is not self.image_item)
         for item in (
             self.heat_item,
+            self.others_item,
             self.occluded_item,
             self.truth_item,
             self.pred_item,
@@ -204,6 +212,11 @@ class ImageView(EditingMixin, pg.GraphicsLayoutWidget):
         self._conf = None if confidence is None else np.asarray(confidence, dtype=float)
         self._refresh_points()
 
+    def set_other_faces(self, points: list[np.ndarray]) -> None:
+        """Predictions of the image's other faces, drawn dimmed (not editable, not scored)."""
+        pts = [np.asarray(p, float).reshape(-1, 2) for p in points]
+        self._set_scatter(self.others_item, np.concatenate(pts) if pts else None)
+
     def set_error_normaliser(self, distance: float | None) -> None:
         """The NME normaliser of this image (pixels); colours the error vectors."""
         self._error_norm = distance
@@ -278,6 +291,7 @@ class ImageView(EditingMixin, pg.GraphicsLayoutWidget):
         self.truth_item.setVisible(L["truth"])
         self.occluded_item.setVisible(L["truth"])
         self.pred_item.setVisible(L["prediction"])
+        self.others_item.setVisible(L["prediction"])
         self.edges_truth.item.setVisible(L["edges"] and L["truth"])
         self.edges_pred.item.setVisible(L["edges"] and L["prediction"])
         for item in self.errors.items:

@@ -28,6 +28,7 @@ from facealign_gui.app.errors import (
 from facealign_gui.app.heatmap_panel import HeatmapPanel
 from facealign_gui.app.presenter import ViewPort
 from facealign_gui.app.worker import (
+    FacesResult,
     ImageResult,
     PredictionResult,
     RunChunk,
@@ -57,6 +58,7 @@ class Inspector(QObject):
     message = Signal(str)
     problem = Signal(object)  # UserError
     problemResolved = Signal(str)  # the title of a problem that no longer holds
+    facesChanged = Signal(int)  # how many faces the shown image has (0: not known / one)
     sampleShown = Signal(int)
 
     def __init__(
@@ -69,6 +71,10 @@ class Inspector(QObject):
         super().__init__(parent)
         self.hub = WorkerHub(self)
         self.model_requests = RequestTokens()
+        self.face_requests = RequestTokens()
+        self.faces: FacesResult | None = None  # every face of the shown image, when several
+        self.face_choice = 0
+        self.hub.facesReady.connect(self._on_faces)
         # dataset path -> the images folder the person located for it (or None)
         self.images_folder_for: Callable[[str], str | None] | None = None
         self.dock, self.view, self.heatmaps = dock, view, heatmaps
@@ -271,6 +277,7 @@ class Inspector(QObject):
         else:
             self.problemResolved.emit(MISMATCH_TITLE)  # an older mismatch no longer holds
         if self.current >= 0:
+            self._ask_faces(self.current)  # the other faces, with this model
             self._show_prediction(request=True)
 
     def scheme_mismatch(self) -> UserError | None:
@@ -319,6 +326,7 @@ class Inspector(QObject):
             self.hub.set_shown(i, self._nearby(r))
         if self.predictor is not None:  # predict while the image decodes
             self._request_missing_prediction()
+        self._ask_faces(i)
         self.hub.request_image(ds, i, prefetch=near)  # may deliver at once (cached)
         if self.predictor is not None:
             # the next two rows: browsing with a held key outruns a one-row prefetch
@@ -365,6 +373,41 @@ class Inspector(QObject):
             return None
         return np.full((max(h, 1), max(w, 1), 3), 48, np.uint8)
 
+    # -- several faces in one image -----------------------------------------------------------
+    def _ask_faces(self, i: int) -> None:
+        """Images without a face box from the dataset: find every face, not only the largest."""
+        token = self.face_requests.issue()
+        had = self.faces is not None and len(self.faces.faces) > 1
+        self.faces, self.face_choice = None, 0
+        if had:
+            self.facesChanged.emit(0)
+        ds = self.ds
+        if self.predictor is None or ds is None or ds.boxes is not None or ds.centers is not None:
+            return
+        self.hub.request_faces(self.predictor, ds, i, token)
+
+    @Slot(object)
+    def _on_faces(self, res: FacesResult) -> None:
+        if (
+            not self.face_requests.is_current(res.token)
+            or res.generation != self.hub.generation
+            or res.index != self.current
+            or res.model_id != self.model_id
+        ):
+            return  # the person has moved on, or another model or dataset is open
+        self.faces = res if len(res.faces) > 1 else None
+        self.face_choice = 0
+        self.facesChanged.emit(len(res.faces) if self.faces is not None else 0)
+        if self.faces is not None and self._image_index == self.current:
+            self._show_prediction(request=False)
+
+    def select_face(self, k: int) -> None:
+        """Show face ``k`` (0 = the detector's best) of the shown image as the prediction."""
+        if self.faces is None or not 0 <= k < len(self.faces.predictions):
+            return
+        self.face_choice = k
+        self._show_prediction(request=False)
+
     def current_prediction(self) -> Prediction | None:
         if self.predictor is None or self.current < 0:
             return None
@@ -372,6 +415,12 @@ class Inspector(QObject):
 
     def _show_prediction(self, request: bool) -> None:
         pred = self.current_prediction()
+        faces = self.faces
+        others: list[np.ndarray] = []
+        if faces is not None:  # several faces: the chosen one is "the" prediction
+            pred = faces.predictions[self.face_choice]
+            others = [p.points for j, p in enumerate(faces.predictions) if j != self.face_choice]
+        self.view.set_other_faces(others)
         if pred is None:
             self.view.set_prediction(None)
         else:

@@ -11,6 +11,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QComboBox,
     QFileDialog,
     QLabel,
     QMainWindow,
@@ -248,6 +249,13 @@ class MainWindow(QMainWindow):
         self.model_label = QLabel("  no model  ")
         tb.addSeparator()
         tb.addWidget(self.model_label)
+        self.face_box = QComboBox()  # several faces in the shown image: which one is shown
+        self.face_box.setToolTip("Several faces were found in this image: choose one")
+        self.face_box.currentIndexChanged.connect(
+            lambda k: self.inspector.select_face(k) if k >= 0 else None
+        )
+        self.act_face_box = tb.addWidget(self.face_box)
+        self.act_face_box.setVisible(False)
         self.act_cancel.setEnabled(False)
 
     def _add_export_actions(self, menu: object) -> None:
@@ -265,6 +273,7 @@ class MainWindow(QMainWindow):
         ins.message.connect(self.status_label.setText)
         ins.problem.connect(lambda e: errors.show_error(self, e))
         ins.problemResolved.connect(self._on_problem_resolved)
+        ins.facesChanged.connect(self._on_faces)
         ins.progress.connect(self._on_progress)
         ins.runStateChanged.connect(self._on_run_state)
         ins.datasetOpened.connect(self._on_dataset)
@@ -397,6 +406,16 @@ class MainWindow(QMainWindow):
             raise ValueError("no labelling session is open: open or create one first")
         else:
             self.presenter.set_mode(mode)
+
+    @Slot(int)
+    def _on_faces(self, n: int) -> None:
+        box = self.face_box
+        box.blockSignals(True)
+        box.clear()
+        for k in range(n):
+            box.addItem(f"Face {k + 1} of {n}" + (" (best)" if k == 0 else ""))
+        box.blockSignals(False)
+        self.act_face_box.setVisible(n > 1)
 
     @Slot(str)
     def _on_problem_resolved(self, title: str) -> None:

@@ -74,6 +74,10 @@ class ViewPort:
         if self.active:
             self._view.set_prediction(points, confidence)
 
+    def set_other_faces(self, points: list[np.ndarray]) -> None:
+        if self.active:
+            self._view.set_other_faces(points)
+
     def set_error_normaliser(self, distance: float | None) -> None:
         if self.active:
             self._view.set_error_normaliser(distance)

@@ -27,7 +27,7 @@ from PySide6.QtCore import QObject, QThread, QThreadPool, Signal
 from facealign_gui.app.thread_worker import GeneratorWorker
 from facealign_gui.core.annotation import Prediction
 from facealign_gui.datasets.model import Dataset
-from facealign_gui.inference.types import Predictor
+from facealign_gui.inference.types import FaceRegion, Predictor
 from facealign_gui.tasks.cache import ResultCache
 from facealign_gui.tasks.runs import RunChunk, RunSummary, run_chunks
 from facealign_gui.tasks.tokens import RequestTokens
@@ -74,6 +74,19 @@ class TaskTag(tuple):
 
 
 @dataclass(frozen=True)
+class FacesResult:
+    """Every face the detector found in one image, each with the model's prediction."""
+
+    token: int
+    model_id: str
+    index: int
+    faces: list[FaceRegion]
+    predictions: list[Prediction]
+    generation: int = 0
+    error: str = ""
+
+
+@dataclass(frozen=True)
 class TaskResult:
     tag: object
     value: object
@@ -97,6 +110,7 @@ class WorkerHub(QObject):
     runProgress = Signal(int, int)
     runFinished = Signal(object)  # RunSummary
     taskDone = Signal(object)  # TaskResult
+    facesReady = Signal(object)  # FacesResult
 
     def __init__(self, parent: QObject | None = None, image_cache: int = 12) -> None:
         super().__init__(parent)
@@ -268,6 +282,34 @@ class WorkerHub(QObject):
         from facealign_gui.tasks.images import rgb_to_bgr
 
         return dataclasses.replace(ds, image_loader=lambda j: rgb_to_bgr(self.decoded(ds, j)))
+
+    def request_faces(
+        self, predictor: Predictor, ds: Dataset, index: int, token: int, max_faces: int = 8
+    ) -> None:
+        """Detect every face in sample ``index`` (from the shared decode) and predict each;
+        `facesReady` carries them with ``token``."""
+        if self._closed:
+            return
+        gen = self.generation
+
+        def job() -> None:
+            from facealign_gui.inference.detect import detect_faces
+            from facealign_gui.tasks.images import rgb_to_bgr
+
+            faces: list[FaceRegion] = []
+            preds: list[Prediction] = []
+            err = ""
+            try:
+                bgr = rgb_to_bgr(self.decoded(ds, index))
+                faces = detect_faces(bgr, max_faces=max_faces)
+                preds = [predictor.predict(bgr, f) for f in faces]
+            except Exception as exc:
+                faces, preds, err = [], [], f"{type(exc).__name__}: {exc}"
+            if not self._closed:
+                r = FacesResult(token, predictor.model_id, index, faces, preds, gen, err)
+                self.facesReady.emit(r)
+
+        self.pool.start(job, 0)
 
     def latest_prediction_token(self) -> int:
         return self._pred_token

@@ -932,3 +932,35 @@ def test_a_matching_model_clears_the_mismatch_banner_and_a_replaced_runs_scores_
     assert "tiny_heatmap" not in window.inspector.results  # no scores from random_68's run
     assert "was replaced by tiny_heatmap" in window.status_label.text()
     assert "nan" not in window.status_label.text().lower()
+
+
+def test_an_image_with_several_faces_shows_them_all_and_a_face_selector(
+    qtbot, prefs, shared_dir: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    collage = shared_dir / "data" / "dev_faces" / "18489332_4.jpg"  # 12 photos of one person
+    if not collage.is_file():
+        pytest.skip("shared/data/dev_faces is not present")
+    folder = tmp_path / "group"
+    folder.mkdir()
+    shutil.copy(collage, folder / "group.jpg")
+    w = MainWindow(prefs)  # the built-in model
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(lambda: w.inspector.predictor is not None, timeout=10000)
+    with qtbot.waitSignal(w.inspector.datasetOpened, timeout=10000):
+        w.open_path(folder)
+    qtbot.waitUntil(lambda: w.inspector.faces is not None, timeout=30000)
+    n = len(w.inspector.faces.faces)
+    assert n > 1 and w.act_face_box.isVisible() and w.face_box.count() == n, n
+    assert len(w.view.others_item.data) == 68 * (n - 1)  # every other face is drawn too
+
+    def shown() -> np.ndarray:
+        return np.stack([w.view.pred_item.data["x"], w.view.pred_item.data["y"]], 1)
+
+    for k in (1, n - 1):
+        w.face_box.setCurrentIndex(k)
+        x1, y1, x2, y2 = w.inspector.faces.faces[k].box
+        centre = shown().mean(axis=0)
+        assert x1 <= centre[0] <= x2 and y1 <= centre[1] <= y2  # face k's points, in its box
