@@ -388,13 +388,8 @@ class Inspector(QObject):
 
     @Slot(object)
     def _on_faces(self, res: FacesResult) -> None:
-        if (
-            not self.face_requests.is_current(res.token)
-            or res.generation != self.hub.generation
-            or res.index != self.current
-            or res.model_id != self.model_id
-        ):
-            return  # the person has moved on, or another model or dataset is open
+        if not self.face_requests.is_current(res.token):
+            return  # asked before another row, model or dataset was shown: a newer token
         self.faces = res if len(res.faces) > 1 else None
         self.face_choice = 0
         self.facesChanged.emit(len(res.faces) if self.faces is not None else 0)

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import _gui_data
+import cv2
 import numpy as np
 import pytest
 from _mouse import click
@@ -964,3 +965,40 @@ def test_an_image_with_several_faces_shows_them_all_and_a_face_selector(
         x1, y1, x2, y2 = w.inspector.faces.faces[k].box
         centre = shown().mean(axis=0)
         assert x1 <= centre[0] <= x2 and y1 <= centre[1] <= y2  # face k's points, in its box
+
+
+def test_late_faces_of_the_previous_folder_are_not_shown_for_the_same_row(
+    window: MainWindow, qtbot, tmp_path: Path, tiny_model: Path, monkeypatch
+) -> None:
+    import threading
+
+    from facealign_gui.inference import detect
+    from facealign_gui.inference.types import FaceRegion
+
+    rng = np.random.default_rng(0)
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        for j in range(3):
+            img, _ = _gui_data.draw_face(rng, 256)
+            cv2.imwrite(str(tmp_path / name / f"{name}{j}.png"), img)
+    old_boxes = [(0.0, 0.0, 50.0, 50.0), (60.0, 0.0, 110.0, 50.0)]
+    new_boxes = [(10.0, 10.0, 120.0, 120.0), (130.0, 130.0, 250.0, 250.0)]
+    first = threading.Event()
+
+    def fake_detect(image: np.ndarray, **k: object) -> list[FaceRegion]:
+        if not first.is_set():
+            first.set()
+            time.sleep(0.6)  # folder a's first image: its faces come after the switch
+            return [FaceRegion(box=b) for b in old_boxes]
+        return [FaceRegion(box=b) for b in new_boxes]
+
+    monkeypatch.setattr(detect, "detect_faces", fake_detect)
+    with qtbot.waitSignal(window.inspector.modelLoaded, timeout=10000):
+        window.open_path(tiny_model)
+    open_and_wait(window, qtbot, tmp_path / "a")
+    qtbot.waitUntil(first.is_set, timeout=5000)
+    open_and_wait(window, qtbot, tmp_path / "b")  # row 0 again, of another folder
+    qtbot.waitUntil(lambda: window.inspector.faces is not None, timeout=5000)
+    qtbot.wait(900)  # folder a's faces have arrived by now
+    boxes = [f.box for f in window.inspector.faces.faces]
+    assert boxes == new_boxes
