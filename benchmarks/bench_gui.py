@@ -12,6 +12,9 @@ Prints one table (medians of ``--repeat`` runs; p95/p99 over many events):
 - drag: one drag step of a point among 98 (update + repaint), p95.
 - stall: longest gap of a 5 ms QTimer heartbeat while the model runs over the dataset, p99
   and max (target p99 <= 50 ms); baseline: the same heartbeat with no run.
+- decodes: image-file decodes per shown image while browsing with a model and no run
+  (every row its own file; the view and the shown image's prediction share one decode),
+  mean and max (target: 1).
 """
 
 from __future__ import annotations
@@ -164,6 +167,46 @@ def bench_drag(app: QApplication, w: object, steps: int) -> list[float]:
         app.processEvents()
         times.append(time.perf_counter() - t0)
     return times
+
+
+def bench_decodes(app: QApplication, tmp: Path, card: Path, n: int = 30) -> list[int]:
+    """Browse ``n`` rows with a model (each row its own image file, nothing cached); how often
+    was each shown image's file decoded, by anyone (view, prediction, prefetch)?"""
+    from collections import Counter
+
+    import _gui_data
+
+    from facealign_gui.datasets import images
+
+    lst = _gui_data.write_wflw_dataset(tmp / "decodes", n=n + 4, seed=5, size=400)
+    real = images.read_image_file
+    counts: Counter[str] = Counter()
+
+    def counting(path: object) -> object:
+        counts[str(path)] += 1
+        return real(path)
+
+    images.read_image_file = counting  # type: ignore[assignment]
+    try:
+        w = new_window(tmp)
+        ins = w.inspector
+        w.open_path(lst)
+        spin_until(app, lambda: ins.image is not None)
+        ins.open_model(card)
+        spin_until(
+            app, lambda: ins.predictor is not None and ins.model_id != "mediapipe_face_landmark"
+        )
+        shown = []
+        for _ in range(n):
+            w.dataset_dock.step(1)
+            spin_until(app, lambda: ins._image_index == ins.current and ins.current_prediction())
+            shown.append(str(ins.ds.image_path(ins.current)))
+            spin_until(app, _after(0.05))
+        spin_until(app, _after(0.3))
+        w.close()
+        return [counts[p] for p in shown]
+    finally:
+        images.read_image_file = real  # type: ignore[assignment]
 
 
 def heartbeat(app: QApplication, until: object, ms: int = 5) -> list[float]:
@@ -330,6 +373,17 @@ def main() -> int:
             f"run: {n_run:,} rows in {run_s:.1f} s ({n_run / run_s:.0f} faces/s)", file=sys.stderr
         )
         w.close()
+        dec = bench_decodes(app, tmp, card)
+        rows.append(
+            (
+                "decodes per shown image, with a model (count)",
+                float(np.mean(dec)),
+                float(max(dec)),
+                "= 1",
+                float("nan"),
+                "mean / max over 30 rows",
+            )
+        )
 
     print()
     print(

@@ -96,6 +96,49 @@ def unknown_topics(unknown: list[str]) -> tuple[dict[str, str], list[str]]:
     return topics, rest
 
 
+FIELD_TOPICS = (  # card field (prefix) -> dialog topic; the first matching prefix wins
+    ("family", "family"),
+    ("scheme", "scheme"),
+    ("input.colour", "colour"),
+    ("input.pixel_scale", "normalisation"),
+    ("input.mean", "normalisation"),
+    ("input.std", "normalisation"),
+    ("crop", "crop"),
+    ("decoder.meanface", "meanface"),
+    ("meanface", "meanface"),
+    ("decoder.coords", "coords"),
+    ("coords", "coords"),
+    ("decoder.subpixel", "heatmap_decoder"),
+    ("decoder.heatmap_stride", "heatmap_decoder"),
+    ("provenance", "provenance"),
+)
+
+
+def field_topics(fields: list[str], sentences: list[str]) -> tuple[dict[str, str], list[str]]:
+    """Topics from `Proposal.unknown_fields` (card field names), not from the wording: each
+    field's sentence is the ``unknown`` entry at the same position when there is one."""
+    topics: dict[str, str] = {}
+    rest: list[str] = []
+    for n, field in enumerate(fields):
+        text = sentences[n] if len(sentences) == len(fields) else field
+        key = next((t for prefix, t in FIELD_TOPICS if field.startswith(prefix)), None)
+        if key is None:
+            rest.append(text)
+            continue
+        topics[key] = f"{topics[key]}; {text}" if key in topics else text
+    return topics, rest
+
+
+def proposal_topics(proposal: object) -> tuple[dict[str, str], list[str]]:
+    """The dialog's topics for a proposal: its ``unknown_fields`` when it has them, else
+    its ``unknown`` sentences (`unknown_topics`)."""
+    sentences = list(getattr(proposal, "unknown", []) or [])
+    fields = getattr(proposal, "unknown_fields", None)
+    if fields is not None:
+        return field_topics(list(fields), sentences)
+    return unknown_topics(sentences)
+
+
 HINTS = {
     "family": "The output shapes fit more than one decoder.",
     "scheme": "Without a scheme the points are drawn without edges and scored without an "
@@ -199,7 +242,7 @@ class CardDialog(QDialog):
         self.dataset_scheme, self.dataset_points = dataset_scheme, dataset_points
         self.target = analysis.onnx.with_suffix(".toml")
         self.card_path: Path | None = None
-        self.topics, self.notes = unknown_topics(analysis.proposal.unknown)
+        self.topics, self.notes = proposal_topics(analysis.proposal)
         k = self.proposed.num_points
         self.scheme_choices = [s.name for s in SCHEMES.values() if s.num_points == k]
         if len(self.scheme_choices) != 1 or self.proposed.scheme is None:

@@ -1,15 +1,17 @@
 """The labelling dock: review queue, counters and the few keys a labelling pass needs.
 
-It owns an `EditController` (edits, undo, navigation) for one open `Session` and the
-"predict all" worker. The main window adds it with ``addDockWidget`` and gives it a model
-with `set_predictor`.
+It is the labelling mode's sample source: it owns an `EditController` (edits, undo,
+navigation) for one open `Session` and the "predict all" worker, and draws through the
+`ViewPort` it is given. `LabellingMode` docks it and gives it a model with `set_predictor`.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QAction, QColor, QKeySequence
 from PySide6.QtWidgets import (
@@ -27,7 +29,8 @@ from PySide6.QtWidgets import (
 
 from facealign_gui.app import labelling_keys as keys
 from facealign_gui.app.editing import EditController
-from facealign_gui.app.labelling_workers import ImageLoader, PredictAllWorker, start_worker
+from facealign_gui.app.labelling_workers import ImageLoader, PredictAllChunk, predict_all_worker
+from facealign_gui.app.thread_worker import GeneratorWorker
 from facealign_gui.core.annotation import Prediction
 from facealign_gui.inference.types import Predictor
 from facealign_gui.session.store import Session, SessionError
@@ -99,8 +102,7 @@ class LabellingDock(QDockWidget):
         self.session = session
         self.view = view
         self.predictor: Predictor | None = None
-        self._thread = None
-        self._worker: PredictAllWorker | None = None
+        self._worker: GeneratorWorker | None = None
         self._before_predict: tuple[int, int] | None = None
         self._shut = False
         self.loader = ImageLoader(self)
@@ -265,24 +267,25 @@ class LabellingDock(QDockWidget):
             pairs = get_scheme(self.session.scheme or "").flip_pairs
         except Exception:
             pairs = None
-        worker = PredictAllWorker(self.predictor, self.session.face_dataset(), todo, pairs)
-        worker.results.connect(self._store_results)
-        worker.progress.connect(self._on_progress)
-        worker.failure.connect(self.message.setText)
+        worker = predict_all_worker(self.predictor, self.session.face_dataset(), todo, pairs, self)
+        worker.yielded.connect(self._on_chunk)
+        worker.returned.connect(self._on_predict_returned)
+        worker.errored.connect(lambda exc: self.message.setText(f"prediction stopped: {exc}"))
         worker.finished.connect(self._on_predict_finished)
         self._worker = worker
+        self._cancelled = False
         self._before_predict = (self.controller.current, self.controller.stack.index())
         self.progress.setRange(0, len(todo))
         self.progress.setValue(0)
         self.progress.show()
         self.cancel_button.show()
         self.message.setText(f"Predicting {len(todo)} images…")
-        self._thread = start_worker(worker, self)
+        worker.start()
         self._sync_buttons()
 
     def cancel_prediction(self) -> None:
         if self._worker is not None:
-            self._worker.cancel.set()
+            self._worker.cancel()
             self.message.setText("Cancelling…")
 
     def _store_results(self, items: list[tuple[int, Prediction, str]]) -> None:
@@ -301,12 +304,24 @@ class LabellingDock(QDockWidget):
         self.progress.setMaximum(total)
         self.progress.setValue(done)
 
-    def _on_predict_finished(self, cancelled: bool) -> None:
-        if self._thread is not None:
-            self._thread.quit()  # the queued quit from the worker would wait for us
-            self._thread.wait()
-            self._thread.deleteLater()
-        self._thread, self._worker = None, None
+    def _on_chunk(self, chunk: PredictAllChunk) -> None:
+        if chunk.results:
+            self._store_results(chunk.results)
+        if chunk.failures:
+            self.message.setText(chunk.failures[-1])
+        self._on_progress(chunk.done, chunk.total)
+
+    def _on_predict_returned(self, cancelled: bool) -> None:
+        self._cancelled = bool(cancelled)
+
+    def _on_predict_finished(self) -> None:
+        """The worker's thread has ended (QThread.finished): nothing is left running."""
+        worker, self._worker = self._worker, None
+        if worker is None or self._shut:
+            return
+        worker.wait()
+        worker.deleteLater()
+        cancelled = self._cancelled
         self.progress.hide()
         self.cancel_button.hide()
         self.message.setText("Prediction cancelled." if cancelled else "Prediction finished.")
@@ -352,7 +367,18 @@ class LabellingDock(QDockWidget):
     def open_export(self) -> None:
         from facealign_gui.app.export_dialog import ExportDialog
 
-        ExportDialog(self.session, self).exec()
+        dlg = ExportDialog(self.session, self)
+        dlg.exec()
+        r = getattr(dlg, "result_", None)
+        if r is not None:  # the dialog closes on success: say it here too
+            text = f"Exported {r.count} faces to {r.path}"
+            if r.format != "coco" and self._has_occluded_points():
+                text += " · this format has no occluded flag (COCO keeps it)"
+            self.message.setText(text)
+
+    def _has_occluded_points(self) -> bool:
+        vis = self.session.labels().visible
+        return bool(vis.size) and not bool(np.asarray(vis, bool).all())
 
     def open_report(self) -> None:
         from facealign_gui.app.correction_report import CorrectionReportDialog
@@ -360,6 +386,13 @@ class LabellingDock(QDockWidget):
         CorrectionReportDialog(self.session, self).exec()
 
     # -- view sync -------------------------------------------------------------------------
+
+    def reshow(self) -> None:
+        """Draw the current image again (the presenter gave labelling the view)."""
+        c = self.controller
+        if c.current >= 0:
+            self._request_image(c.current)
+            c.refresh_view()
 
     def _request_image(self, i: int) -> None:
         if hasattr(self.view, "set_image"):
@@ -436,16 +469,17 @@ class LabellingDock(QDockWidget):
     def shutdown(self, close_session: bool = True) -> None:
         """Stop the worker, count time, clear the undo stack and (by default) close the
         session, releasing its lock. Call before removing the dock."""
-        if self._worker is not None:
-            self._worker.cancel.set()
-        if self._thread is not None:
-            self._thread.quit()
-            self._thread.wait()
-            self._thread = None
-            self._worker = None
+        worker, self._worker = self._worker, None
+        if worker is not None:
+            worker.cancel()
+            worker.wait()
         self.loader.wait()
         if not self._shut:
             self._shut = True
+            # an image decoded just before shutdown may still be queued: it must not reach
+            # the closed session
+            with contextlib.suppress(RuntimeError, TypeError):
+                self.loader.loaded.disconnect(self._on_image_loaded)
             stack = self.controller.stack
             stack.canUndoChanged.disconnect(self._sync_undo_buttons)
             stack.canRedoChanged.disconnect(self._sync_undo_buttons)

@@ -1,94 +1,108 @@
 """Background work for the labelling dock: "predict all" and image loading.
 
-Workers never touch the session or a widget: they emit plain results by signal, and the
-dock's slots (main thread) store them. Cancellation is cooperative (a `threading.Event`).
+"Predict all" is the window's run loop (`tasks.runs.run_chunks`) on the same
+`GeneratorWorker`; it never touches the session or a widget: its chunks go out by signal and
+the dock's slots (main thread) store them. Cancellation is cooperative.
 """
 
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import Sequence
+from collections.abc import Generator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QObject, QRunnable, QThread, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
+from facealign_gui.app.thread_worker import GeneratorWorker
 from facealign_gui.core.annotation import Prediction
 from facealign_gui.datasets.model import Dataset
 from facealign_gui.inference.types import FaceRegion, Predictor
+from facealign_gui.tasks.runs import run_chunks
 
 EMIT_EVERY = 0.25  # seconds between result batches sent to the main thread
 
 
-class PredictAllWorker(QObject):
-    """Runs `run_predictions` over ``indices`` of a session's face dataset.
+@dataclass(frozen=True)
+class PredictAllChunk:
+    """Predictions for the session (``(index, Prediction, role)``, role "primary" or
+    "mirror"), failure messages, and progress."""
 
-    Signals: ``results(list[(index, Prediction, role)])``, ``progress(done, total)``,
-    ``failure(str)`` per failed image, ``finished(cancelled: bool)``.
-    """
+    results: list[tuple[int, Prediction, str]]
+    failures: list[str]
+    done: int
+    total: int
 
-    results = Signal(object)
-    progress = Signal(int, int)
-    failure = Signal(str)
-    finished = Signal(bool)
 
-    def __init__(self, predictor: Predictor, dataset: Dataset, indices: Sequence[int],
-                 flip_pairs: Sequence[tuple[int, int]] | None = None) -> None:  # fmt: skip
-        super().__init__()
-        self.predictor = predictor
-        self.dataset = dataset
-        self.indices = list(indices)
-        self.flip_pairs = flip_pairs
-        self.cancel = threading.Event()
-
-    @Slot()
-    def run(self) -> None:
-        from facealign_gui.inference.pipeline import SampleFailure, run_predictions
-
-        pending: list[tuple[int, Prediction, str]] = []
-        last = time.monotonic()
+def predict_all(
+    predictor: Predictor,
+    dataset: Dataset,
+    indices: Sequence[int],
+    flip_pairs: Sequence[tuple[int, int]] | None,
+    abort: threading.Event,
+) -> Generator[PredictAllChunk, None, bool]:
+    """ "Predict all" as a generator over the window's run loop (`tasks.runs.run_chunks`):
+    each chunk's predictions without heatmaps, plus, with ``flip_pairs``, the prediction on
+    the mirrored image mapped back. Returns whether it was cancelled."""
+    gen = run_chunks(predictor, dataset, list(indices), abort, lambda _i: False, EMIT_EVERY)
+    while True:
         try:
-            for i, res in run_predictions(
-                self.predictor, self.dataset, indices=self.indices, cancel=self.cancel,
-                progress=lambda d, t: self.progress.emit(d, t),
-            ):  # fmt: skip
-                if isinstance(res, SampleFailure):
-                    self.failure.emit(str(res))
-                    continue
-                pending.append((i, _light(res), "primary"))
-                if self.flip_pairs is not None and not self.cancel.is_set():
-                    mirror = self._mirror(i, res)
-                    if mirror is not None:
-                        pending.append((i, mirror, "mirror"))
-                if time.monotonic() - last > EMIT_EVERY:
-                    self.results.emit(pending)
-                    pending, last = [], time.monotonic()
-        except Exception as exc:  # report, never crash the app
-            self.failure.emit(f"prediction stopped: {exc}")
-        if pending:
-            self.results.emit(pending)
-        self.finished.emit(self.cancel.is_set())
+            chunk = next(gen)
+        except StopIteration as stop:
+            summary = stop.value
+            break
+        results: list[tuple[int, Prediction, str]] = []
+        failures: list[str] = []
+        for i, res in chunk:
+            if not isinstance(res, Prediction):
+                failures.append(str(res))
+                continue
+            results.append((i, _light(res), "primary"))
+            if flip_pairs is not None and not abort.is_set():
+                mirror, err = _mirror(predictor, dataset, i, res, flip_pairs)
+                if mirror is not None:
+                    results.append((i, mirror, "mirror"))
+                elif err:
+                    failures.append(err)
+        yield PredictAllChunk(results, failures, chunk.done, chunk.total)
+    if summary.error:
+        yield PredictAllChunk([], [f"prediction stopped: {summary.error}"], summary.done,
+                              summary.total)  # fmt: skip
+    return bool(summary.cancelled)
 
-    def _mirror(self, i: int, primary: Prediction) -> Prediction | None:
-        """Predict on the mirrored image and map the points back (see `session.mirror`)."""
-        import cv2
 
-        from facealign_gui.core.geometry import box_from_points
-        from facealign_gui.datasets.images import load_image
-        from facealign_gui.session.mirror import flip_box, unflip_points
+def predict_all_worker(
+    predictor: Predictor, dataset: Dataset, indices: Sequence[int],
+    flip_pairs: Sequence[tuple[int, int]] | None = None, parent: QObject | None = None,
+) -> GeneratorWorker:  # fmt: skip
+    """`predict_all` on a `GeneratorWorker`: yields `PredictAllChunk`, returns cancelled."""
+    return GeneratorWorker(
+        lambda abort: predict_all(predictor, dataset, indices, flip_pairs, abort), parent
+    )
 
-        try:
-            image = load_image(self.dataset, i)
-            w = image.shape[1]
-            box = flip_box(box_from_points(primary.points), w)
-            pred = self.predictor.predict(cv2.flip(image, 1), FaceRegion(box=box))
-        except Exception as exc:
-            self.failure.emit(f"{self.dataset.images[i]}: mirror prediction failed: {exc}")
-            return None
-        pts = unflip_points(pred.points, w, self.flip_pairs or ())
-        conf = np.asarray(pred.confidence)[_perm(len(pts), self.flip_pairs or ())]
-        return Prediction(points=pts, confidence=conf, model_id=pred.model_id)
+
+def _mirror(
+    predictor: Predictor, dataset: Dataset, i: int, primary: Prediction,
+    flip_pairs: Sequence[tuple[int, int]],
+) -> tuple[Prediction | None, str]:  # fmt: skip
+    """Predict on the mirrored image and map the points back (see `session.mirror`)."""
+    import cv2
+
+    from facealign_gui.core.geometry import box_from_points
+    from facealign_gui.datasets.images import load_image
+    from facealign_gui.session.mirror import flip_box, unflip_points
+
+    try:
+        image = load_image(dataset, i)
+        w = image.shape[1]
+        box = flip_box(box_from_points(primary.points), w)
+        pred = predictor.predict(cv2.flip(image, 1), FaceRegion(box=box))
+    except Exception as exc:
+        return None, f"{dataset.images[i]}: mirror prediction failed: {exc}"
+    pts = unflip_points(pred.points, w, flip_pairs)
+    conf = np.asarray(pred.confidence)[_perm(len(pts), flip_pairs)]
+    return Prediction(points=pts, confidence=conf, model_id=pred.model_id), ""
 
 
 def _perm(k: int, pairs: Sequence[tuple[int, int]]) -> np.ndarray:
@@ -103,16 +117,6 @@ def _light(p: Prediction) -> Prediction:
                       seconds=p.seconds)  # fmt: skip
 
 
-def start_worker(worker: PredictAllWorker, parent: QObject) -> QThread:
-    """Run ``worker`` on a new QThread owned by ``parent``; the thread quits when done."""
-    thread = QThread(parent)
-    worker.moveToThread(thread)
-    thread.started.connect(worker.run)
-    worker.finished.connect(thread.quit)
-    thread.start()
-    return thread
-
-
 class _LoadSignals(QObject):
     loaded = Signal(int, object)
     failed = Signal(int, str)
@@ -124,10 +128,10 @@ class _LoadJob(QRunnable):
         self.i, self.path, self.signals = i, path, signals
 
     def run(self) -> None:
-        from facealign_gui.datasets.images import read_image_file
+        from facealign_gui.tasks.images import read_rgb
 
         try:
-            image = read_image_file(self.path)
+            image = read_rgb(self.path)  # RGB, as the image view draws it
         except Exception as exc:
             self.signals.failed.emit(self.i, f"{self.path}: {exc}")
             return

@@ -30,17 +30,13 @@ from facealign_gui.app import errors
 from facealign_gui.core.annotation import Prediction
 from facealign_gui.inference.tracking import REDETECT_EVERY, FaceTracker
 from facealign_gui.inference.types import FaceRegion, Predictor
+from facealign_gui.tasks.frames import CapturedFrame, LatestFrameSlot, RateMeter
+
+__all__ = ["CapturedFrame", "LatestFrameSlot", "LiveFrame", "RateMeter"]
 
 Detector = Callable[[np.ndarray], list[FaceRegion]]
 
 DEFAULT_MODEL = Path(__file__).resolve().parents[1] / "models" / "mediapipe_face_landmark.toml"
-
-
-@dataclass
-class CapturedFrame:
-    index: int  # position in the source (0, 1, 2, ...)
-    captured_at: float  # time.monotonic() when read
-    image: np.ndarray  # BGR uint8 (H, W, 3)
 
 
 @dataclass
@@ -58,65 +54,6 @@ class LiveFrame:
     dropped: int
     heatmap: tuple[np.ndarray, int, int] | None = None  # warped [0,1] map, x0, y0
     extra: dict[str, object] = field(default_factory=dict)
-
-
-class LatestFrameSlot:
-    """A one-item mailbox: `put` replaces what is waiting, `take` empties it.
-
-    Thread-safe. ``dropped`` counts frames replaced before anyone took them.
-    """
-
-    def __init__(self) -> None:
-        self._cond = threading.Condition()
-        self._item: CapturedFrame | None = None
-        self._closed = False
-        self.put_count = 0
-        self.dropped = 0
-
-    def put(self, item: CapturedFrame) -> None:
-        with self._cond:
-            if self._item is not None:
-                self.dropped += 1
-            self._item = item
-            self.put_count += 1
-            self._cond.notify_all()
-
-    def take(self, timeout: float) -> CapturedFrame | None:
-        """The waiting frame, waiting up to ``timeout`` s; None if none came or closed."""
-        with self._cond:
-            self._cond.wait_for(lambda: self._item is not None or self._closed, timeout)
-            item, self._item = self._item, None
-            return item
-
-    def close(self) -> None:
-        """No more frames will come; wakes a waiting `take`."""
-        with self._cond:
-            self._closed = True
-            self._cond.notify_all()
-
-    @property
-    def finished(self) -> bool:
-        """Closed and nothing left to take."""
-        with self._cond:
-            return self._closed and self._item is None
-
-
-class RateMeter:
-    """Events per second over a sliding window of the last ``n`` event times."""
-
-    def __init__(self, n: int = 30) -> None:
-        self.n = n
-        self.times: list[float] = []
-
-    def tick(self, t: float | None = None) -> None:
-        self.times.append(time.monotonic() if t is None else t)
-        del self.times[: -self.n]
-
-    @property
-    def rate(self) -> float:
-        if len(self.times) < 2 or self.times[-1] <= self.times[0]:
-            return 0.0
-        return (len(self.times) - 1) / (self.times[-1] - self.times[0])
 
 
 def _open_capture(source: int | str) -> object:
@@ -232,7 +169,7 @@ def warped_heatmap(pred: Prediction, shape: tuple[int, ...]) -> tuple[np.ndarray
     """The max over a prediction's heatmaps, warped into image space (None without any)."""
     if pred.heatmaps is None or pred.crop_to_image is None or len(pred.heatmaps) == 0:
         return None
-    from facealign_gui.app.heatmap_math import reduce_heatmaps, warp_to_image
+    from facealign_gui.viewmodel.heatmaps import reduce_heatmaps, warp_to_image
 
     return warp_to_image(reduce_heatmaps(pred.heatmaps, "max"), pred.crop_to_image, shape)
 

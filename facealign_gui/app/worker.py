@@ -1,9 +1,10 @@
 """The bridge between the UI thread and background work.
 
-- `ResultCache`: predictions per (model id, sample index); heatmaps are kept only for the
-  most recently used entries (98 heatmaps of 64x64 for 10,000 images would be 8 GB).
-- `RunThread`: a dataset-wide run through `inference.pipeline.run_predictions` (the same
-  function the CLI calls), cancelled cooperatively with a `threading.Event`.
+- `ResultCache` (Qt-free, in `facealign_gui.tasks.cache`): predictions per (model id,
+  sample index), heatmaps only for the most recently used entries.
+- `run_worker`: a dataset-wide run, the Qt-free generator `tasks.runs.run_chunks` (over
+  `inference.pipeline.run_predictions`, the function the CLI calls) on a `GeneratorWorker`,
+  cancelled cooperatively.
 - `WorkerHub`: the one main-thread QObject the widgets talk to. It decodes images and
   predicts the shown image on a `QThreadPool` (newest request wins; stale results are
   dropped), owns the run thread, and waits for all of them in `shutdown`.
@@ -16,19 +17,22 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 import numpy as np
 from PySide6.QtCore import QObject, QThread, QThreadPool, Signal
 
+from facealign_gui.app.thread_worker import GeneratorWorker
 from facealign_gui.core.annotation import Prediction
 from facealign_gui.datasets.model import Dataset
-from facealign_gui.inference.types import Predictor
+from facealign_gui.inference.types import FaceRegion, Predictor
+from facealign_gui.tasks.cache import ResultCache
+from facealign_gui.tasks.runs import RunChunk, RunSummary, run_chunks
+from facealign_gui.tasks.tokens import RequestTokens
 
-CHUNK_SECONDS = 0.1  # a run emits its results at most ~10 times a second
+__all__ = ["ResultCache", "RunChunk", "RunSummary", "WorkerHub", "run_worker"]
 
 
 @dataclass(frozen=True)
@@ -49,26 +53,37 @@ class PredictionResult:
     generation: int = 0  # `WorkerHub.generation` when it was asked for
 
 
+class TaskTag(tuple):
+    """What a task was for: unpacks as ``kind, path``; ``token`` is its request token (0
+    when its kind keeps none)."""
+
+    token: int
+
+    def __new__(cls, kind: str, path: object, token: int = 0) -> TaskTag:
+        tag = super().__new__(cls, (kind, path))
+        tag.token = token
+        return tag
+
+    @property
+    def kind(self) -> str:
+        return self[0]
+
+    @property
+    def path(self) -> object:
+        return self[1]
+
+
 @dataclass(frozen=True)
-class RunSummary:
+class FacesResult:
+    """Every face the detector found in one image, each with the model's prediction."""
+
+    token: int
     model_id: str
-    done: int
-    total: int
-    cancelled: bool
+    index: int
+    faces: list[FaceRegion]
+    predictions: list[Prediction]
+    generation: int = 0
     error: str = ""
-    seconds: float = 0.0
-    generation: int = 0
-
-
-@dataclass(frozen=True)
-class RunChunk:
-    """Results of a run since the last chunk: ``(index, Prediction | SampleFailure)``."""
-
-    items: list[tuple[int, object]]
-    generation: int = 0
-
-    def __iter__(self) -> Iterator[tuple[int, object]]:
-        return iter(self.items)
 
 
 @dataclass(frozen=True)
@@ -78,133 +93,12 @@ class TaskResult:
     error: BaseException | None = None
 
 
-class ResultCache:
-    """Predictions per (model id, index); heatmaps only for the `heatmap_slots` newest uses."""
-
-    def __init__(self, heatmap_slots: int = 128) -> None:
-        self._preds: dict[tuple[str, int], Prediction] = {}
-        self._failures: dict[tuple[str, int], str] = {}
-        self._with_heatmaps: OrderedDict[tuple[str, int], None] = OrderedDict()
-        self.heatmap_slots = heatmap_slots
-
-    def put(self, model_id: str, index: int, prediction: Prediction) -> None:
-        key = (model_id, index)
-        old = self._preds.get(key)
-        if prediction.heatmaps is None and old is not None and old.heatmaps is not None:
-            prediction = dataclasses.replace(prediction, heatmaps=old.heatmaps)
-        self._preds[key] = prediction
-        self._failures.pop(key, None)
-        if prediction.heatmaps is not None:
-            self._touch(key)
-
-    def put_failure(self, model_id: str, index: int, message: str) -> None:
-        self._failures[(model_id, index)] = message
-
-    def get(self, model_id: str, index: int) -> Prediction | None:
-        key = (model_id, index)
-        p = self._preds.get(key)
-        if p is not None and p.heatmaps is not None:
-            self._touch(key)
-        return p
-
-    def failure(self, model_id: str, index: int) -> str | None:
-        return self._failures.get((model_id, index))
-
-    def _touch(self, key: tuple[str, int]) -> None:
-        self._with_heatmaps[key] = None
-        self._with_heatmaps.move_to_end(key)
-        while len(self._with_heatmaps) > self.heatmap_slots:
-            old, _ = self._with_heatmaps.popitem(last=False)
-            p = self._preds.get(old)
-            if p is not None:
-                self._preds[old] = dataclasses.replace(p, heatmaps=None)
-
-    def statuses(self, model_id: str, n: int) -> list[tuple[int, object]]:
-        """(index, Prediction or error text) of every sample below ``n`` known for a model."""
-        out: list[tuple[int, object]] = [
-            (i, p) for (m, i), p in self._preds.items() if m == model_id and i < n
-        ]
-        out += [(i, e) for (m, i), e in self._failures.items() if m == model_id and i < n]
-        return out
-
-    def count(self, model_id: str) -> int:
-        return sum(1 for m, _ in self._preds if m == model_id)
-
-    def points(self, model_id: str, n: int, k: int) -> np.ndarray:
-        """(n, k, 2) predicted points, NaN where there is no prediction."""
-        out = np.full((n, k, 2), np.nan)
-        for (m, i), p in self._preds.items():
-            if m == model_id and 0 <= i < n and p.points.shape == (k, 2):
-                out[i] = p.points
-        return out
-
-    def clear(self) -> None:
-        self._preds.clear()
-        self._failures.clear()
-        self._with_heatmaps.clear()
-
-
-class RunThread(QThread):
-    """Runs a predictor over a dataset; results in chunks, progress, and a `RunSummary`."""
-
-    chunk = Signal(object)  # list[tuple[int, Prediction | SampleFailure]]
-    progress = Signal(int, int)
-    summary = Signal(object)  # RunSummary
-
-    def __init__(
-        self, predictor: Predictor, ds: Dataset, order: list[int], parent: QObject | None = None
-    ) -> None:
-        super().__init__(parent)
-        self.predictor = predictor
-        self.ds = ds
-        self.order = order
-        self.cancel_event = threading.Event()
-        # the samples whose heatmaps are kept (the shown one and its neighbours in table
-        # order); replaced as a whole by the UI thread, read here: no lock needed
-        self.keep_heatmaps_for: frozenset[int] = frozenset()
-        self.generation = 0
-
-    def run(self) -> None:
-        from facealign_gui.inference.pipeline import run_predictions
-
-        model_id = self.predictor.model_id
-        t0 = time.perf_counter()
-        last = t0
-        buf: list[tuple[int, object]] = []
-        done, total, error = 0, len(self.order), ""
-        try:
-            for i, r in run_predictions(
-                self.predictor, self.ds, indices=self.order, cancel=self.cancel_event
-            ):
-                if (
-                    isinstance(r, Prediction)
-                    and r.heatmaps is not None
-                    and i not in self.keep_heatmaps_for
-                ):
-                    r = dataclasses.replace(r, heatmaps=None)
-                buf.append((i, r))
-                done += 1
-                now = time.perf_counter()
-                if now - last >= CHUNK_SECONDS:
-                    self.chunk.emit(RunChunk(buf, self.generation))
-                    self.progress.emit(done, total)
-                    buf, last = [], now
-        except Exception as exc:  # a broken model: report it, never crash the window
-            error = f"{type(exc).__name__}: {exc}"
-        if buf:
-            self.chunk.emit(RunChunk(buf, self.generation))
-        self.progress.emit(done, total)
-        self.summary.emit(
-            RunSummary(
-                model_id,
-                done,
-                total,
-                self.cancel_event.is_set(),
-                error,
-                time.perf_counter() - t0,
-                self.generation,
-            )
-        )
+def run_worker(
+    predictor: Predictor, ds: Dataset, order: list[int], keep: Callable[[int], bool],
+    parent: QObject | None = None,
+) -> GeneratorWorker:  # fmt: skip
+    """A `GeneratorWorker` over `run_chunks`: yields `RunChunk`, returns `RunSummary`."""
+    return GeneratorWorker(lambda abort: run_chunks(predictor, ds, order, abort, keep), parent)
 
 
 class WorkerHub(QObject):
@@ -216,6 +110,7 @@ class WorkerHub(QObject):
     runProgress = Signal(int, int)
     runFinished = Signal(object)  # RunSummary
     taskDone = Signal(object)  # TaskResult
+    facesReady = Signal(object)  # FacesResult
 
     def __init__(self, parent: QObject | None = None, image_cache: int = 12) -> None:
         super().__init__(parent)
@@ -224,6 +119,7 @@ class WorkerHub(QObject):
         self.cache = ResultCache()
         self._images: OrderedDict[tuple[int, int], np.ndarray] = OrderedDict()
         self._image_slots = image_cache
+        self._inflight: dict[tuple[int, int], threading.Event] = {}  # decodes under way
         self._lock = threading.Lock()
         self._image_token = 0
         self._wanted = -1
@@ -231,7 +127,8 @@ class WorkerHub(QObject):
         self._prefetching: set[tuple[str, int, int]] = set()  # (model, index, generation)
         self._prefetch_lock = threading.Lock()
         self.generation = 0  # bumped when the dataset changes: older results are dropped
-        self._run: RunThread | None = None
+        self._run: GeneratorWorker | None = None
+        self.runs = RequestTokens()  # the newest run's summary ends the "running" state
         self._keep: frozenset[int] = frozenset()
         self._closed = False
 
@@ -242,6 +139,38 @@ class WorkerHub(QObject):
             if img is not None:
                 self._images.move_to_end((id(ds), index))
             return img
+
+    def decoded(self, ds: Dataset, index: int) -> np.ndarray:
+        """Sample ``index`` as RGB, decoded at most once however many ask at the same time:
+        the view's request and the shown image's prediction share one decode (a caller
+        that finds it in flight waits for it). Raises what the decoder raised."""
+        from facealign_gui.tasks.images import load_rgb
+
+        key = (id(ds), index)
+        with self._lock:
+            img = self._images.get(key)
+            if img is not None:
+                self._images.move_to_end(key)
+                return img
+            busy = self._inflight.get(key)
+            if busy is None:
+                self._inflight[key] = threading.Event()
+        if busy is not None:
+            busy.wait(30.0)
+            img = self.cached_image(ds, index)
+            if img is not None:
+                return img
+            return load_rgb(ds, index)  # the other decode failed: say why ourselves
+        try:
+            rgb = load_rgb(ds, index)
+            with self._lock:
+                self._images[key] = rgb
+                while len(self._images) > self._image_slots:
+                    self._images.popitem(last=False)
+            return rgb
+        finally:
+            with self._lock:
+                self._inflight.pop(key).set()
 
     def request_image(self, ds: Dataset, index: int, prefetch: tuple[int, ...] = ()) -> int:
         """Decode sample ``index`` off the UI thread; returns the request token.
@@ -273,19 +202,10 @@ class WorkerHub(QObject):
             return  # a prefetch for a row the user has already left behind
         if not deliver and self.cached_image(ds, index) is not None:
             return
-        from facealign_gui.datasets.images import load_image
-
         try:
-            bgr = load_image(ds, index)
-            rgb = np.ascontiguousarray(bgr[..., ::-1])
-            err = ""
+            rgb, err = self.decoded(ds, index), ""
         except Exception as exc:
             rgb, err = None, str(exc) or type(exc).__name__
-        if rgb is not None:
-            with self._lock:
-                self._images[(id(ds), index)] = rgb
-                while len(self._images) > self._image_slots:
-                    self._images.popitem(last=False)
         if deliver and not self._closed:
             self.imageReady.emit(ImageResult(token, index, rgb, err))
 
@@ -345,7 +265,9 @@ class WorkerHub(QObject):
 
         pred, err = None, ""
         try:
-            for _, r in run_predictions(predictor, ds, indices=[index], batch_size=1, workers=1):
+            for _, r in run_predictions(
+                predictor, self._sharing_decodes(ds), indices=[index], batch_size=1, workers=1
+            ):
                 pred, err = (r, "") if isinstance(r, Prediction) else (None, str(r))
         except Exception as exc:
             err = f"{type(exc).__name__}: {exc}"
@@ -353,6 +275,41 @@ class WorkerHub(QObject):
             self.predictionReady.emit(
                 PredictionResult(token, predictor.model_id, index, pred, err, generation)
             )
+
+    def _sharing_decodes(self, ds: Dataset) -> Dataset:
+        """``ds`` whose images come from `decoded` (as the BGR a predictor takes): the
+        prediction of a shown image uses the decode the view shows."""
+        from facealign_gui.tasks.images import rgb_to_bgr
+
+        return dataclasses.replace(ds, image_loader=lambda j: rgb_to_bgr(self.decoded(ds, j)))
+
+    def request_faces(
+        self, predictor: Predictor, ds: Dataset, index: int, token: int, max_faces: int = 8
+    ) -> None:
+        """Detect every face in sample ``index`` (from the shared decode) and predict each;
+        `facesReady` carries them with ``token``."""
+        if self._closed:
+            return
+        gen = self.generation
+
+        def job() -> None:
+            from facealign_gui.inference.detect import detect_faces
+            from facealign_gui.tasks.images import rgb_to_bgr
+
+            faces: list[FaceRegion] = []
+            preds: list[Prediction] = []
+            err = ""
+            try:
+                bgr = rgb_to_bgr(self.decoded(ds, index))
+                faces = detect_faces(bgr, max_faces=max_faces)
+                preds = [predictor.predict(bgr, f) for f in faces]
+            except Exception as exc:
+                faces, preds, err = [], [], f"{type(exc).__name__}: {exc}"
+            if not self._closed:
+                r = FacesResult(token, predictor.model_id, index, faces, preds, gen, err)
+                self.facesReady.emit(r)
+
+        self.pool.start(job, 0)
 
     def latest_prediction_token(self) -> int:
         return self._pred_token
@@ -378,17 +335,35 @@ class WorkerHub(QObject):
         self.pool.start(job, 3)
 
     # -- dataset-wide run ------------------------------------------------------------------
-    def start_run(self, predictor: Predictor, ds: Dataset, order: list[int]) -> RunThread | None:
-        """Start a run (cancelling any running one) over ``order``; None after `shutdown`."""
+    def start_run(
+        self, predictor: Predictor, ds: Dataset, order: list[int]
+    ) -> GeneratorWorker | None:
+        """Start a run (cancelling any running one) over ``order``; None after `shutdown`.
+
+        `runChunk` carries each `RunChunk` (stamped with the generation), `runProgress` the
+        counts, `runFinished` the `RunSummary` (stamped with the run's token)."""
         if self._closed:
             return None
         self.cancel_run(wait=True)
-        t = RunThread(predictor, ds, order, self)
-        t.generation = self.generation
-        t.keep_heatmaps_for = self._keep
-        t.chunk.connect(self.runChunk)
-        t.progress.connect(self.runProgress)
-        t.summary.connect(self.runFinished)
+        gen, token = self.generation, self.runs.issue()
+        t = run_worker(predictor, ds, order, lambda i: i in self._keep, self)
+        t.run_token = token  # type: ignore[attr-defined]
+
+        def chunk(c: RunChunk) -> None:
+            self.runChunk.emit(replace(c, generation=gen))
+            self.runProgress.emit(c.done, c.total)
+
+        def summary(s: RunSummary) -> None:
+            self.runFinished.emit(replace(s, generation=gen, run_token=token))
+
+        def failed(exc: BaseException) -> None:
+            s = RunSummary(predictor.model_id, 0, len(order), t.abort.is_set(),
+                           f"{type(exc).__name__}: {exc}", 0.0, gen, token)  # fmt: skip
+            self.runFinished.emit(s)
+
+        t.yielded.connect(chunk)
+        t.returned.connect(summary)
+        t.errored.connect(failed)
         self._run = t
         t.start(QThread.Priority.LowPriority)
         return t
@@ -405,17 +380,26 @@ class WorkerHub(QObject):
     def running(self) -> bool:
         return self._run is not None and self._run.isRunning()
 
+    def run_ended(self, summary: RunSummary) -> bool:
+        """Whether ``summary`` ends the newest run (its thread may still be exiting: the
+        summary is emitted from inside it). A replaced run's summary returns False."""
+        if not self.runs.is_current(summary.run_token):
+            return False
+        if self._run is not None and self._run.run_token == summary.run_token:  # type: ignore[attr-defined]
+            self._run.wait(5000)  # returns at once: the thread has nothing left to do
+            self._run = None
+        return True
+
     def set_shown(self, index: int, nearby: frozenset[int] = frozenset()) -> None:
-        """Tell the run which samples are shown or near it (their heatmaps are kept)."""
+        """Tell the run which samples are shown or near it (their heatmaps are kept); the
+        set is replaced whole, so the run thread reads it without a lock."""
         self._keep = nearby | {index}
-        if self._run is not None:
-            self._run.keep_heatmaps_for = self._keep
 
     def cancel_run(self, wait: bool = False, timeout_ms: int = 5000) -> None:
         t = self._run
         if t is None:
             return
-        t.cancel_event.set()
+        t.cancel()
         if wait:
             t.wait(timeout_ms)
             self._run = None

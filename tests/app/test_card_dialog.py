@@ -107,7 +107,7 @@ def pipnet_onnx(path: Path, k: int = 19, nb: int = 10) -> Path:
 
 @pytest.fixture
 def window(qtbot, prefs) -> MainWindow:
-    w = MainWindow(prefs)
+    w = MainWindow(prefs, default_model=None)
     qtbot.addWidget(w)
     w.show()
     qtbot.waitExposed(w)
@@ -343,3 +343,23 @@ def test_switching_a_pipnet_proposal_to_a_rule_without_a_box_drops_its_clip(
     dlg.fields["crop.rule"].setCurrentText("box")
     assert dlg.card(tmp_path / "pip19.toml").crop.clip  # a box rule keeps the proposal's clip
     dlg.reject()
+
+
+def test_unknown_fields_choose_the_topics_whatever_the_sentences_say() -> None:
+    from types import SimpleNamespace
+
+    from facealign_gui.app.card_dialog import proposal_topics
+
+    reworded = SimpleNamespace(
+        unknown=["Colours: a guess", "Scaling of pixels: assumed /255", "Where it came from"],
+        unknown_fields=["input.colour", "input.pixel_scale", "provenance.source"],
+    )
+    topics, rest = proposal_topics(reworded)
+    assert topics == {
+        "colour": "Colours: a guess",
+        "normalisation": "Scaling of pixels: assumed /255",
+        "provenance": "Where it came from",
+    }
+    assert rest == []
+    old_style = SimpleNamespace(unknown=["input.colour (assumed RGB)"])  # no field list yet
+    assert proposal_topics(old_style)[0] == {"colour": "input.colour (assumed RGB)"}

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from _mouse import click
 
-from facealign_gui.app import heatmap_math as hmm
 from facealign_gui.app.heatmap_panel import HeatmapPanel
 from facealign_gui.core.annotation import Prediction
+from facealign_gui.viewmodel import heatmaps as hmm
 
 # crop_to_image of a 16x16 heatmap: 4 image pixels per heatmap pixel, crop at (100, 50)
 M = np.array([[4.0, 0.0, 100.0], [0.0, 4.0, 50.0]])
@@ -115,7 +115,8 @@ def test_overlay_for_the_image_view_follows_the_selected_landmark(
     panel.set_data(np.zeros((300, 300, 3), np.uint8), prediction([(2, 3), (9, 12)]))
     with qtbot.waitSignal(panel.overlayChanged) as sig:
         panel.set_landmark(1)
-    warped, x0, y0, lut = sig.args[0]
+    o = sig.args[0]
+    warped, x0, y0, lut = o.image, o.x0, o.y0, o.lut
     r, c = np.unravel_index(np.argmax(warped), warped.shape)
     assert (c + x0, r + y0) == (136, 98)
     assert lut.shape == (256, 4)

@@ -194,3 +194,50 @@ def test_after_an_edit_reset_is_enabled_and_the_status_line_says_edited(qtbot, d
     assert "edited" in dock.current_label.text()
     dock.reset_button.click()
     assert not dock.reset_button.isEnabled() and "predicted" in dock.current_label.text()
+
+
+def test_after_an_export_the_dock_says_where_it_wrote_and_how_many_faces(
+    qtbot, dock, tmp_path, monkeypatch
+) -> None:
+    from facealign_gui.app import export_dialog
+
+    out = tmp_path / "out.json"
+
+    def exec_and_save(dlg: export_dialog.ExportDialog) -> int:
+        dlg.path_edit.setText(str(out))
+        dlg.verified_only.setChecked(False)
+        return int(dlg.run_export() is not None)
+
+    monkeypatch.setattr(export_dialog.ExportDialog, "exec", exec_and_save)
+    dock.controller.accept_and_next()
+    dock.open_export()
+    assert out.exists()
+    assert dock.message.text().startswith("Exported ") and str(out) in dock.message.text()
+    assert " faces to " in dock.message.text()
+    assert "occluded" not in dock.message.text()  # nothing occluded yet
+
+
+def test_an_export_that_cannot_keep_occluded_flags_says_so(
+    qtbot, dock, tmp_path, monkeypatch
+) -> None:
+    from facealign_gui.app import export_dialog
+
+    def exec_as(fmt: str, out: Path):  # type: ignore[no-untyped-def]
+        def run(dlg: export_dialog.ExportDialog) -> int:
+            dlg.format_box.setCurrentIndex(dlg.format_box.findData(fmt))
+            dlg.path_edit.setText(str(out))
+            dlg.verified_only.setChecked(False)
+            return int(dlg.run_export() is not None)
+
+        return run
+
+    dock.view.selection = np.array([3])
+    dock.controller.toggle_visibility()  # point 3 of the shown image is occluded
+    monkeypatch.setattr(
+        export_dialog.ExportDialog, "exec", exec_as("hrnet_csv", tmp_path / "o.csv")
+    )
+    dock.open_export()
+    assert "this format has no occluded flag (COCO keeps it)" in dock.message.text()
+    monkeypatch.setattr(export_dialog.ExportDialog, "exec", exec_as("coco", tmp_path / "o.json"))
+    dock.open_export()
+    assert dock.message.text().startswith("Exported ") and "occluded" not in dock.message.text()

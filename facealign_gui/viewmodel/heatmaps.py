@@ -10,6 +10,8 @@ import math
 import cv2
 import numpy as np
 
+from facealign_gui.core import geometry
+
 
 def normalise(hm: np.ndarray) -> np.ndarray:
     """One heatmap (H, W) scaled to [0, 1] by its own maximum (negatives clipped)."""
@@ -46,20 +48,21 @@ def mosaic(heatmaps: np.ndarray, gap: int = 1) -> tuple[np.ndarray, int]:
 
 
 def peak(hm: np.ndarray) -> tuple[float, float]:
-    """(x, y) of the heatmap's maximum, in heatmap pixels."""
-    y, x = np.unravel_index(int(np.argmax(hm)), hm.shape)
-    return float(x), float(y)
+    """(x, y) of the heatmap's maximum, in heatmap pixels (the decoders' `argmax_2d`)."""
+    from facealign_gui.inference.decoders.heatmap import argmax_2d
+
+    coords, _ = argmax_2d(np.asarray(hm)[None, None])
+    return float(coords[0, 0, 0]), float(coords[0, 0, 1])
 
 
 def invert_affine(m: np.ndarray) -> np.ndarray:
-    """Inverse of a 2x3 affine matrix."""
-    return cv2.invertAffineTransform(np.asarray(m, dtype=np.float64))
+    """Inverse of a 2x3 affine matrix (`core.geometry.invert_affine`, the one copy)."""
+    return geometry.invert_affine(m)
 
 
 def apply_affine(m: np.ndarray, xy: np.ndarray) -> np.ndarray:
-    """Map points (N, 2) through a 2x3 affine matrix."""
-    xy = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
-    return xy @ np.asarray(m)[:, :2].T + np.asarray(m)[:, 2]
+    """Map points (N, 2) through a 2x3 affine matrix (`core.geometry.transform_points`)."""
+    return geometry.transform_points(np.asarray(xy, dtype=np.float64).reshape(-1, 2), m)
 
 
 def warp_to_image(
