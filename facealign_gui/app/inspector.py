@@ -567,14 +567,18 @@ class Inspector(QObject):
         else:
             self.message.emit(self._run_text)
 
-    def _score_inputs(self) -> tuple[Dataset, np.ndarray, str] | None:
+    def _score_inputs(self) -> tuple[Dataset, np.ndarray, str, np.ndarray] | None:
         ds = self.ds
         if ds is None or ds.points is None or self.predictor is None:
             return None
         if self.scheme_mismatch() is not None:
             return None  # said when the model was chosen and when the run started
         n, k = ds.points.shape[:2]
-        return ds, self.hub.cache.points(self.model_id, n, k), self.model_id
+        cache = self.hub.cache
+        # a failed face counts as missing (a failure in FR), as in `eval`
+        return ds, cache.points(self.model_id, n, k), self.model_id, cache.evaluated(
+            self.model_id, n
+        )
 
     def score_in_background(self) -> bool:
         """Score the cached predictions with `EvalResult` on the pool (the same functions as
@@ -584,9 +588,10 @@ class Inspector(QObject):
             return False
         from facealign_gui.core.results import EvalResult
 
-        ds, pts, mid = inputs
+        ds, pts, mid, run = inputs
         self.hub.run_task(
-            ("score", self.hub.generation), lambda: EvalResult.from_points(ds, pts, mid)
+            ("score", self.hub.generation),
+            lambda: EvalResult.from_points(ds, pts, mid, evaluated=run),
         )
         return True
 
@@ -598,7 +603,8 @@ class Inspector(QObject):
         from facealign_gui.core.results import EvalResult
 
         try:
-            result = EvalResult.from_points(*inputs)
+            ds, pts, mid, run = inputs
+            result = EvalResult.from_points(ds, pts, mid, evaluated=run)
         except ValueError as exc:
             self.message.emit(f"Cannot score: {exc}")
             return None

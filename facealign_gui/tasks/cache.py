@@ -74,6 +74,14 @@ class ResultCache:
                 out[i] = p.points
         return out
 
+    def evaluated(self, model_id: str, n: int) -> np.ndarray:
+        """(n,) True for the samples the model was run on: a prediction or a failure is
+        cached. Scoring counts a failure there as a missing face, as ``eval`` does."""
+        out = np.zeros(n, dtype=bool)
+        for i, _ in self.statuses(model_id, n):
+            out[i] = True
+        return out
+
     def clear(self) -> None:
         self._preds.clear()
         self._failures.clear()

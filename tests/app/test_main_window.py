@@ -1002,3 +1002,28 @@ def test_late_faces_of_the_previous_folder_are_not_shown_for_the_same_row(
     qtbot.wait(900)  # folder a's faces have arrived by now
     boxes = [f.box for f in window.inspector.faces.faces]
     assert boxes == new_boxes
+
+
+def _eval_json(argv: list[str], capsys) -> dict:
+    import json
+
+    from facealign_gui.cli import main
+
+    assert main(argv) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_a_face_whose_image_failed_counts_as_missing_in_the_window_as_in_eval(
+    window: MainWindow, qtbot, tmp_path: Path, tiny_model: Path, capsys
+) -> None:
+    ds = _gui_data.write_wflw_dataset(tmp_path / "d", n=4)
+    (tmp_path / "d" / "WFLW_images" / "synthetic" / "face_00002.png").write_bytes(b"not a png")
+    open_and_wait(window, qtbot, ds, tiny_model)
+    run_and_wait(window, qtbot)
+    gui = window.inspector.results["tiny_heatmap"].summary
+    argv = ["eval", "--model", str(tiny_model), "--dataset", str(ds), "--json", "--quiet"]
+    cli = _eval_json(argv, capsys)  # a face whose image failed is missing in both
+    assert gui["missing"] == cli["missing_count"] == 1
+    assert gui["count"] == cli["count"] == 3
+    for key in ("nme", "fr", "auc"):
+        assert gui[key] == pytest.approx(cli[key], rel=1e-12, abs=1e-12), key
