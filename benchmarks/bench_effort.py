@@ -161,7 +161,7 @@ def predict_faces(faces: list[Face], ds: Dataset, model: str | None) -> tuple[st
 
         predictor = load_default_predictor()
     else:
-        from facealign_gui.inference.registry import load_predictor
+        from facealign_gui.inference.loader import load_predictor
 
         predictor = load_predictor(model)
     by_index = {f.index: f for f in faces}

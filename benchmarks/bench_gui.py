@@ -179,14 +179,14 @@ def bench_decodes(app: QApplication, tmp: Path, card: Path, n: int = 30) -> list
     from facealign_gui.datasets import images
 
     lst = _gui_data.write_wflw_dataset(tmp / "decodes", n=n + 4, seed=5, size=400)
-    real = images.read_image_file
+    real = images.decode_image  # the one decode every image path goes through
     counts: Counter[str] = Counter()
 
-    def counting(path: object) -> object:
-        counts[str(path)] += 1
-        return real(path)
+    def counting(data: object, name: str, *a: object, **k: object) -> object:
+        counts[str(name)] += 1
+        return real(data, name, *a, **k)
 
-    images.read_image_file = counting  # type: ignore[assignment]
+    images.decode_image = counting  # type: ignore[assignment]
     try:
         w = new_window(tmp)
         ins = w.inspector
@@ -206,7 +206,7 @@ def bench_decodes(app: QApplication, tmp: Path, card: Path, n: int = 30) -> list
         w.close()
         return [counts[p] for p in shown]
     finally:
-        images.read_image_file = real  # type: ignore[assignment]
+        images.decode_image = real  # type: ignore[assignment]
 
 
 def heartbeat(app: QApplication, until: object, ms: int = 5) -> list[float]:

@@ -86,7 +86,7 @@ def _load(model: str | None) -> Predictor:
         from facealign_gui.inference.mediapipe import load_default_predictor
 
         return load_default_predictor()
-    from facealign_gui.inference.registry import load_predictor
+    from facealign_gui.inference.loader import load_predictor
 
     return load_predictor(model)
 

@@ -609,7 +609,7 @@ def test_a_fresh_window_has_the_built_in_model_selected(qtbot, prefs) -> None:
 def test_a_model_opened_while_the_default_loads_wins_even_if_the_default_ends_last(
     qtbot, prefs, tiny_model: Path, monkeypatch
 ) -> None:
-    from facealign_gui.inference import registry
+    from facealign_gui.inference import loader as registry
 
     real = registry.load_predictor
 
@@ -890,14 +890,14 @@ def test_the_shown_image_is_decoded_once_and_its_prediction_uses_that_decode(
 
     from facealign_gui.datasets import images
 
-    real = images.read_image_file
+    real = images.decode_image
     decoded: Counter[str] = Counter()  # every decode of an image file, whoever asks
 
-    def counting(path: object) -> np.ndarray:
-        decoded[Path(str(path)).name] += 1
-        return real(path)
+    def counting(data: object, name: str, *a: object, **k: object) -> np.ndarray:
+        decoded[Path(str(name)).name] += 1
+        return real(data, name, *a, **k)
 
-    monkeypatch.setattr(images, "read_image_file", counting)
+    monkeypatch.setattr(images, "decode_image", counting)
     open_and_wait(window, qtbot, synthetic_dataset, tiny_model)
     ds = window.inspector.ds
     for row in (4, 7, 9):
