@@ -117,11 +117,16 @@ class Inspector(QObject):
     def open_model(self, path: str | Path) -> None:
         """Load a model card or .onnx off the UI thread; `modelLoaded` follows."""
         from facealign_gui.inference.loader import load_predictor
+        from facealign_gui.inference.runtime import session_config
 
         path = str(path)
         self.message.emit(f"Loading model {path} …")
         token = self.model_requests.issue()  # the newest model asked for is the one loaded
-        self.hub.run_task(TaskTag("model", path, token), lambda: load_predictor(path))
+        # on-demand predictions: all cores, no spinning between requests (bench_runtime.py)
+        config = session_config("interactive")
+        self.hub.run_task(
+            TaskTag("model", path, token), lambda: load_predictor(path, threads=config)
+        )
 
     @Slot(object)
     def _on_task(self, res: TaskResult) -> None:

@@ -68,10 +68,15 @@ def run_chunks(
     done, total, error = 0, len(order), ""
     try:
         for i, r in run_predictions(
-            predictor, ds, indices=list(order), cancel=cancel, batch_size=batch_size
+            predictor,
+            ds,
+            indices=list(order),
+            cancel=cancel,
+            batch_size=batch_size,
+            keep_heatmaps=keep_heatmaps,  # float16 copies only for the faces that keep them
         ):
             if isinstance(r, Prediction) and r.heatmaps is not None and not keep_heatmaps(i):
-                r = dataclasses.replace(r, heatmaps=None)
+                r = dataclasses.replace(r, heatmaps=None)  # a predictor that ignored the flag
             buf.append((i, r))
             done += 1
             now = time.perf_counter()
