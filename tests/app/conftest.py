@@ -74,3 +74,15 @@ def no_dangling_threads(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         if p is not None and shiboken6.isValid(p) and p.activeThreadCount():
             running.append(f"QThreadPool({p.activeThreadCount()} active)")
     assert not running, f"threads still running at teardown: {running}"
+
+
+@pytest.fixture(autouse=True, scope="module")
+def forget_the_face_detector() -> Iterator[None]:
+    """The window's face detection fills the process-wide BlazeFace detector cache; other
+    test modules clear the onnxruntime session cache (`runtime.clear_sessions`) but not that
+    one, so a detector left here would hold a session the cache no longer knows."""
+    yield
+    from facealign_gui.inference import detect
+
+    with detect._LOCK:
+        detect._DETECTORS.clear()
