@@ -19,7 +19,7 @@ from facealign_gui.viewmodel.gestures import (
 )
 
 
-class EditingMixin:
+class PointEditing:
     """Selection and editing of the annotation points (see the module docstring)."""
 
     # -- selection & editing (called by LandmarkViewBox) -------------------------------------

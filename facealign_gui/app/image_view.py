@@ -22,7 +22,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Signal
 
 from facealign_gui.app import style
-from facealign_gui.app.image_editing import EditingMixin
+from facealign_gui.app.image_editing import PointEditing
 from facealign_gui.app.landmark_viewbox import LandmarkViewBox
 from facealign_gui.app.overlays import (
     ErrorVectors,
@@ -39,7 +39,7 @@ LAYERS: tuple[str, ...] = ("truth", "prediction", "errors", "edges", "numbers", 
 EMPTY = np.zeros((0, 2))
 
 
-class ImageView(EditingMixin, pg.GraphicsLayoutWidget):
+class ImageView(PointEditing, pg.GraphicsLayoutWidget):
     """One image and its landmark layers in a zoomable, pannable view."""
 
     pointsMoved = Signal(object, object, object, str)
