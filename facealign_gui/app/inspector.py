@@ -70,6 +70,7 @@ class Inspector(QObject):
     ) -> None:
         super().__init__(parent)
         self.hub = WorkerHub(self)
+        self.orientation = "stored"  # how image files are read (`datasets.images`)
         self.model_requests = RequestTokens()
         self.face_requests = RequestTokens()
         self.faces: FacesResult | None = None  # every face of the shown image, when several
@@ -198,8 +199,10 @@ class Inspector(QObject):
     def set_dataset(self, ds: Dataset) -> None:
         """Show ``ds``: its table, its scheme, its first sample."""
         from facealign_gui.core.schemes import get_scheme, scheme_for_num_points
+        from facealign_gui.datasets.images import set_orientation
 
         self.datasetReplacing.emit()  # a labelling session on the old data closes first
+        set_orientation(ds, self.orientation)
         self.hub.new_generation()  # results still on their way for the old dataset are dropped
         self.results.clear()
         self.ds, self.current, self._image_index, self.image = ds, -1, -1, None
@@ -626,6 +629,22 @@ class Inspector(QObject):
             f"{self._run_text} · NME {100 * summ['nme']:.2f}% · FR {100 * summ['fr']:.2f}%"
             f" · AUC {summ['auc']:.4f}".lstrip(" ·")
         )
+
+    def set_orientation(self, orientation: str) -> None:
+        """Read images in ``"stored"`` pixel order or ``"displayed"`` (EXIF applied) from now
+        on, and show the current image again that way. Cached predictions were made on the
+        other pixels, so they are dropped."""
+        from facealign_gui.datasets.images import set_orientation
+
+        self.orientation = orientation
+        if self.ds is None:
+            return
+        set_orientation(self.ds, orientation)
+        self.hub.new_generation()
+        self.hub.clear_images()
+        self.hub.cache.clear()
+        self.results.clear()
+        self.reshow()
 
     def reshow(self) -> None:
         """Draw the current sample again (the presenter gave this mode the view back)."""

@@ -91,6 +91,7 @@ class MainWindow(QMainWindow):
         )
         self.presenter.register("inspect", self.inspector)
         self.inspector.images_folder_for = self.prefs.images_folder  # "Locate images…" memory
+        self.inspector.orientation = "displayed" if self.prefs.images_as_displayed else "stored"
         self.card_flow = CardFlow(self.inspector, self)
         self.live_window: QWidget | None = None
         self.labelling = LabellingMode(
@@ -223,6 +224,19 @@ class MainWindow(QMainWindow):
         m.addSeparator()
         for a in self.layer_actions.values():
             m.addAction(a)
+        m.addSeparator()
+        self.act_as_displayed = A(
+            "Images as &displayed (apply EXIF rotation)",
+            None,
+            self._toggle_as_displayed,
+            checkable=True,
+        )
+        self.act_as_displayed.setChecked(self.prefs.images_as_displayed)
+        self.act_as_displayed.setToolTip(
+            "Off (the default): images are read in stored-pixel order, as HRNet's loader and "
+            "MATLAB read them, so annotations made on those pixels line up"
+        )
+        m.addAction(self.act_as_displayed)
         m.addSeparator()
         for d in (self.dataset_dock, self.heatmap_dock, self.metrics_dock):
             m.addAction(d.toggleViewAction())
@@ -500,6 +514,11 @@ class MainWindow(QMainWindow):
     def _on_pref_changed(self, key: str) -> None:
         if key.startswith("colour/") or key == "point_size":
             self.apply_preferences()
+
+    def _toggle_as_displayed(self, on: bool) -> None:
+        """Read dataset images as displayed (EXIF rotation applied) or as stored."""
+        self.prefs.images_as_displayed = on
+        self.inspector.set_orientation("displayed" if on else "stored")
 
     def show_preferences(self) -> None:
         from facealign_gui.app.settings import PreferencesDialog

@@ -122,6 +122,17 @@ class Preferences(QObject):
         return str(v) if v not in (None, "") else None
 
     @property
+    def images_as_displayed(self) -> bool:
+        """Read dataset images with their EXIF orientation applied (default: stored pixels,
+        as the published loaders read them)."""
+        return str(self.settings.value("images/as_displayed", "false")).lower() == "true"
+
+    @images_as_displayed.setter
+    def images_as_displayed(self, on: bool) -> None:
+        self.settings.setValue("images/as_displayed", "true" if on else "false")
+        self.changed.emit("images/as_displayed")
+
+    @property
     def last_dataset(self) -> str | None:
         return self._text("last/dataset")
 

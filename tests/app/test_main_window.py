@@ -1027,3 +1027,28 @@ def test_a_face_whose_image_failed_counts_as_missing_in_the_window_as_in_eval(
     assert gui["count"] == cli["count"] == 3
     for key in ("nme", "fr", "auc"):
         assert gui[key] == pytest.approx(cli[key], rel=1e-12, abs=1e-12), key
+
+
+def test_images_are_shown_as_stored_and_as_displayed_when_asked(
+    window: MainWindow, qtbot, tmp_path: Path, prefs
+) -> None:
+    from PIL import Image
+
+    from facealign_gui.datasets.hrnet_csv import write_hrnet_csv
+    from facealign_gui.datasets.model import Dataset
+
+    img = Image.new("RGB", (60, 40), (200, 100, 50))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # shown rotated: stored 60 wide x 40 high, displayed 40 x 60
+    img.save(tmp_path / "r.jpg", exif=exif.tobytes())
+    pts = np.random.default_rng(0).uniform(5, 35, (1, 68, 2))
+    ds = Dataset("hrnet_csv", "300w68", tmp_path, ["r.jpg"], points=pts,
+                 visible=np.ones((1, 68), bool))  # fmt: skip
+    write_hrnet_csv(ds, tmp_path / "gt.csv")
+    with pytest.warns(Warning, match="orientation"):
+        open_and_wait(window, qtbot, tmp_path / "gt.csv")
+    assert window.inspector.image.shape[:2] == (40, 60)  # stored pixels, as HRNet reads them
+    window.act_as_displayed.setChecked(True)
+    qtbot.waitUntil(lambda: window.inspector.image is not None, timeout=5000)
+    qtbot.waitUntil(lambda: window.inspector.image.shape[:2] == (60, 40), timeout=5000)
+    assert prefs.images_as_displayed
