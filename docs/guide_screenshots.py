@@ -123,10 +123,10 @@ def labelling(app: object, tmp: Path, faces: Path, prefs: object) -> None:
     ins.open_model(DEFAULT_MODEL)
     spin(app, lambda: ins.predictor is not None, what="load the default model")
     session_path = tmp / "faces.fagsession"
-    ok = w.sessions.start(lambda: Session.create(session_path, ins.ds, scheme="300w68"))
+    ok = w.labelling.start(lambda: Session.create(session_path, ins.ds, scheme="300w68"))
     if not ok:
         raise RuntimeError("the labelling session did not start")
-    dock = w.sessions.dock
+    dock = w.labelling.dock
     dock.predict_all()
     spin(app, lambda: dock._worker is None and not dock.session.unpredicted(),
          what="predict all")  # fmt: skip

@@ -8,7 +8,7 @@ import sys
 
 import facealign_gui
 
-QT_FREE = ("core", "datasets", "inference", "session", "commands")
+QT_FREE = ("core", "datasets", "inference", "session", "commands", "tasks", "viewmodel")
 
 
 def _modules() -> list[str]:

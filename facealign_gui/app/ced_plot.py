@@ -21,8 +21,7 @@ class CedPlot(ClickablePlot):
 
     def __init__(self, parent: object = None) -> None:
         super().__init__("Cumulative error distribution", "NME", "Fraction of images", parent)
-        self.legend = self.plot_item.addLegend(offset=(10, 10), labelTextColor="#e8e8e8")
-        self.legend.setBrush(pg.mkBrush(30, 31, 34, 200))
+        self.legend = self.add_legend()  # in the title row: never over the data
         self.curves: list[pg.PlotDataItem] = []
         self.threshold_line = pg.InfiniteLine(
             angle=90,

@@ -215,6 +215,15 @@ class DatasetDock(QDockWidget):
                 self.table.selectionModel().blockSignals(True)
                 self.select_sample(self._current)
                 self.table.selectionModel().blockSignals(False)
+            elif self.model.rowCount():
+                # the shown sample was filtered out: show the first row, so the highlighted
+                # row and the image always agree (Qt's current index may already be row 0,
+                # then selecting it again would not say that the sample changed)
+                first = self.model.sample_at(0)
+                self.select_sample(first)
+                if self._current != first:
+                    self._current = first
+                    self.sampleActivated.emit(first)
 
     def _update_count(self) -> None:
         n, total = self.model.rowCount(), self.model._n

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from facealign_gui.app.labelling_keys import LABELLING_SHORTCUTS
@@ -35,7 +35,6 @@ __all__ = [
 
 NUDGE_BURST_GAP = 2.0  # seconds: a pause longer than this starts a new undo step
 MAX_SECONDS_PER_VISIT = 300.0  # time on one image counts at most this much per visit
-ARROW_KEYS = {Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Up, Qt.Key.Key_Down}
 
 
 class EditCommand(QUndoCommand):
@@ -151,8 +150,10 @@ class EditController(QObject):
     failed = Signal(str)
 
     def __init__(self, view: object, session: Session, parent: QObject | None = None,
-                 image_loader: Callable[[int], None] | None = None) -> None:  # fmt: skip
+                 image_loader: Callable[[int], None] | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:  # fmt: skip
         super().__init__(parent)
+        self._clock = clock  # time on an image is measured with this (tests inject one)
         self.view = view
         self.session = session
         self.stack = QUndoStack(self)
@@ -160,12 +161,9 @@ class EditController(QObject):
         self.queue: list[int] = []
         self.current = -1
         self._load_image = image_loader
-        self._nudging = False
         self._closed = False
-        self._shown_at = time.monotonic()
+        self._shown_at = clock()
         view.pointsMoved.connect(self._on_points_moved)  # type: ignore[attr-defined]
-        if isinstance(view, QObject):
-            view.installEventFilter(self)
         if hasattr(view, "set_editable"):
             view.set_editable(True)
         self.refresh_queue()
@@ -194,6 +192,8 @@ class EditController(QObject):
         if i != self.current:
             self.current = i
             self.session.set_current(i)
+            # a selection belongs to one face: the next nudge must not edit this one
+            self.view.set_selection([])  # type: ignore[attr-defined]
             if self._load_image is not None:
                 self._load_image(i)
         self.refresh_view()
@@ -293,29 +293,21 @@ class EditController(QObject):
         self._closed = True
         self._account_time()
         self.view.pointsMoved.disconnect(self._on_points_moved)  # type: ignore[attr-defined]
-        if isinstance(self.view, QObject):
-            self.view.removeEventFilter(self)
         self.stack.clear()
 
     # -- internals -------------------------------------------------------------------------
 
-    def eventFilter(self, obj: QObject, ev: QEvent) -> bool:
-        t = ev.type()
-        if t == QEvent.Type.KeyPress:
-            self._nudging = Qt.Key(ev.key()) in ARROW_KEYS  # type: ignore[attr-defined]
-        elif t == QEvent.Type.MouseButtonPress:
-            self._nudging = False
-        return False
-
-    def _on_points_moved(self, indices: object, old_xy: object, new_xy: object) -> None:
-        kind = "nudge" if self._nudging else "move"
-        self._nudging = False
+    def _on_points_moved(self, indices: object, old_xy: object, new_xy: object,
+                         kind: str = "drag") -> None:  # fmt: skip
+        """One gesture of the editor; ``kind`` ("drag", "group", "nudge") came with it."""
         idx = np.asarray(indices, dtype=np.int64).reshape(-1)
         xy = np.asarray(new_xy, dtype=np.float64).reshape(-1, 2)
         if self.current < 0 or not idx.size:
             return
+        journal_kind = "nudge" if kind == "nudge" else "move"  # nudges merge into bursts
         self._push(MovePoints,
-                   lambda: self.session.move_points(self.current, idx, xy, kind=kind))  # fmt: skip
+                   lambda: self.session.move_points(self.current, idx, xy,
+                                                    kind=journal_kind))  # fmt: skip
 
     def _push(self, cls: type[EditCommand], do: Callable[[], Edit]) -> EditCommand | None:
         try:
@@ -365,7 +357,7 @@ class EditController(QObject):
             self.view.set_annotation(None, None)  # type: ignore[attr-defined]
 
     def _account_time(self) -> None:
-        now = time.monotonic()
+        now = self._clock()
         if self.current >= 0 and not self.session.closed:
             self.session.add_time(self.current, min(now - self._shown_at, MAX_SECONDS_PER_VISIT))
         self._shown_at = now

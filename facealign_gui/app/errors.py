@@ -140,6 +140,20 @@ def unreadable_rows(file: str | Path, problems: Sequence[object], loaded: int) -
     )
 
 
+def images_missing(file: str | Path, root: str | Path, missing: int, total: int) -> UserError:
+    """The annotations loaded but ``missing`` of their ``total`` images are not under ``root``
+    (a moved or renamed images folder, not unreadable rows)."""
+    some = "None" if missing == total else f"{missing:,} of the {total:,}"
+    return UserError(
+        title="Images not found",
+        what=f"{some} images of {file} are not under {root}. The annotations loaded; the "
+        "ground truth of a missing image is drawn on a blank canvas.",
+        next_step="If the images are elsewhere, choose File ▸ Locate images folder… (the "
+        "folder is remembered for this dataset).",
+        fatal=False,
+    )
+
+
 def write_failed(path: str | Path, reason: str) -> UserError:
     return UserError(
         title="Could not save",

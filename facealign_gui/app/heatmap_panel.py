@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSlider, QVBoxLayo
 from facealign_gui.app import heatmap_math as hmm
 from facealign_gui.app import style
 from facealign_gui.core.annotation import Prediction
+from facealign_gui.viewmodel.overlay import HeatmapOverlay
 
 MODES: tuple[tuple[str, str], ...] = (
     ("crop", "Selected landmark · crop"),
@@ -31,7 +32,7 @@ class HeatmapPanel(QWidget):
     """Heatmaps of the prediction shown in the image view."""
 
     landmarkSelected = Signal(int)
-    overlayChanged = Signal(object)  # (warped, x0, y0, lut) or None
+    overlayChanged = Signal(object)  # HeatmapOverlay or None
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -233,7 +234,7 @@ class HeatmapPanel(QWidget):
             return
         hm = hmm.reduce_heatmaps(hms, mode) if mode in ("sum", "max") else hmm.normalise(hms[k])
         warped, x0, y0 = hmm.warp_to_image(hm, m, self._image.shape)
-        self.overlayChanged.emit((warped, x0, y0, self._lut))
+        self.overlayChanged.emit(HeatmapOverlay(warped, x0, y0, self._lut))
 
     def _on_click(self, ev: object) -> None:
         hms = self.heatmaps()

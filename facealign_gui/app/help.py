@@ -146,10 +146,7 @@ def app_icon() -> QIcon:
 
 
 def _module_list(module: str, names: tuple[str, ...]) -> list[tuple[str, str]]:
-    try:
-        mod = importlib.import_module(module)
-    except ImportError:
-        return []
+    mod = importlib.import_module(module)  # our own module: an import error must fail
     for name in names:
         value = getattr(mod, name, None)
         if isinstance(value, (list, tuple)) and all(

@@ -11,6 +11,13 @@ import numpy as np
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QKeyEvent
 
+from facealign_gui.viewmodel.gestures import (
+    click_selection,
+    drag_indices,
+    drag_kind,
+    rect_selection,
+)
+
 
 class EditingMixin:
     """Selection and editing of the annotation points (see the module docstring)."""
@@ -40,45 +47,63 @@ class EditingMixin:
             self.selectionChanged.emit(sel.copy())
 
     def handle_click(self, xy: np.ndarray, modifiers: object) -> None:
-        hit = self.vb.nearest(xy, self._truth)
+        hit = self.vb.nearest(xy, self._truth)  # occluded points too: they stay selectable
         if hit is None:
             hit = self.vb.nearest(xy, self._pred)
-        if hit is None:
-            if not modifiers & Qt.KeyboardModifier.ShiftModifier:
-                self.set_selection([])
-            return
-        if modifiers & (Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.ControlModifier):
-            sel = set(self._selection.tolist()) ^ {hit}
-            self.set_selection(sorted(sel))
-        else:
-            self.set_selection([hit])
-        self.pointClicked.emit(hit)
+        shift = bool(modifiers & Qt.KeyboardModifier.ShiftModifier)
+        ctrl = bool(modifiers & Qt.KeyboardModifier.ControlModifier)
+        self.set_selection(click_selection(self._selection, hit, shift or ctrl, shift))
+        if hit is not None:
+            self.pointClicked.emit(hit)
 
     def begin_drag(self, hit: int) -> np.ndarray:
-        if hit not in self._selection:
-            self.set_selection([hit])
-        return self._selection.copy()
+        idx = drag_indices(self._selection, hit)
+        if not np.array_equal(idx, self._selection):
+            self.set_selection(idx)
+        return idx
 
     def drag_to(self, indices: np.ndarray, xy: np.ndarray) -> None:
         self._truth[indices] = xy
         self._refresh_points(prediction=False)
         self.pointsDragging.emit(indices, xy.copy())
 
-    def finish_drag(self, indices: np.ndarray, old: np.ndarray, new: np.ndarray) -> None:
+    def finish_drag(
+        self, indices: np.ndarray, old: np.ndarray, new: np.ndarray, kind: str | None = None
+    ) -> None:
+        """End of a gesture: ``kind`` is "drag", "group" (several points) or "nudge".
+
+        After a drag the `refine` hook (when set) may move other points too; everything it
+        moved is in the same `pointsMoved`, so one undo step.
+        """
+        kind = kind or drag_kind(indices)
+        indices = np.asarray(indices, np.int64)
+        if self.refine is not None and kind != "nudge" and self._truth is not None:
+            indices, old, new = self._refined(indices, old, new)
         self._truth[indices] = new
         self._refresh_points(prediction=False)
-        self.pointsMoved.emit(indices, old, new.copy())
+        self.pointsMoved.emit(indices, old, new.copy(), kind)
+
+    def _refined(
+        self, indices: np.ndarray, old: np.ndarray, new: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Indices, old and new points after `refine(points, fixed_mask)`: the dragged
+        points are fixed; any other point the hook moved joins the edit."""
+        before = self._truth.copy()
+        before[indices] = old
+        pts = before.copy()
+        pts[indices] = new
+        fixed = np.zeros(len(pts), bool)
+        fixed[indices] = True
+        out = np.asarray(self.refine(pts.copy(), fixed), float).reshape(pts.shape)  # type: ignore[misc]
+        out[indices] = new  # fixed means fixed
+        moved = np.flatnonzero(fixed | ~np.isclose(out, before, equal_nan=True).all(axis=1))
+        return moved, before[moved], out[moved]
 
     def select_in_rect(self, rect: QRectF, modifiers: object) -> None:
         base = self._truth if self._truth is not None else self._pred
-        if base is None:
-            return
-        x, y = base[:, 0], base[:, 1]
-        inside = (x >= rect.left()) & (x <= rect.right()) & (y >= rect.top()) & (y <= rect.bottom())
-        idx = np.flatnonzero(inside)
-        if modifiers & Qt.KeyboardModifier.ControlModifier:
-            idx = np.union1d(self._selection, idx)
-        self.set_selection(idx)
+        add = bool(modifiers & Qt.KeyboardModifier.ControlModifier)
+        box = (rect.left(), rect.top(), rect.right(), rect.bottom())
+        self.set_selection(rect_selection(base, box, self._selection, add))
 
     def keyPressEvent(self, ev: QKeyEvent) -> None:
         steps = {
@@ -93,7 +118,7 @@ class EditingMixin:
             delta = np.array(steps[key], dtype=float) * self.nudge_step * k
             idx = self._selection.copy()
             old = self._truth[idx].copy()
-            self.finish_drag(idx, old, old + delta)
+            self.finish_drag(idx, old, old + delta, "nudge")
             ev.accept()
             return
         ev.ignore()

@@ -3,7 +3,8 @@
 Public editing API (used by the labelling dock):
 
 - `set_editable`, `set_annotation`, `set_prediction`, `selected_points`, `set_selection`;
-- signals `pointsMoved(indices, old_xy, new_xy)` once per drag or nudge,
+- signals `pointsMoved(indices, old_xy, new_xy, kind)` once per gesture, ``kind`` being
+  "drag", "group" or "nudge" (decided where the gesture happens),
   `pointsDragging(indices, xy)` during a drag, `selectionChanged(indices)`,
   `pointClicked(int)`.
 
@@ -13,7 +14,7 @@ item sits at (-0.5, -0.5).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import numpy as np
@@ -32,6 +33,7 @@ from facealign_gui.app.overlays import (
     edge_segments,
     fallback_error_norm,
 )
+from facealign_gui.viewmodel.overlay import HeatmapOverlay
 
 LAYERS: tuple[str, ...] = ("truth", "prediction", "errors", "edges", "numbers", "heatmap", "legend")
 EMPTY = np.zeros((0, 2))
@@ -40,7 +42,7 @@ EMPTY = np.zeros((0, 2))
 class ImageView(EditingMixin, pg.GraphicsLayoutWidget):
     """One image and its landmark layers in a zoomable, pannable view."""
 
-    pointsMoved = Signal(object, object, object)
+    pointsMoved = Signal(object, object, object, str)
     pointsDragging = Signal(object, object)
     selectionChanged = Signal(object)
     pointClicked = Signal(int)
@@ -67,6 +69,11 @@ class ImageView(EditingMixin, pg.GraphicsLayoutWidget):
         self.pred_item = PassiveScatter(
             symbol="x", size=9, pen=None, brush=style.brush("prediction"), pxMode=True
         )
+        # occluded points stay drawn, hollow and dimmed (as CVAT draws them), and selectable
+        self.occluded_item = PassiveScatter(
+            symbol="o", size=7, pen=style.pen("truth", 1.2), brush=None, pxMode=True
+        )
+        self.occluded_item.setOpacity(0.6)
         self.sel_item = PassiveScatter(
             symbol="o", size=15, pen=style.pen("selected", 2), brush=None, pxMode=True
         )
@@ -79,6 +86,7 @@ class ImageView(EditingMixin, pg.GraphicsLayoutWidget):
             self.edges_truth.item,
             self.edges_pred.item,
             *self.errors.items,
+            self.occluded_item,
             self.truth_item,
             self.pred_item,
             self.sel_item,
@@ -93,6 +101,7 @@ class ImageView(EditingMixin, pg.GraphicsLayoutWidget):
             self.edges_truth.item,
             self.edges_pred.item,
             *self.errors.items,
+            self.occluded_item,
             self.truth_item,
             self.pred_item,
             self.sel_item,
@@ -102,6 +111,7 @@ class ImageView(EditingMixin, pg.GraphicsLayoutWidget):
             self.vb.addItem(item, ignoreBounds=item is not self.image_item)
         for item in (
             self.heat_item,
+            self.occluded_item,
             self.truth_item,
             self.pred_item,
             self.sel_item,
@@ -124,6 +134,7 @@ class ImageView(EditingMixin, pg.GraphicsLayoutWidget):
         self._conf: np.ndarray | None = None
         self._edges = np.zeros((0, 2), dtype=np.int64)
         self._names: list[str] = []
+        self._pred_names: list[str] | None = None
         self._selection = np.zeros(0, dtype=np.int64)
         self._editable = False
         self._error_norm: float | None = None
@@ -134,6 +145,9 @@ class ImageView(EditingMixin, pg.GraphicsLayoutWidget):
         self._dirty = False
         self.auto_fit = True
         self.nudge_step = 1.0
+        # called after a drag as refine(points, fixed_mask) -> points; what it moves joins
+        # the drag's undo step (click-to-refine and contour tools plug in here)
+        self.refine: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self._apply_layer_visibility()
 
@@ -163,6 +177,10 @@ class ImageView(EditingMixin, pg.GraphicsLayoutWidget):
         self._edges = np.zeros((0, 2), np.int64) if edges is None else np.asarray(edges)
         self._names = list(names or [])
         self._refresh_points()
+
+    def set_prediction_names(self, names: list[str] | None) -> None:
+        """Point names of the model's scheme (None: the same as the annotation's)."""
+        self._pred_names = None if names is None else list(names)
 
     def set_annotation(self, points: np.ndarray | None, visible: np.ndarray | None = None) -> None:
         """Ground truth / the annotation being edited: (K, 2) float, ``visible`` (K,) bool."""
@@ -205,6 +223,13 @@ class ImageView(EditingMixin, pg.GraphicsLayoutWidget):
         self.heat_item.setImage(image, autoLevels=False, levels=(0.0, 1.0), lut=lut)
         self.heat_item.setPos(x0 - 0.5, y0 - 0.5)
 
+    def show_overlay(self, overlay: HeatmapOverlay | None) -> None:
+        """Draw a `HeatmapOverlay` (None clears it)."""
+        if overlay is None:
+            self.set_heatmap(None)
+        else:
+            self.set_heatmap(overlay.image, overlay.x0, overlay.y0, overlay.lut)
+
     def clear_all(self) -> None:
         """Remove image, points and heatmap.
 
@@ -225,6 +250,8 @@ class ImageView(EditingMixin, pg.GraphicsLayoutWidget):
         self.truth_item.setBrush(pg.mkBrush(truth))
         self.truth_item.setPen(outline)
         self.truth_item.setSize(size)
+        self.occluded_item.setPen(pg.mkPen(truth, width=1.2))
+        self.occluded_item.setSize(size)
         self.pred_item.setBrush(pg.mkBrush(prediction))
         self.pred_item.setSize(size + 2)
         self.sel_item.setSize(2 * size + 1)
@@ -249,6 +276,7 @@ class ImageView(EditingMixin, pg.GraphicsLayoutWidget):
     def _apply_layer_visibility(self) -> None:
         L = self._layers
         self.truth_item.setVisible(L["truth"])
+        self.occluded_item.setVisible(L["truth"])
         self.pred_item.setVisible(L["prediction"])
         self.edges_truth.item.setVisible(L["edges"] and L["truth"])
         self.edges_pred.item.setVisible(L["edges"] and L["prediction"])
@@ -266,6 +294,13 @@ class ImageView(EditingMixin, pg.GraphicsLayoutWidget):
             self.vb.setRange(QRectF(-0.5, -0.5, w, h), padding=0.02)
         else:
             self.vb.autoRange()
+
+    ZOOM_STEP = 1.25
+
+    def zoom(self, steps: float) -> None:
+        """Zoom in (``steps`` > 0) or out by `ZOOM_STEP` per step, about the view's centre."""
+        f = self.ZOOM_STEP ** (-float(steps))
+        self.vb.scaleBy((f, f))
 
     # -- drawing ---------------------------------------------------------------------------
     @contextmanager
@@ -298,6 +333,7 @@ class ImageView(EditingMixin, pg.GraphicsLayoutWidget):
         self._dirty = False
         truth = self._shown_truth()
         self._set_scatter(self.truth_item, truth)
+        self._set_scatter(self.occluded_item, self._occluded_points())
         self.edges_truth.set_segments(*edge_segments(truth, self._edges))
         if prediction:
             self._set_scatter(self.pred_item, self._pred)
@@ -306,6 +342,17 @@ class ImageView(EditingMixin, pg.GraphicsLayoutWidget):
         self.errors.set_vectors(truth, self._pred, norm)
         self.labels.set_points(truth if truth is not None else self._pred)
         self._refresh_selection()
+
+    def occluded(self) -> np.ndarray:
+        """Indices of the annotation points marked occluded."""
+        if self._truth is None or self._visible is None:
+            return np.zeros(0, np.int64)
+        return np.flatnonzero(~self._visible)
+
+    def _occluded_points(self) -> np.ndarray | None:
+        if self._truth is None or self._visible is None or self._visible.all():
+            return None
+        return self._truth[~self._visible]
 
     @staticmethod
     def _set_scatter(item: pg.ScatterPlotItem, pts: np.ndarray | None) -> None:
@@ -331,23 +378,28 @@ class ImageView(EditingMixin, pg.GraphicsLayoutWidget):
             return
         p = self.vb.mapSceneToView(scene_pos)
         xy = np.array([p.x(), p.y()])
-        hit = self.vb.nearest(xy, self._shown_truth())
+        hit = self.vb.nearest(xy, self._truth)
         base = self._truth
         if hit is None:
             hit, base = self.vb.nearest(xy, self._pred), self._pred
         if hit is None:
             self.hover.hide()
             return
-        self.hover.setText(self.describe_point(hit))
+        self.hover.setText(self.describe_point(hit, predicted=base is self._pred))
         self.hover.setPos(float(base[hit, 0]), float(base[hit, 1]))
         self.hover.show()
 
-    def describe_point(self, i: int) -> str:
-        """Hover text: index, name, and the error / confidence when known."""
-        name = self._names[i] if i < len(self._names) else ""
+    def describe_point(self, i: int, predicted: bool = False) -> str:
+        """Hover text: index, name, and the error / confidence when known. A predicted point
+        is named from the model's scheme."""
+        names = self._pred_names if predicted and self._pred_names is not None else self._names
+        name = names[i] if i < len(names) else ""
         text = f"{i} · {name}" if name else f"point {i}"
-        if self._truth is not None and self._pred is not None and i < len(self._pred):
-            err = float(np.linalg.norm(self._pred[i] - self._truth[i]))
+        if self._visible is not None and i < len(self._visible) and not self._visible[i]:
+            text += " (occluded)"
+        t, p = self._truth, self._pred
+        if t is not None and p is not None and len(t) == len(p) and i < len(p):
+            err = float(np.linalg.norm(p[i] - t[i]))
             if np.isfinite(err):
                 text += f"\nerror {err:.1f} px"
         if self._conf is not None and i < len(self._conf):

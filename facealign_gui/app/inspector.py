@@ -1,40 +1,53 @@
 """The window's brain without the window: dataset + model + background work -> views.
 
-`Inspector` owns the open dataset, the loaded model and the `WorkerHub`, and updates the
-dataset dock, image view and heatmap panel it is given. Every slow step (opening a dataset,
-loading a model, decoding an image, running the model) goes through the hub; every result
+`Inspector` is the sample source of the inspecting mode: it owns the open dataset, the
+loaded model and the `WorkerHub`, and updates the dataset dock and heatmap panel it is given
+and the image view through its `ViewPort` (inert while labelling has the view). Every slow
+step (opening a dataset, loading a model, decoding an image, running the model) goes
+through the hub; every result
 comes back through a signal to a slot here, on the UI thread. Scores come from
 `core.results.EvalResult` (the functions behind ``facealign-gui eval``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 
 from facealign_gui.app.dataset_dock import DatasetDock
-from facealign_gui.app.errors import UserError, dataset_moved, model_missing, unreadable_rows
+from facealign_gui.app.errors import (
+    UserError,
+    dataset_moved,
+    images_missing,
+    model_missing,
+    unreadable_rows,
+)
 from facealign_gui.app.heatmap_panel import HeatmapPanel
-from facealign_gui.app.image_view import ImageView
+from facealign_gui.app.presenter import ViewPort
 from facealign_gui.app.worker import (
     ImageResult,
     PredictionResult,
     RunChunk,
     RunSummary,
     TaskResult,
+    TaskTag,
     WorkerHub,
 )
 from facealign_gui.core.annotation import Prediction
 from facealign_gui.datasets.model import Dataset
 from facealign_gui.inference.types import Predictor
+from facealign_gui.tasks.tokens import RequestTokens
+from facealign_gui.viewmodel.overlay import HeatmapOverlay
 
 
 class Inspector(QObject):
     """Keeps the views showing the current sample of the current dataset and model."""
 
     datasetOpened = Signal(object)  # Dataset
+    datasetReplacing = Signal()  # emitted (directly) just before another dataset is shown
     modelLoaded = Signal(object)  # Predictor
     resultsReady = Signal(object)  # EvalResult
     runStateChanged = Signal(bool)  # True while a dataset-wide run is going
@@ -46,12 +59,15 @@ class Inspector(QObject):
     def __init__(
         self,
         dock: DatasetDock,
-        view: ImageView,
+        view: ViewPort,
         heatmaps: HeatmapPanel,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self.hub = WorkerHub(self)
+        self.model_requests = RequestTokens()
+        # dataset path -> the images folder the person located for it (or None)
+        self.images_folder_for: Callable[[str], str | None] | None = None
         self.dock, self.view, self.heatmaps = dock, view, heatmaps
         self.ds: Dataset | None = None
         self.dataset_path: str | None = None
@@ -60,7 +76,6 @@ class Inspector(QObject):
         self.predictor: Predictor | None = None
         self.results: dict[str, object] = {}
         self.current = -1
-        self.active = True  # False while another controller (labelling) drives the view
         self.image: np.ndarray | None = None
         self._image_index = -1
         self._norms: np.ndarray | None = None
@@ -73,6 +88,7 @@ class Inspector(QObject):
         self.hub.taskDone.connect(self._on_task)
         dock.sampleActivated.connect(self.show_sample)
         view.pointClicked.connect(self.select_landmark)
+        self._scheme: tuple[np.ndarray | None, list[str] | None] = (None, None)
         heatmaps.landmarkSelected.connect(self.select_landmark)
         heatmaps.overlayChanged.connect(self._on_overlay)
 
@@ -95,11 +111,14 @@ class Inspector(QObject):
 
         path = str(path)
         self.message.emit(f"Loading model {path} …")
-        self.hub.run_task(("model", path), lambda: load_predictor(path))
+        token = self.model_requests.issue()  # the newest model asked for is the one loaded
+        self.hub.run_task(TaskTag("model", path, token), lambda: load_predictor(path))
 
     @Slot(object)
     def _on_task(self, res: TaskResult) -> None:
         kind, path = res.tag  # type: ignore[misc]
+        if kind == "model" and not self.model_requests.is_current(getattr(res.tag, "token", 0)):
+            return  # a model asked for before the one now loading
         if kind == "propose":
             return  # a bare .onnx's proposed card: app.card_dialog.CardFlow takes it
         if kind == "score":
@@ -129,6 +148,9 @@ class Inspector(QObject):
                 self.message.emit(f"Could not open {path}")
                 return
             self.dataset_path = path
+            folder = self.images_folder_for(path) if self.images_folder_for else None
+            if folder and Path(folder).is_dir():  # where the person located them last time
+                _rebase(ds, folder)
             self.set_dataset(ds)
         else:
             self.model_path = path
@@ -163,6 +185,7 @@ class Inspector(QObject):
         """Show ``ds``: its table, its scheme, its first sample."""
         from facealign_gui.core.schemes import get_scheme, scheme_for_num_points
 
+        self.datasetReplacing.emit()  # a labelling session on the old data closes first
         self.hub.new_generation()  # results still on their way for the old dataset are dropped
         self.results.clear()
         self.ds, self.current, self._image_index, self.image = ds, -1, -1, None
@@ -175,19 +198,47 @@ class Inspector(QObject):
         except (KeyError, ValueError):
             scheme = None
         self.view.clear_all()
-        self.view.set_scheme(
+        self._scheme = (
             None if scheme is None else np.array(scheme.edges, np.int64).reshape(-1, 2),
             None if scheme is None else list(scheme.point_names),
         )
+        self.view.set_scheme(*self._scheme)
         self.heatmaps.set_names(None if scheme is None else list(scheme.point_names))
         self._norms = self._normalisers(ds, scheme)
         self.dock.set_dataset(ds)
-        if ds.problems:
-            self.problem.emit(unreadable_rows(self.dataset_path or ds.root, ds.problems, len(ds)))
+        self._report_problems(ds)
         self.datasetOpened.emit(ds)
         self.message.emit(f"{len(ds):,} samples · {ds.format} · {ds.scheme or 'no landmarks'}")
         if len(ds):
             self.dock.go_to_row(0)
+
+    def _report_problems(self, ds: Dataset) -> None:
+        """Missing images and unreadable rows are different faults with different fixes."""
+        missing = [p for p in ds.problems if _is_missing_image(p)]
+        other = [p for p in ds.problems if not _is_missing_image(p)]
+        file = self.dataset_path or ds.root
+        if missing:
+            whole = any("images found under" in str(p) for p in missing)
+            count = len(ds) if whole else len(missing)
+            self.problem.emit(images_missing(file, ds.root, count, len(ds)))
+        if other:
+            self.problem.emit(unreadable_rows(file, other, len(ds)))
+
+    def locate_images(self, folder: str | Path) -> int:
+        """Read the open dataset's images from ``folder`` instead; returns how many of them
+        are still missing there."""
+        ds = self.ds
+        if ds is None:
+            return 0
+        missing = _rebase(ds, folder)
+        self.hub.clear_images()
+        if missing:
+            self.problem.emit(images_missing(self.dataset_path or folder, folder, missing, len(ds)))
+        self.message.emit(
+            f"Images from {folder}" + (f" · {missing:,} still missing" if missing else "")
+        )
+        self.reshow()
+        return missing
 
     @staticmethod
     def _normalisers(ds: Dataset, scheme: object) -> np.ndarray | None:
@@ -205,11 +256,38 @@ class Inspector(QObject):
         self.hub.cancel_run(wait=True)
         self.predictor = predictor
         self._refresh_statuses()
+        old = self.results.get(predictor.model_id)  # this model's own numbers, or none
+        self.dock.set_nme(None if old is None else old.nme, getattr(old, "threshold", 0.1))
         self._has_heatmaps = False
         self.modelLoaded.emit(predictor)
+        self.view.set_prediction_names(_point_names(getattr(predictor, "scheme", None)))
         self.message.emit(f"Model {predictor.model_id} · {predictor.num_points} points")
+        mismatch = self.scheme_mismatch()
+        if mismatch:  # said when the model is chosen, before any run
+            self.problem.emit(mismatch)
         if self.current >= 0:
             self._show_prediction(request=True)
+
+    def scheme_mismatch(self) -> UserError | None:
+        """Why the model's points cannot be scored against the dataset's, or None."""
+        ds, p = self.ds, self.predictor
+        if ds is None or p is None or ds.points is None:
+            return None
+        k, m = ds.num_points, p.num_points
+        ds_scheme, p_scheme = ds.scheme, getattr(p, "scheme", None)
+        if k == m and (not ds_scheme or not p_scheme or ds_scheme == p_scheme):
+            return None
+        what = (
+            f"The model {p.model_id} predicts {m} points ({p_scheme or 'no scheme'}); the "
+            f"dataset has {k} ({ds_scheme or 'no scheme'}). Its predictions are shown, but "
+            "no NME can be computed."
+        )
+        return UserError(
+            title="The model's points do not match the dataset's",
+            what=what,
+            next_step=f"Open a {ds_scheme or f'{k}-point'} model to score this dataset.",
+            fatal=False,
+        )
 
     def _refresh_statuses(self) -> None:
         """The status column for the current model, from what the cache already holds."""
@@ -226,7 +304,7 @@ class Inspector(QObject):
         """Show sample ``i``. Image, points and prediction change together, in one paint,
         when the decoded image arrives (at once when it was prefetched)."""
         ds = self.ds
-        if ds is None or not 0 <= i < len(ds) or not self.active:
+        if ds is None or not 0 <= i < len(ds):
             return
         self.current = i
         rows = self.dock.model
@@ -268,6 +346,20 @@ class Inspector(QObject):
         lo, hi = max(0, row - before), max(0, row + after)
         return frozenset(rows[lo:hi].tolist())
 
+    def _blank_canvas(self, i: int) -> np.ndarray | None:
+        """A grey image of sample ``i``'s recorded size (``meta["image_sizes"]`` as (w, h)),
+        else big enough for its points; None without either."""
+        ds = self.ds
+        sizes = ds.meta.get("image_sizes") if ds is not None else None
+        if sizes is not None:
+            w, h = (int(v) for v in sizes[i])  # type: ignore[index]
+        elif ds is not None and ds.points is not None and np.isfinite(ds.points[i]).any():
+            hi = np.nanmax(ds.points[i], axis=0)
+            w, h = (int(np.ceil(v * 1.1)) + 1 for v in hi)
+        else:
+            return None
+        return np.full((max(h, 1), max(w, 1), 3), 48, np.uint8)
+
     def current_prediction(self) -> Prediction | None:
         if self.predictor is None or self.current < 0:
             return None
@@ -293,15 +385,11 @@ class Inspector(QObject):
 
     @Slot(object)
     def _on_image(self, res: ImageResult) -> None:
-        if (
-            not self.active
-            or res.token != self.hub.latest_image_token()
-            or res.index != self.current
-        ):
+        if res.token != self.hub.latest_image_token() or res.index != self.current:
             return  # stale: the user has moved on
-        if res.image is None:
+        if res.image is None:  # ground truth on a blank canvas of the image's size
             self.image, self._image_index = None, res.index
-            self.view.set_image(None)
+            self.view.set_image(self._blank_canvas(res.index))
             self._apply_sample()
             self.message.emit(f"Cannot show image: {res.error}")
             return
@@ -322,7 +410,7 @@ class Inspector(QObject):
             outcome = res.prediction if res.prediction is not None else res.error
             self.dock.model.set_status_at([res.index], [_status_text(outcome)])
         shown = self._image_index == self.current
-        if res.index == self.current and res.model_id == self.model_id and self.active and shown:
+        if res.index == self.current and res.model_id == self.model_id and shown:
             if res.prediction is None:
                 self.message.emit(f"No prediction for sample {res.index}: {res.error}")
             self._show_prediction(request=False)
@@ -335,12 +423,8 @@ class Inspector(QObject):
             self.view.set_selection([k])
 
     @Slot(object)
-    def _on_overlay(self, overlay: object) -> None:
-        if overlay is None:
-            self.view.set_heatmap(None)
-        else:
-            warped, x0, y0, lut = overlay  # type: ignore[misc]
-            self.view.set_heatmap(warped, x0, y0, lut)
+    def _on_overlay(self, overlay: HeatmapOverlay | None) -> None:
+        self.view.set_heatmap(overlay)
 
     # -- dataset-wide run ------------------------------------------------------------------
     def run_dataset(self) -> bool:
@@ -349,6 +433,9 @@ class Inspector(QObject):
             self.message.emit("Open a dataset and a model first.")
             return False
         n = len(self.ds)
+        mismatch = self.scheme_mismatch()
+        if mismatch is not None:
+            self.problem.emit(mismatch)
         first = [self.current] if self.current >= 0 else []
         order = np.concatenate([first, self.dock.model.rows(), np.arange(n)]).astype(np.int64)
         _, keep = np.unique(order, return_index=True)
@@ -381,12 +468,33 @@ class Inspector(QObject):
             texts.append(_status_text(r))
             touched |= i == self.current
         self.dock.model.set_status_at(done, texts)
-        if touched and self.active and self._image_index == self.current:
+        self._fill_nme(done)
+        if touched and self._image_index == self.current:
             self._show_prediction(request=False)
+
+    def _fill_nme(self, indices: list[int]) -> None:
+        """Per-image NME of freshly predicted samples, into the table during a run (the
+        same `core.metrics.nme_per_image` the final score uses)."""
+        ds, norms = self.ds, self._norms
+        if ds is None or ds.points is None or norms is None or not indices:
+            return
+        from facealign_gui.core.metrics import nme_per_image
+
+        idx = np.asarray(indices, np.int64)
+        k = ds.points.shape[1]
+        pred = np.full((len(idx), k, 2), np.nan)
+        for j, i in enumerate(idx):
+            p = self.hub.cache.get(self.model_id, int(i))
+            if p is not None and p.points.shape == (k, 2):
+                pred[j] = p.points
+        vis = None if ds.visible is None else ds.visible[idx]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            nme = nme_per_image(pred, ds.points[idx], norms[idx], vis)
+        self.dock.model.set_nme_at(idx.tolist(), nme)
 
     @Slot(object)
     def _on_run_finished(self, s: RunSummary) -> None:
-        if not self.hub.running():
+        if self.hub.run_ended(s):
             self.runStateChanged.emit(False)
         if s.generation != self.hub.generation:
             return  # a run over a dataset that is no longer open
@@ -401,7 +509,9 @@ class Inspector(QObject):
             )
         state = "cancelled" if s.cancelled else "done"
         self._run_text = f"Run {state}: {s.done:,} of {s.total:,} samples in {s.seconds:.1f} s"
-        if self.score_in_background():
+        if self.scheme_mismatch() is not None:
+            self.message.emit(self._run_text + " · not scored: the model's points do not match")
+        elif self.score_in_background():
             self.message.emit(self._run_text + " · scoring …")
         else:
             self.message.emit(self._run_text)
@@ -410,6 +520,8 @@ class Inspector(QObject):
         ds = self.ds
         if ds is None or ds.points is None or self.predictor is None:
             return None
+        if self.scheme_mismatch() is not None:
+            return None  # said when the model was chosen and when the run started
         n, k = ds.points.shape[:2]
         return ds, self.hub.cache.points(self.model_id, n, k), self.model_id
 
@@ -453,8 +565,42 @@ class Inspector(QObject):
             f" · AUC {summ['auc']:.4f}".lstrip(" ·")
         )
 
+    def reshow(self) -> None:
+        """Draw the current sample again (the presenter gave this mode the view back)."""
+        self.view.clear_all()
+        self.view.set_scheme(*self._scheme)
+        if self.ds is not None and self.current >= 0:
+            self._image_index = -1
+            self.show_sample(self.current)
+
     def shutdown(self) -> None:
         self.hub.shutdown()
+
+
+def _point_names(scheme: str | None) -> list[str] | None:
+    from facealign_gui.core.schemes import get_scheme
+
+    try:
+        return list(get_scheme(scheme).point_names) if scheme else None
+    except (KeyError, ValueError):
+        return None
+
+
+def _rebase(ds: Dataset, folder: str | Path) -> int:
+    """Read ``ds``'s images from ``folder``; its missing-image problems are recounted there.
+    Returns how many are still missing."""
+    from facealign_gui.datasets.model import Problem
+
+    ds.root = Path(folder)
+    ds.problems[:] = [p for p in ds.problems if not _is_missing_image(p)]
+    missing = [i for i in range(len(ds)) if not ds.image_path(i).is_file()]
+    ds.problems += [Problem(str(ds.image_path(i)), None, "image not found") for i in missing]
+    return len(missing)
+
+
+def _is_missing_image(problem: object) -> bool:
+    text = str(problem)
+    return "image not found" in text or "images found under" in text
 
 
 def _status_text(outcome: object) -> str:

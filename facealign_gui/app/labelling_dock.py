@@ -1,12 +1,13 @@
 """The labelling dock: review queue, counters and the few keys a labelling pass needs.
 
-It owns an `EditController` (edits, undo, navigation) for one open `Session` and the
-"predict all" worker. The main window adds it with ``addDockWidget`` and gives it a model
-with `set_predictor`.
+It is the labelling mode's sample source: it owns an `EditController` (edits, undo,
+navigation) for one open `Session` and the "predict all" worker, and draws through the
+`ViewPort` it is given. `LabellingMode` docks it and gives it a model with `set_predictor`.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -352,7 +353,11 @@ class LabellingDock(QDockWidget):
     def open_export(self) -> None:
         from facealign_gui.app.export_dialog import ExportDialog
 
-        ExportDialog(self.session, self).exec()
+        dlg = ExportDialog(self.session, self)
+        dlg.exec()
+        r = getattr(dlg, "result_", None)
+        if r is not None:  # the dialog closes on success: say it here too
+            self.message.setText(f"Exported {r.count} faces to {r.path}")
 
     def open_report(self) -> None:
         from facealign_gui.app.correction_report import CorrectionReportDialog
@@ -360,6 +365,13 @@ class LabellingDock(QDockWidget):
         CorrectionReportDialog(self.session, self).exec()
 
     # -- view sync -------------------------------------------------------------------------
+
+    def reshow(self) -> None:
+        """Draw the current image again (the presenter gave labelling the view)."""
+        c = self.controller
+        if c.current >= 0:
+            self._request_image(c.current)
+            c.refresh_view()
 
     def _request_image(self, i: int) -> None:
         if hasattr(self.view, "set_image"):
@@ -446,6 +458,10 @@ class LabellingDock(QDockWidget):
         self.loader.wait()
         if not self._shut:
             self._shut = True
+            # an image decoded just before shutdown may still be queued: it must not reach
+            # the closed session
+            with contextlib.suppress(RuntimeError, TypeError):
+                self.loader.loaded.disconnect(self._on_image_loaded)
             stack = self.controller.stack
             stack.canUndoChanged.disconnect(self._sync_undo_buttons)
             stack.canRedoChanged.disconnect(self._sync_undo_buttons)

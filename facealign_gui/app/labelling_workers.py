@@ -124,10 +124,10 @@ class _LoadJob(QRunnable):
         self.i, self.path, self.signals = i, path, signals
 
     def run(self) -> None:
-        from facealign_gui.datasets.images import read_image_file
+        from facealign_gui.tasks.images import read_rgb
 
         try:
-            image = read_image_file(self.path)
+            image = read_rgb(self.path)  # RGB, as the image view draws it
         except Exception as exc:
             self.signals.failed.emit(self.i, f"{self.path}: {exc}")
             return

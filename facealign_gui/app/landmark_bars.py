@@ -30,8 +30,7 @@ class LandmarkBars(ClickablePlot):
         self.means: list[np.ndarray] = []
         self.selected: int | None = None
         self.point_names: list[str] = []
-        self.legend = self.plot_item.addLegend(offset=(10, 10), labelTextColor="#e8e8e8")
-        self.legend.setBrush(pg.mkBrush(30, 31, 34, 200))
+        self.legend = self.add_legend()  # in the title row: never over the data
         self.names: list[str] = []
         self.clickedAt.connect(self._on_clicked)
 

@@ -11,7 +11,7 @@ holds the points and emits the public signals.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 import pyqtgraph as pg
@@ -19,17 +19,27 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtWidgets import QGraphicsRectItem
 
 from facealign_gui.app import style
+from facealign_gui.viewmodel.gestures import PICK_RADIUS_PX, nearest_point
 
-if TYPE_CHECKING:
-    from facealign_gui.app.image_view import ImageView
+__all__ = ["PICK_RADIUS_PX", "GestureTarget", "LandmarkViewBox"]
 
-PICK_RADIUS_PX = 9.0
+
+class GestureTarget(Protocol):
+    """What the ViewBox forwards gestures to (the landmark editor of `ImageView`)."""
+
+    def is_editable(self) -> bool: ...
+    def annotation_points(self) -> np.ndarray | None: ...
+    def handle_click(self, xy: np.ndarray, modifiers: object) -> None: ...
+    def begin_drag(self, hit: int) -> np.ndarray: ...
+    def drag_to(self, indices: np.ndarray, xy: np.ndarray) -> None: ...
+    def finish_drag(self, indices: np.ndarray, old: np.ndarray, new: np.ndarray) -> None: ...
+    def select_in_rect(self, rect: QRectF, modifiers: object) -> None: ...
 
 
 class LandmarkViewBox(pg.ViewBox):
     """A ViewBox (image axis: y down, aspect locked) that understands landmark gestures."""
 
-    def __init__(self, owner: ImageView) -> None:
+    def __init__(self, owner: GestureTarget) -> None:
         super().__init__(lockAspect=True, invertY=True, enableMenu=False)
         self._owner = owner
         self._drag: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
@@ -39,14 +49,8 @@ class LandmarkViewBox(pg.ViewBox):
     # -- hit testing -----------------------------------------------------------------------
     def nearest(self, view_xy: np.ndarray, points: np.ndarray | None) -> int | None:
         """Index of the point nearest ``view_xy`` within `PICK_RADIUS_PX` screen pixels."""
-        if points is None or not len(points):
-            return None
         px = self.viewPixelSize()
-        scale = np.array([max(px[0], 1e-12), max(px[1], 1e-12)])
-        d = np.hypot(*((points - view_xy) / scale).T)
-        d = np.where(np.isfinite(d), d, np.inf)
-        i = int(np.argmin(d))
-        return i if d[i] <= PICK_RADIUS_PX else None
+        return nearest_point(view_xy, points, (px[0], px[1]))
 
     def _view_xy(self, scene_pos: QPointF) -> np.ndarray:
         p = self.mapSceneToView(scene_pos)

@@ -32,6 +32,7 @@ from facealign_gui.app.live_worker import (
 )
 from facealign_gui.core.annotation import Prediction
 from facealign_gui.inference.types import Predictor
+from facealign_gui.tasks.images import bgr_to_rgb
 
 LIVE_SHORTCUTS: list[tuple[str, str]] = [
     ("Space", "Pause / resume (when the live view has focus)"),
@@ -238,7 +239,7 @@ class LiveView(QWidget):
         if self.capture is None:  # a result that arrived after stop()
             return
         self.current = frame
-        rgb = np.ascontiguousarray(frame.image[:, :, ::-1])
+        rgb = bgr_to_rgb(frame.image)
         first = self.view._image_shape is None or self.view._image_shape[:2] != rgb.shape[:2]
         self.view.set_image(rgb)
         if first:

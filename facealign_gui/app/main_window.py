@@ -21,13 +21,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from facealign_gui.app import errors
+from facealign_gui.app import errors, export
 from facealign_gui.app.card_dialog import CardFlow
 from facealign_gui.app.dataset_dock import DatasetDock
 from facealign_gui.app.heatmap_dock import HeatmapDock
+from facealign_gui.app.help import HelpMenu, app_icon
 from facealign_gui.app.image_view import ImageView
 from facealign_gui.app.inspector import Inspector
-from facealign_gui.app.session_hook import SessionHook
+from facealign_gui.app.labelling_mode import SESSION_SUFFIX, LabellingMode, WindowParts
+from facealign_gui.app.metrics_dock import MetricsDock
+from facealign_gui.app.presenter import Presenter
 from facealign_gui.app.settings import Preferences
 from facealign_gui.app.start_page import StartPage
 
@@ -50,11 +53,13 @@ LAYER_KEYS = (
 class MainWindow(QMainWindow):
     """See the module docstring."""
 
-    def __init__(self, prefs: Preferences | None = None) -> None:
+    def __init__(
+        self, prefs: Preferences | None = None, default_model: str | Path | None = DEFAULT_MODEL
+    ) -> None:
+        """``default_model``: loaded at once, so a fresh window has a model selected (the
+        embedded MediaPipe card by default; None starts without one)."""
         super().__init__()
         self.setWindowTitle("facealign-gui")
-        from facealign_gui.app.help import app_icon
-
         self.setWindowIcon(app_icon())  # the same SVG as the .desktop entry and About box
         self.setAcceptDrops(True)
         self.resize(1500, 920)
@@ -79,10 +84,26 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.dataset_dock)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.heatmap_dock)
         self.metrics_dock = self._make_metrics_dock()
-        self.inspector = Inspector(self.dataset_dock, self.view, self.heatmaps, self)
+        self.presenter = Presenter(self.view, self)
+        self.inspector = Inspector(
+            self.dataset_dock, self.presenter.port("inspect"), self.heatmaps, self
+        )
+        self.presenter.register("inspect", self.inspector)
+        self.inspector.images_folder_for = self.prefs.images_folder  # "Locate images…" memory
         self.card_flow = CardFlow(self.inspector, self)
         self.live_window: QWidget | None = None
-        self.sessions = SessionHook(self)
+        self.labelling = LabellingMode(
+            WindowParts(
+                window=self,
+                presenter=self.presenter,
+                inspector=self.inspector,
+                prefs=self.prefs,
+                dataset_dock=self.dataset_dock,
+                show_view=self._show_view,
+                status=lambda text: self.status_label.setText(text),
+            )
+        )
+        self._title_parts = ["", ""]  # dataset name, session name + saved state
 
         self._build_status_bar()
         self._build_actions()
@@ -94,9 +115,11 @@ class MainWindow(QMainWindow):
         self.apply_preferences()
         self.prefs.changed.connect(self._on_pref_changed)
         self.prefs.restore_window(self)
-        self._docks = [d for d in (self.dataset_dock, self.heatmap_dock, self.metrics_dock) if d]
+        self._docks = [self.dataset_dock, self.heatmap_dock, self.metrics_dock]
         for d in self._docks:  # the start page gets the whole window
             d.hide()
+        if default_model is not None:
+            self.inspector.open_model(default_model)
 
     def show_docks(self) -> None:
         if self.stack.currentIndex() == 1 and not any(d.isVisible() for d in self._docks):
@@ -104,11 +127,7 @@ class MainWindow(QMainWindow):
                 d.show()
 
     # -- construction ----------------------------------------------------------------------
-    def _make_metrics_dock(self) -> QWidget | None:
-        try:
-            from facealign_gui.app.metrics_dock import MetricsDock
-        except ImportError:  # HOOK: the metrics helper's dock is optional
-            return None
+    def _make_metrics_dock(self) -> MetricsDock:
         dock = MetricsDock(self)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         self.splitDockWidget(self.heatmap_dock, dock, Qt.Orientation.Vertical)
@@ -149,6 +168,7 @@ class MainWindow(QMainWindow):
         self.act_open = A("Open &dataset…", "Ctrl+O", self.ask_dataset)
         self.act_folder = A("Open image &folder…", "Ctrl+Shift+O", self.ask_folder)
         self.act_model = A("Open &model…", "Ctrl+M", self.ask_model)
+        self.act_locate = A("&Locate images folder…", None, self.ask_images_folder)
         self.act_default_model = A(
             "Use the built-in model", None, lambda: ins.open_model(DEFAULT_MODEL)
         )
@@ -162,6 +182,8 @@ class MainWindow(QMainWindow):
         self.act_first = A("First image", "Home", lambda: dock.go_to_row(0))
         self.act_last = A("Last image", "End", lambda: dock.go_to_row(-1))
         self.act_fit = A("&Fit image", "F", self.view.fit)
+        self.act_zoom_in = A("Zoom &in", ["+", "=", "Ctrl++"], lambda: self.view.zoom(1))
+        self.act_zoom_out = A("Zoom &out", ["-", "Ctrl+-"], lambda: self.view.zoom(-1))
         self.act_next_lm = A("Next landmark", "]", lambda: self._step_landmark(1))
         self.act_prev_lm = A("Previous landmark", "[", lambda: self._step_landmark(-1))
         self.act_filter = A("Filter samples", "Ctrl+F", self._focus_filter)
@@ -175,6 +197,7 @@ class MainWindow(QMainWindow):
         m = mb.addMenu("&File")
         for a in (self.act_open, self.act_folder, self.act_model, self.act_default_model):
             m.addAction(a)
+        m.addAction(self.act_locate)
         m.addSeparator()
         m.addAction(self.act_camera)
         m.addAction(self.act_video)
@@ -185,6 +208,8 @@ class MainWindow(QMainWindow):
         m = mb.addMenu("&View")
         for a in (
             self.act_fit,
+            self.act_zoom_in,
+            self.act_zoom_out,
             self.act_next,
             self.act_prev,
             self.act_first,
@@ -199,14 +224,16 @@ class MainWindow(QMainWindow):
             m.addAction(a)
         m.addSeparator()
         for d in (self.dataset_dock, self.heatmap_dock, self.metrics_dock):
-            if d is not None:
-                m.addAction(d.toggleViewAction())
+            m.addAction(d.toggleViewAction())
         m = mb.addMenu("&Model")
         m.addAction(self.act_run)
         m.addAction(self.act_cancel)
         m = mb.addMenu("&Label")
-        m.addAction(A("&New labelling session…", None, self.sessions.ask_new))
-        m.addAction(A("&Open labelling session…", None, self.sessions.ask_open))
+        m.addAction(A("&New labelling session…", None, self.labelling.ask_new))
+        m.addAction(A("&Open labelling session…", None, self.labelling.ask_open))
+        self.act_close_session = A("&Close labelling session", None, self.labelling.close)
+        self.act_close_session.setEnabled(False)
+        m.addAction(self.act_close_session)
         self._add_help_menu(mb.addMenu("&Help"))
 
         tb = self.addToolBar("Main")
@@ -224,10 +251,6 @@ class MainWindow(QMainWindow):
         self.act_cancel.setEnabled(False)
 
     def _add_export_actions(self, menu: object) -> None:
-        try:
-            from facealign_gui.app import export
-        except ImportError:  # HOOK: export helpers are optional
-            return
         menu.addSeparator()  # type: ignore[attr-defined]
         png = QAction("Export view as PNG…", self)
         png.triggered.connect(lambda: export.export_view_png(self, self.view))
@@ -235,10 +258,6 @@ class MainWindow(QMainWindow):
         self._export = export
 
     def _add_help_menu(self, menu: object) -> None:
-        try:
-            from facealign_gui.app.help import HelpMenu
-        except ImportError:  # HOOK: help sheet and About are optional
-            return
         self.help_menu = HelpMenu(menu, self)  # type: ignore[arg-type]
 
     def _connect(self) -> None:
@@ -248,17 +267,19 @@ class MainWindow(QMainWindow):
         ins.progress.connect(self._on_progress)
         ins.runStateChanged.connect(self._on_run_state)
         ins.datasetOpened.connect(self._on_dataset)
+        ins.datasetReplacing.connect(self.labelling.close)
+        self.labelling.sessionChanged.connect(self._on_session)
+        self.labelling.titleChanged.connect(lambda t: self._set_title(session=t))
         ins.modelLoaded.connect(self._on_model)
         self.start_page.actionRequested.connect(self._on_start_action)
         self.start_page.recentRequested.connect(self.open_path)
         md = self.metrics_dock
-        if md is not None:
-            ins.resultsReady.connect(self._on_results)
-            md.landmarkSelected.connect(ins.select_landmark)
-            md.nmeRangeSelected.connect(self.dataset_dock.set_nme_range)
-            self.view.pointClicked.connect(md.select_landmark)
-            md.subsetSelected.connect(self.dataset_dock.set_subset)
-            md.compareSortRequested.connect(self._sort_by_difference)
+        ins.resultsReady.connect(self._on_results)
+        md.landmarkSelected.connect(ins.select_landmark)
+        md.nmeRangeSelected.connect(self.dataset_dock.set_nme_range)
+        self.view.pointClicked.connect(md.select_landmark)
+        md.subsetSelected.connect(self.dataset_dock.set_subset)
+        md.compareSortRequested.connect(self._sort_by_difference)
 
     # -- opening ---------------------------------------------------------------------------
     def open_path(self, path: str | Path) -> None:
@@ -267,6 +288,8 @@ class MainWindow(QMainWindow):
         suffix = p.suffix.lower()
         if suffix in MODEL_SUFFIXES:
             self.open_model(p)
+        elif suffix == SESSION_SUFFIX:
+            self.labelling.open(p)
         elif suffix in VIDEO_SUFFIXES:
             self.start_live(str(p))
         else:
@@ -294,6 +317,22 @@ class MainWindow(QMainWindow):
         if path:
             self.inspector.open_dataset(path)
 
+    def ask_images_folder(self) -> None:
+        ins = self.inspector
+        if ins.ds is None:
+            self.status_label.setText("Open a dataset first.")
+            return
+        folder = QFileDialog.getExistingDirectory(self, "Locate images folder", str(ins.ds.root))
+        if folder:
+            self.locate_images(folder)
+
+    def locate_images(self, folder: str | Path) -> None:
+        """Read the open dataset's images from ``folder``, remembered for this dataset."""
+        ins = self.inspector
+        ins.locate_images(folder)
+        if ins.dataset_path:
+            self.prefs.set_images_folder(ins.dataset_path, str(folder))
+
     def ask_model(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
             self, "Open model", "", "Model card or ONNX (*.toml *.onnx);;All files (*)"
@@ -318,11 +357,8 @@ class MainWindow(QMainWindow):
 
     def start_live(self, source: int | str) -> None:
         """Open the live view (camera index or video file) in its own window."""
-        try:
-            from facealign_gui.app.live_view import LiveView
-        except ImportError:  # HOOK: the live view is optional
-            self.status_label.setText("The live view is not available in this build.")
-            return
+        from facealign_gui.app.live_view import LiveView  # lazy: cv2's video I/O
+
         if self.live_window is None:
             self.live_window = LiveView(self.inspector.predictor)
             self.live_window.setAttribute(Qt.WidgetAttribute.WA_QuitOnClose, False)
@@ -333,7 +369,7 @@ class MainWindow(QMainWindow):
     @Slot(object, object)
     def add_live_frame(self, image: object, prediction: object) -> None:
         """The live view's "add this frame to the labelling session"."""
-        dock = self.sessions.dock
+        dock = self.labelling.dock
         if dock is None:
             errors.show_error(self, errors.UserError(
                 title="No labelling session",
@@ -351,6 +387,35 @@ class MainWindow(QMainWindow):
                 "matches the session's.",
                 fatal=False))  # fmt: skip
 
+    def set_mode(self, mode: str) -> None:
+        """Give the image view to ``"inspect"`` (the dataset) or ``"label"`` (the open
+        session; use `labelling` to open one). Leaving labelling closes the session."""
+        if mode == "inspect":
+            self.labelling.close()
+        elif self.labelling.dock is None:
+            raise ValueError("no labelling session is open: open or create one first")
+        else:
+            self.presenter.set_mode(mode)
+
+    def _show_view(self) -> None:
+        self.stack.setCurrentIndex(1)
+        self.show_docks()
+
+    @Slot(object)
+    def _on_session(self, session: object) -> None:
+        self.act_close_session.setEnabled(session is not None)
+        if session is not None:
+            self.start_page.set_recent(self.prefs.recent_items())
+
+    def _set_title(self, dataset: str | None = None, session: str | None = None) -> None:
+        """ "work.fagsession — saved · faces.txt — facealign-gui": what is open, and saved."""
+        if dataset is not None:
+            self._title_parts[0] = dataset
+        if session is not None:
+            self._title_parts[1] = session
+        parts = [t for t in (self._title_parts[1], self._title_parts[0]) if t]
+        self.setWindowTitle(" · ".join([*parts, "facealign-gui"]) if parts else "facealign-gui")
+
     # -- reacting --------------------------------------------------------------------------
     @Slot(object)
     def _on_dataset(self, ds: object) -> None:
@@ -358,9 +423,8 @@ class MainWindow(QMainWindow):
         self.show_docks()
         if self.inspector.dataset_path:
             self.start_page.set_recent(self.prefs.add_recent(self.inspector.dataset_path))
-            self.setWindowTitle(f"{Path(self.inspector.dataset_path).name} — facealign-gui")
-        if self.metrics_dock is not None:
-            self.metrics_dock.clear_results()
+            self._set_title(dataset=Path(self.inspector.dataset_path).name)
+        self.metrics_dock.clear_results()
 
     @Slot(object)
     def _on_model(self, predictor: object) -> None:
@@ -368,7 +432,7 @@ class MainWindow(QMainWindow):
         path = self.inspector.model_path
         if path and Path(path).exists():  # not the id of a built-in card
             self.start_page.set_recent(self.prefs.add_recent(path))
-        self.sessions.set_predictor(predictor)
+        self.labelling.set_predictor(predictor, path)
 
     @Slot(object)
     def _on_results(self, result: object) -> None:
@@ -417,7 +481,7 @@ class MainWindow(QMainWindow):
         PreferencesDialog(self.prefs, self).open()
 
     def _sort_by_difference(self) -> None:
-        d = self.metrics_dock.difference() if self.metrics_dock is not None else None
+        d = self.metrics_dock.difference()
         if d is not None:
             self.dataset_dock.model.sort_by_key(d, descending=True)
             self.dataset_dock.go_to_row(0)
@@ -445,7 +509,7 @@ class MainWindow(QMainWindow):
         ev.acceptProposedAction()
 
     def closeEvent(self, ev: QCloseEvent) -> None:
-        self.sessions.close()
+        self.labelling.close()
         self.inspector.shutdown()
         if self.live_window is not None:
             self.live_window.close()

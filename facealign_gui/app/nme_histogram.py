@@ -41,8 +41,7 @@ class HistogramPlot(ClickablePlot):
         self.open_low = False
         self.open_high = True
         self.items: list[pg.GraphicsObject] = []
-        self.legend = self.plot_item.addLegend(offset=(-10, 10), labelTextColor="#e8e8e8")
-        self.legend.setBrush(pg.mkBrush(30, 31, 34, 200))
+        self.legend = self.add_legend()  # in the title row: never over the data
         self.clickedAt.connect(self._on_clicked)
 
     def set_values(

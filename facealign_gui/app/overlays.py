@@ -11,6 +11,7 @@ from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtGui import QColor, QFont, QPainter
 
 from facealign_gui.app import style
+from facealign_gui.viewmodel.gestures import uncluttered
 
 
 class PassiveScatter(pg.ScatterPlotItem):
@@ -58,10 +59,20 @@ class PointLabelsItem(pg.GraphicsObject):
         p.resetTransform()
         p.setFont(self._font)
         p.setPen(self._color)
-        for (x, y), text in zip(self._xy, self._texts, strict=True):
-            if np.isfinite(x) and np.isfinite(y):
-                q = tr.map(QPointF(float(x), float(y)))
-                p.drawText(QPointF(q.x() + 4.0, q.y() - 3.0), text)
+        screen = self.screen_positions(tr)
+        for i in np.flatnonzero(uncluttered(screen)):  # at fit zoom: no pile of numbers
+            p.drawText(QPointF(screen[i, 0] + 4.0, screen[i, 1] - 3.0), self._texts[i])
+
+    def screen_positions(self, tr: object) -> np.ndarray:
+        """The points mapped by the painter's transform ``tr`` (NaN stays NaN)."""
+        xy = self._xy
+        if not len(xy):
+            return np.zeros((0, 2))
+        m11, m12, m21, m22 = tr.m11(), tr.m12(), tr.m21(), tr.m22()  # type: ignore[attr-defined]
+        dx, dy = tr.dx(), tr.dy()  # type: ignore[attr-defined]
+        x = m11 * xy[:, 0] + m21 * xy[:, 1] + dx
+        y = m12 * xy[:, 0] + m22 * xy[:, 1] + dy
+        return np.stack([x, y], 1)
 
 
 class SegmentsItem:

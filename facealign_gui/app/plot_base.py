@@ -16,6 +16,7 @@ MODEL_COLOURS: tuple[str, str] = ("#4aa3ff", "#ff8c1a")
 THRESHOLD_COLOUR = "#b0b0b0"
 SELECTED_COLOUR = style.COLORS["selected"]
 AXIS_TEXT = "#d8d8d8"
+LEGEND_ROW = 5  # below the bottom axis (row 3) in a PlotItem's layout
 
 
 class ClickablePlot(pg.PlotWidget):
@@ -39,6 +40,15 @@ class ClickablePlot(pg.PlotWidget):
         self.plot_item.hideButtons()
         self.setMinimumSize(240, 180)
         self.scene().sigMouseClicked.connect(self._on_click)
+
+    def add_legend(self) -> pg.LegendItem:
+        """A legend in its own row under the x axis: it never covers the data or the title.
+        Entries sit side by side."""
+        legend = pg.LegendItem(offset=None, labelTextColor="#e8e8e8", colCount=2)
+        legend.setBrush(pg.mkBrush(30, 31, 34, 200))
+        self.plot_item.layout.addItem(legend, LEGEND_ROW, 1)
+        self.plot_item.legend = legend  # where pyqtgraph looks when an item is named
+        return legend
 
     @property
     def vb(self) -> pg.ViewBox:

@@ -59,6 +59,7 @@ class SampleTableModel(QAbstractTableModel):
         # status changes arrive per prediction during a run; the column repaints at most
         # every STATUS_REPAINT_MS, so a run does not repaint the table per chunk
         self._status_pending: set[int] = set()
+        self._nme_pending = False
         self._status_timer = QTimer(self)
         self._status_timer.setSingleShot(True)
         self._status_timer.setInterval(self.STATUS_REPAINT_MS)
@@ -94,6 +95,18 @@ class SampleTableModel(QAbstractTableModel):
         self._failed = np.nan_to_num(self._nme, nan=0.0) > self._threshold
         self._relayout()
 
+    def set_nme_at(self, indices: list[int], nme: list[float] | np.ndarray) -> None:
+        """NME of some samples as a run predicts them; the rows keep their order (the run's
+        final `set_nme` re-sorts and re-filters), the column repaints with the status."""
+        if not len(indices) or len(self._nme) != self._n:
+            return
+        idx = np.asarray(indices, dtype=np.int64)
+        self._nme[idx] = nme
+        self._failed[idx] = np.nan_to_num(self._nme[idx], nan=0.0) > self._threshold
+        self._nme_pending = True
+        if not self._status_timer.isActive():
+            self._status_timer.start()
+
     def set_status(self, status: np.ndarray | list[str] | None) -> None:
         """Review status per sample (strings; hook for the labelling session)."""
         self.layoutAboutToBeChanged.emit()
@@ -120,6 +133,10 @@ class SampleTableModel(QAbstractTableModel):
         """One small update per changed cell: a range update would repaint every visible
         cell of every column, which costs a whole table paint per interval during a run."""
         pending, self._status_pending = self._status_pending, set()
+        if self._nme_pending and self.rowCount():
+            self._nme_pending = False
+            last = self.rowCount() - 1
+            self.dataChanged.emit(self.index(0, COL_NME), self.index(last, COL_FAILED))
         if len(pending) > 256:
             rows = self.rowCount()
             if rows:

@@ -8,6 +8,7 @@ user's native settings store.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QObject, QSettings, Signal, Slot
 from PySide6.QtGui import QColor
@@ -46,6 +47,13 @@ COLOUR_LABELS: dict[str, str] = {
     "error_high": "Error ramp: high",
 }
 DEFAULT_POINT_SIZE = 4.0
+
+
+def _key(path: str) -> str:
+    """A settings key for a file path (QSettings treats '/' as a group separator)."""
+    import hashlib
+
+    return hashlib.sha1(str(Path(path).resolve()).encode()).hexdigest()[:16]
 
 
 def _as_list(value: object) -> list[str]:
@@ -130,6 +138,22 @@ class Preferences(QObject):
     def last_model(self, path: str | None) -> None:
         self.settings.setValue("last/model", path or "")
         self.changed.emit("last/model")
+
+    def session_model(self, session_path: str) -> str | None:
+        """The model last used with a labelling session (its card or .onnx path)."""
+        return self._text(f"session_model/{_key(session_path)}")
+
+    def set_session_model(self, session_path: str, model_path: str) -> None:
+        self.settings.setValue(f"session_model/{_key(session_path)}", model_path)
+        self.changed.emit("session_model")
+
+    def images_folder(self, dataset_path: str) -> str | None:
+        """The folder the person located a dataset's images in ("Locate images folder…")."""
+        return self._text(f"images_folder/{_key(dataset_path)}")
+
+    def set_images_folder(self, dataset_path: str, folder: str) -> None:
+        self.settings.setValue(f"images_folder/{_key(dataset_path)}", folder)
+        self.changed.emit("images_folder")
 
     def recent_items(self) -> list[str]:
         """Most recent first, at most `MAX_RECENT`, no duplicates."""

@@ -1,7 +1,7 @@
 """The bridge between the UI thread and background work.
 
-- `ResultCache`: predictions per (model id, sample index); heatmaps are kept only for the
-  most recently used entries (98 heatmaps of 64x64 for 10,000 images would be 8 GB).
+- `ResultCache` (Qt-free, in `facealign_gui.tasks.cache`): predictions per (model id,
+  sample index), heatmaps only for the most recently used entries.
 - `RunThread`: a dataset-wide run through `inference.pipeline.run_predictions` (the same
   function the CLI calls), cancelled cooperatively with a `threading.Event`.
 - `WorkerHub`: the one main-thread QObject the widgets talk to. It decodes images and
@@ -27,6 +27,10 @@ from PySide6.QtCore import QObject, QThread, QThreadPool, Signal
 from facealign_gui.core.annotation import Prediction
 from facealign_gui.datasets.model import Dataset
 from facealign_gui.inference.types import Predictor
+from facealign_gui.tasks.cache import ResultCache
+from facealign_gui.tasks.tokens import RequestTokens
+
+__all__ = ["ResultCache", "RunThread", "WorkerHub"]
 
 CHUNK_SECONDS = 0.1  # a run emits its results at most ~10 times a second
 
@@ -58,6 +62,7 @@ class RunSummary:
     error: str = ""
     seconds: float = 0.0
     generation: int = 0
+    run_token: int = 0  # `WorkerHub.runs` token of the run: only the newest run's counts
 
 
 @dataclass(frozen=True)
@@ -71,77 +76,31 @@ class RunChunk:
         return iter(self.items)
 
 
+class TaskTag(tuple):
+    """What a task was for: unpacks as ``kind, path``; ``token`` is its request token (0
+    when its kind keeps none)."""
+
+    token: int
+
+    def __new__(cls, kind: str, path: object, token: int = 0) -> TaskTag:
+        tag = super().__new__(cls, (kind, path))
+        tag.token = token
+        return tag
+
+    @property
+    def kind(self) -> str:
+        return self[0]
+
+    @property
+    def path(self) -> object:
+        return self[1]
+
+
 @dataclass(frozen=True)
 class TaskResult:
     tag: object
     value: object
     error: BaseException | None = None
-
-
-class ResultCache:
-    """Predictions per (model id, index); heatmaps only for the `heatmap_slots` newest uses."""
-
-    def __init__(self, heatmap_slots: int = 128) -> None:
-        self._preds: dict[tuple[str, int], Prediction] = {}
-        self._failures: dict[tuple[str, int], str] = {}
-        self._with_heatmaps: OrderedDict[tuple[str, int], None] = OrderedDict()
-        self.heatmap_slots = heatmap_slots
-
-    def put(self, model_id: str, index: int, prediction: Prediction) -> None:
-        key = (model_id, index)
-        old = self._preds.get(key)
-        if prediction.heatmaps is None and old is not None and old.heatmaps is not None:
-            prediction = dataclasses.replace(prediction, heatmaps=old.heatmaps)
-        self._preds[key] = prediction
-        self._failures.pop(key, None)
-        if prediction.heatmaps is not None:
-            self._touch(key)
-
-    def put_failure(self, model_id: str, index: int, message: str) -> None:
-        self._failures[(model_id, index)] = message
-
-    def get(self, model_id: str, index: int) -> Prediction | None:
-        key = (model_id, index)
-        p = self._preds.get(key)
-        if p is not None and p.heatmaps is not None:
-            self._touch(key)
-        return p
-
-    def failure(self, model_id: str, index: int) -> str | None:
-        return self._failures.get((model_id, index))
-
-    def _touch(self, key: tuple[str, int]) -> None:
-        self._with_heatmaps[key] = None
-        self._with_heatmaps.move_to_end(key)
-        while len(self._with_heatmaps) > self.heatmap_slots:
-            old, _ = self._with_heatmaps.popitem(last=False)
-            p = self._preds.get(old)
-            if p is not None:
-                self._preds[old] = dataclasses.replace(p, heatmaps=None)
-
-    def statuses(self, model_id: str, n: int) -> list[tuple[int, object]]:
-        """(index, Prediction or error text) of every sample below ``n`` known for a model."""
-        out: list[tuple[int, object]] = [
-            (i, p) for (m, i), p in self._preds.items() if m == model_id and i < n
-        ]
-        out += [(i, e) for (m, i), e in self._failures.items() if m == model_id and i < n]
-        return out
-
-    def count(self, model_id: str) -> int:
-        return sum(1 for m, _ in self._preds if m == model_id)
-
-    def points(self, model_id: str, n: int, k: int) -> np.ndarray:
-        """(n, k, 2) predicted points, NaN where there is no prediction."""
-        out = np.full((n, k, 2), np.nan)
-        for (m, i), p in self._preds.items():
-            if m == model_id and 0 <= i < n and p.points.shape == (k, 2):
-                out[i] = p.points
-        return out
-
-    def clear(self) -> None:
-        self._preds.clear()
-        self._failures.clear()
-        self._with_heatmaps.clear()
 
 
 class RunThread(QThread):
@@ -163,6 +122,7 @@ class RunThread(QThread):
         # order); replaced as a whole by the UI thread, read here: no lock needed
         self.keep_heatmaps_for: frozenset[int] = frozenset()
         self.generation = 0
+        self.run_token = 0
 
     def run(self) -> None:
         from facealign_gui.inference.pipeline import run_predictions
@@ -203,6 +163,7 @@ class RunThread(QThread):
                 error,
                 time.perf_counter() - t0,
                 self.generation,
+                self.run_token,
             )
         )
 
@@ -232,6 +193,7 @@ class WorkerHub(QObject):
         self._prefetch_lock = threading.Lock()
         self.generation = 0  # bumped when the dataset changes: older results are dropped
         self._run: RunThread | None = None
+        self.runs = RequestTokens()  # the newest run's summary ends the "running" state
         self._keep: frozenset[int] = frozenset()
         self._closed = False
 
@@ -273,12 +235,10 @@ class WorkerHub(QObject):
             return  # a prefetch for a row the user has already left behind
         if not deliver and self.cached_image(ds, index) is not None:
             return
-        from facealign_gui.datasets.images import load_image
+        from facealign_gui.tasks.images import load_rgb
 
         try:
-            bgr = load_image(ds, index)
-            rgb = np.ascontiguousarray(bgr[..., ::-1])
-            err = ""
+            rgb, err = load_rgb(ds, index), ""
         except Exception as exc:
             rgb, err = None, str(exc) or type(exc).__name__
         if rgb is not None:
@@ -385,6 +345,7 @@ class WorkerHub(QObject):
         self.cancel_run(wait=True)
         t = RunThread(predictor, ds, order, self)
         t.generation = self.generation
+        t.run_token = self.runs.issue()
         t.keep_heatmaps_for = self._keep
         t.chunk.connect(self.runChunk)
         t.progress.connect(self.runProgress)
@@ -404,6 +365,16 @@ class WorkerHub(QObject):
 
     def running(self) -> bool:
         return self._run is not None and self._run.isRunning()
+
+    def run_ended(self, summary: RunSummary) -> bool:
+        """Whether ``summary`` ends the newest run (its thread may still be exiting: the
+        summary is emitted from inside it). A replaced run's summary returns False."""
+        if not self.runs.is_current(summary.run_token):
+            return False
+        if self._run is not None and self._run.run_token == summary.run_token:
+            self._run.wait(5000)  # returns at once: the thread has nothing left to do
+            self._run = None
+        return True
 
     def set_shown(self, index: int, nearby: frozenset[int] = frozenset()) -> None:
         """Tell the run which samples are shown or near it (their heatmaps are kept)."""

@@ -166,3 +166,114 @@ def write_tiny_model(folder: Path, model_id: str = "tiny_heatmap") -> Path:
     card_path = folder / f"{model_id}.toml"
     save_card(card, card_path)
     return card_path
+
+
+RED_RGB = (255, 0, 0)
+BLUE_RGB = (0, 0, 255)
+
+
+def mark_colours(list_file: Path) -> None:
+    """Paint a pure red square top-left and a pure blue one top-right into every image of a
+    `write_wflw_dataset` folder, so a test can check the shown pixels' channel order."""
+    for png in (list_file.parent / "WFLW_images" / "synthetic").glob("*.png"):
+        img = cv2.imread(str(png))
+        img[0:16, 0:16] = RED_RGB[::-1]  # OpenCV writes BGR
+        img[0:16, -16:] = BLUE_RGB[::-1]
+        cv2.imwrite(str(png), img)
+
+
+def write_dev_faces_set(
+    dev_faces: Path, folder: Path, per_image: int = 13, seed: int = 0, max_side: int = 360
+) -> Path:
+    """A folder of ``16 * per_image`` colour faces with 68-point ``.pts`` files, made from the
+    real 300-W faces in ``dev_faces`` (research-only: written under a test's tmp_path, never
+    committed): each face as it is, mirrored (points re-indexed with the 300-W flip pairs),
+    cropped around the face at several offsets and sizes, and with its brightness changed."""
+    from facealign_gui.core.schemes import get_scheme
+    from facealign_gui.datasets.pts import format_pts, parse_pts
+    from facealign_gui.session.mirror import flip_permutation
+
+    perm = flip_permutation(68, get_scheme("300w68").flip_pairs)
+    rng = np.random.default_rng(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    for pts_file in sorted(dev_faces.glob("*.pts")):
+        img_file = next(
+            pts_file.with_suffix(s) for s in (".jpg", ".png") if pts_file.with_suffix(s).exists()
+        )
+        img = cv2.imread(str(img_file))
+        pts = parse_pts(pts_file)
+        f = max_side / max(img.shape[:2])  # small images: a journey of hundreds stays fast
+        if f < 1:
+            img = cv2.resize(img, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
+            pts = (pts + 0.5) * f - 0.5
+        h, w = img.shape[:2]
+        lo, hi = pts.min(0), pts.max(0)
+        for v in range(per_image):
+            out, p = img, pts.copy()
+            if v % 2 == 1:  # mirrored
+                out = out[:, ::-1]
+                p = p[perm].copy()
+                p[:, 0] = w - 1 - p[:, 0]
+            if v >= 2:  # a crop around the face, shifted and sized at random
+                side = (hi - lo).max() * rng.uniform(1.4, 2.2)
+                cx, cy = (lo + hi) / 2 + rng.uniform(-0.15, 0.15, 2) * side
+                x0 = int(np.clip(cx - side / 2, 0, w - 2))
+                y0 = int(np.clip(cy - side / 2, 0, h - 2))
+                x1 = int(np.clip(cx + side / 2, x0 + 2, w))
+                y1 = int(np.clip(cy + side / 2, y0 + 2, h))
+                out = out[y0:y1, x0:x1]
+                p = p - (x0, y0)
+            if v % 3 == 2:
+                out = np.clip(out.astype(np.float32) * rng.uniform(0.7, 1.3), 0, 255).astype(
+                    np.uint8
+                )
+            name = f"{pts_file.stem}_v{v:02d}"
+            cv2.imwrite(str(folder / f"{name}.jpg"), np.ascontiguousarray(out))
+            (folder / f"{name}.pts").write_text(format_pts(p))
+    return folder
+
+
+def write_random_model(
+    folder: Path, model_id: str = "random_68", k: int = 68, seed: int = 1
+) -> Path:
+    """A random-weight 68-point heatmap model (64x64 input, heatmaps of 16x16) and its card:
+    a "second model" that disagrees with any trained one."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    from facealign_gui.inference.card import CropSpec, DecoderSpec, InputSpec, ModelCard, save_card
+
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    hm = 16
+    w = rng.normal(0, 0.2, (k, 3, 4, 4)).astype(np.float32)  # a random 4x4 stride-4 conv
+    nodes = [
+        helper.make_node("Conv", ["input", "w"], ["heatmaps"], kernel_shape=[4, 4], strides=[4, 4])
+    ]
+    graph = helper.make_graph(
+        nodes,
+        model_id,
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", 3, 64, 64])],
+        [helper.make_tensor_value_info("heatmaps", TensorProto.FLOAT, ["N", k, hm, hm])],
+        initializer=[numpy_helper.from_array(w, "w")],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)])
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    onnx_path = folder / f"{model_id}.onnx"
+    onnx.save(model, str(onnx_path))
+    card = ModelCard(
+        id=model_id,
+        family="hrnet",
+        num_points=k,
+        onnx=onnx_path.name,
+        scheme="300w68",
+        name="Random-weight test model",
+        input=InputSpec(name="input", size=(64, 64), colour="rgb"),
+        crop=CropSpec(rule="hrnet_center_scale", scale_factor=1.25, box_source="dataset"),
+        decoder=DecoderSpec(subpixel="quarter", heatmap_stride=4.0),
+        outputs={"heatmaps": "heatmaps"},
+    )
+    card_path = folder / f"{model_id}.toml"
+    save_card(card, card_path)
+    return card_path

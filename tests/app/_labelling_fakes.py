@@ -12,7 +12,7 @@ from facealign_gui.session.store import Session
 
 
 class FakeView(QObject):
-    pointsMoved = Signal(object, object, object)
+    pointsMoved = Signal(object, object, object, str)
     pointsDragging = Signal(object, object)
     selectionChanged = Signal(object)
     pointClicked = Signal(int)
@@ -38,12 +38,22 @@ class FakeView(QObject):
     def selected_points(self) -> np.ndarray:
         return self.selection.copy()
 
+    def set_selection(self, indices: object) -> None:
+        self.selection = np.asarray(indices, np.int64).reshape(-1)
+
     def drag(self, indices: list[int], new_xy: np.ndarray) -> None:
         """What the real view does at the end of a drag."""
         idx = np.asarray(indices, np.int64)
         old = self.points[idx].copy()
         self.points[idx] = new_xy
-        self.pointsMoved.emit(idx, old, np.asarray(new_xy, float))
+        self.pointsMoved.emit(idx, old, np.asarray(new_xy, float), "drag")
+
+    def nudge(self, indices: list[int], delta: tuple[float, float]) -> None:
+        """What the real view does on an arrow key."""
+        idx = np.asarray(indices, np.int64)
+        old = self.points[idx].copy()
+        self.points[idx] = old + delta
+        self.pointsMoved.emit(idx, old, self.points[idx].copy(), "nudge")
 
 
 def labelling_session(tmp_path: Path, n: int = 4, k: int = 68) -> Session:

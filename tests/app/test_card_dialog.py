@@ -107,7 +107,7 @@ def pipnet_onnx(path: Path, k: int = 19, nb: int = 10) -> Path:
 
 @pytest.fixture
 def window(qtbot, prefs) -> MainWindow:
-    w = MainWindow(prefs)
+    w = MainWindow(prefs, default_model=None)
     qtbot.addWidget(w)
     w.show()
     qtbot.waitExposed(w)

@@ -245,19 +245,21 @@ def test_any_edit_undo_redo_sequence_equals_the_journal_replay(qtbot, tmp_path_f
         s.close()
 
 
-def test_time_on_an_image_is_counted_when_the_person_moves_on(setup, monkeypatch) -> None:
-    s, _view, c = setup
+def test_time_on_an_image_is_counted_when_the_person_moves_on(qtbot, tmp_path: Path) -> None:
     import facealign_gui.app.editing as editing
 
-    now = [1000.0]
-    monkeypatch.setattr(editing.time, "monotonic", lambda: now[0])
-    c.show(0)  # restart the clock at t = 1000
+    s = labelling_session(tmp_path)
+    now = [1000.0]  # the injected clock: independent of the machine's uptime
+    c = EditController(FakeView(), s, clock=lambda: now[0])
+    assert c.current == 0
     now[0] += 12.5
     c.show(2)
     now[0] += 1000.0  # walked away: one visit counts at most MAX_SECONDS_PER_VISIT
     c.show(3)
     assert s.image_info(0)["seconds"] == pytest.approx(12.5, abs=0.5)
     assert s.image_info(2)["seconds"] == pytest.approx(editing.MAX_SECONDS_PER_VISIT)
+    c.close()
+    s.close()
 
 
 def test_next_skips_a_long_run_of_verified_images(qtbot, tmp_path: Path) -> None:
@@ -290,4 +292,24 @@ def test_a_new_session_starts_at_the_least_confident_image_and_reopens_where_lef
     c2 = EditController(FakeView(), s)
     assert c2.current == 1
     c2.close()
+    s.close()
+
+
+def test_the_next_image_starts_with_nothing_selected_so_a_nudge_edits_nothing(
+    qtbot, tmp_path: Path
+) -> None:
+    from facealign_gui.app.image_view import ImageView
+
+    s = labelling_session(tmp_path)
+    view = ImageView()
+    qtbot.addWidget(view)
+    c = EditController(view, s)
+    view.set_selection([5, 6])
+    c.go_next()
+    assert c.current == 1
+    assert view.selected_points().tolist() == []
+    view.setFocus()
+    qtbot.keyClick(view, Qt.Key.Key_Right)
+    assert s.status(1) is Status.PREDICTED  # the nudge found nothing to move
+    c.close()
     s.close()

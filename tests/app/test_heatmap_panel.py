@@ -115,7 +115,8 @@ def test_overlay_for_the_image_view_follows_the_selected_landmark(
     panel.set_data(np.zeros((300, 300, 3), np.uint8), prediction([(2, 3), (9, 12)]))
     with qtbot.waitSignal(panel.overlayChanged) as sig:
         panel.set_landmark(1)
-    warped, x0, y0, lut = sig.args[0]
+    o = sig.args[0]
+    warped, x0, y0, lut = o.image, o.x0, o.y0, o.lut
     r, c = np.unravel_index(np.argmax(warped), warped.shape)
     assert (c + x0, r + y0) == (136, 98)
     assert lut.shape == (256, 4)

@@ -91,7 +91,7 @@ def test_dragging_a_point_emits_points_moved_once_with_start_positions(
     view.set_editable(True)
     view.set_annotation(square_points())
     moved, dragging = [], []
-    view.pointsMoved.connect(lambda i, o, n: moved.append((i, o, n)))
+    view.pointsMoved.connect(lambda i, o, n, k: moved.append((i, o, n)))
     view.pointsDragging.connect(lambda i, xy: dragging.append(xy))
     drag(view, view.vb, (50.0, 50.0), (80.0, 60.0))
     assert len(moved) == 1
@@ -125,7 +125,7 @@ def test_shift_drag_selects_points_and_dragging_one_moves_them_together(
     assert view.selected_points().tolist() == [0, 1]
     assert selections[-1].tolist() == [0, 1]
     moved = []
-    view.pointsMoved.connect(lambda i, o, n: moved.append((i, o, n)))
+    view.pointsMoved.connect(lambda i, o, n, k: moved.append((i, o, n)))
     drag(view, view.vb, (150.0, 50.0), (160.0, 70.0))
     idx, old, new = moved[0]
     assert idx.tolist() == [0, 1]
@@ -140,7 +140,7 @@ def test_arrow_keys_nudge_the_selection_by_one_pixel_and_shift_by_ten(
     view.set_annotation(square_points())
     view.set_selection([1, 3])
     moved = []
-    view.pointsMoved.connect(lambda i, o, n: moved.append((i, o, n)))
+    view.pointsMoved.connect(lambda i, o, n, k: moved.append((i, o, n)))
     qtbot.keyClick(view, Qt.Key.Key_Right)
     qtbot.keyClick(view, Qt.Key.Key_Up, Qt.KeyboardModifier.ShiftModifier)
     assert len(moved) == 2
@@ -165,3 +165,54 @@ def test_clear_all_removes_points_and_image(view: ImageView) -> None:
     assert len(view.truth_item.data) == 0 and len(view.pred_item.data) == 0
     assert view.image_item.image is None
     assert view.vb in view.ci.items  # the layout itself is untouched
+
+
+def test_an_occluded_point_stays_drawn_hollow_and_can_be_selected(view: ImageView) -> None:
+    view.set_editable(True)
+    view.set_annotation(square_points(), np.array([True, True, False, True]))
+    drawn = np.stack([view.occluded_item.data["x"], view.occluded_item.data["y"]], 1)
+    assert drawn.tolist() == [[150.0, 150.0]]
+    assert (
+        view.occluded_item.opts["brush"] is None
+        or view.occluded_item.opts["brush"].style() == Qt.BrushStyle.NoBrush
+    )  # hollow
+    assert view.occluded_item.opacity() < 1.0 and view.occluded_item.isVisible()
+    click(view, view.vb, (150.0, 150.0))
+    assert view.selected_points().tolist() == [2]
+    assert view.occluded().tolist() == [2]
+    assert "(occluded)" in view.describe_point(2)
+
+
+def test_each_gesture_says_its_kind_drag_group_or_nudge(view: ImageView, qtbot) -> None:
+    view.set_editable(True)
+    view.set_annotation(square_points())
+    kinds = []
+    view.pointsMoved.connect(lambda i, o, n, k: kinds.append((i.tolist(), k)))
+    drag(view, view.vb, (50.0, 50.0), (60.0, 60.0))
+    view.set_selection([0, 1])
+    drag(view, view.vb, (150.0, 50.0), (140.0, 40.0))
+    view.setFocus()
+    qtbot.keyClick(view, Qt.Key.Key_Left)
+    assert kinds == [([0], "drag"), ([0, 1], "group"), ([0, 1], "nudge")]
+
+
+def test_the_refine_hook_moves_more_points_in_the_same_gesture(view: ImageView) -> None:
+    view.set_editable(True)
+    view.set_annotation(square_points())
+    calls, moved = [], []
+
+    def refine(points: np.ndarray, fixed: np.ndarray) -> np.ndarray:
+        calls.append(fixed.copy())
+        out = points.copy()
+        out[3] = (points[0] + points[2]) / 2  # a "contour tool": 3 follows the dragged 0
+        return out
+
+    view.refine = refine
+    view.pointsMoved.connect(lambda i, o, n, k: moved.append((i.tolist(), o, n)))
+    drag(view, view.vb, (50.0, 50.0), (70.0, 70.0))
+    assert calls[0].tolist() == [True, False, False, False]
+    assert len(moved) == 1 and moved[0][0] == [0, 3]  # one gesture, one undo step
+    np.testing.assert_allclose(moved[0][1][1], [50.0, 150.0])  # 3's old position
+    np.testing.assert_allclose(view.annotation_points()[3], moved[0][2][1])
+    view.set_selection([0])
+    view.refine = None

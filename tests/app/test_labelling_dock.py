@@ -194,3 +194,23 @@ def test_after_an_edit_reset_is_enabled_and_the_status_line_says_edited(qtbot, d
     assert "edited" in dock.current_label.text()
     dock.reset_button.click()
     assert not dock.reset_button.isEnabled() and "predicted" in dock.current_label.text()
+
+
+def test_after_an_export_the_dock_says_where_it_wrote_and_how_many_faces(
+    qtbot, dock, tmp_path, monkeypatch
+) -> None:
+    from facealign_gui.app import export_dialog
+
+    out = tmp_path / "out.json"
+
+    def exec_and_save(dlg: export_dialog.ExportDialog) -> int:
+        dlg.path_edit.setText(str(out))
+        dlg.verified_only.setChecked(False)
+        return int(dlg.run_export() is not None)
+
+    monkeypatch.setattr(export_dialog.ExportDialog, "exec", exec_and_save)
+    dock.controller.accept_and_next()
+    dock.open_export()
+    assert out.exists()
+    assert dock.message.text().startswith("Exported ") and str(out) in dock.message.text()
+    assert " faces to " in dock.message.text()
