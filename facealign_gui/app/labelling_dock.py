@@ -8,10 +8,17 @@ navigation) for one open `Session` and the "predict all" worker, and draws throu
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QAction, QColor, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
@@ -94,6 +101,8 @@ class QueueModel(QAbstractListModel):
 class LabellingDock(QDockWidget):
     """Review queue + counters + buttons for one session shown in ``view``."""
 
+    livePrediction = Signal(int, object)  # (image, Prediction with heatmaps) from "predict all"
+
     def __init__(self, session: Session, view: object, parent: QWidget | None = None) -> None:
         super().__init__("Labelling", parent)
         self.setObjectName("LabellingDock")
@@ -104,6 +113,10 @@ class LabellingDock(QDockWidget):
         self._worker: PredictAllWorker | None = None
         self._before_predict: tuple[int, int] | None = None
         self._shut = False
+        # set by `app.effort_tools`: review scores computed in the worker, and a filter the
+        # arriving predictions go through (the pre-labeller) before the session stores them
+        self.scorer: Callable[[Prediction, Prediction | None], dict] | None = None
+        self.prediction_filter: Callable[[list], list] | None = None
         self.loader = ImageLoader(self)
         self.loader.loaded.connect(self._on_image_loaded)
         self.loader.failed.connect(lambda _i, msg: self.message.setText(msg))
@@ -267,6 +280,8 @@ class LabellingDock(QDockWidget):
         except Exception:
             pairs = None
         worker = PredictAllWorker(self.predictor, self.session.face_dataset(), todo, pairs)
+        worker.scorer = self.scorer
+        worker.live.connect(self.livePrediction)
         worker.results.connect(self._store_results)
         worker.progress.connect(self._on_progress)
         worker.failure.connect(self.message.setText)
@@ -286,13 +301,15 @@ class LabellingDock(QDockWidget):
             self._worker.cancel.set()
             self.message.setText("Cancelling…")
 
-    def _store_results(self, items: list[tuple[int, Prediction, str]]) -> None:
+    def _store_results(self, items: list[tuple]) -> None:
+        if self.prediction_filter is not None:
+            items = self.prediction_filter(items)
         try:
             self.session.set_predictions(items)
         except SessionError as exc:
             self.message.setText(str(exc))
             return
-        for i, _p, _role in items:
+        for i, *_rest in items:
             self.model.image_changed(i)
             if i == self.controller.current:
                 self.controller.refresh_view()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +32,7 @@ class PredictAllWorker(QObject):
     progress = Signal(int, int)
     failure = Signal(str)
     finished = Signal(bool)
+    live = Signal(int, object)  # (index, the full Prediction, heatmaps included)
 
     def __init__(self, predictor: Predictor, dataset: Dataset, indices: Sequence[int],
                  flip_pairs: Sequence[tuple[int, int]] | None = None) -> None:  # fmt: skip
@@ -41,6 +42,8 @@ class PredictAllWorker(QObject):
         self.indices = list(indices)
         self.flip_pairs = flip_pairs
         self.cancel = threading.Event()
+        # (prediction with heatmaps, mirrored or None) -> review scores (`session.review`)
+        self.scorer: Callable[[Prediction, Prediction | None], dict] | None = None
 
     @Slot()
     def run(self) -> None:
@@ -56,11 +59,14 @@ class PredictAllWorker(QObject):
                 if isinstance(res, SampleFailure):
                     self.failure.emit(str(res))
                     continue
-                pending.append((i, _light(res), "primary"))
+                mirror = None
                 if self.flip_pairs is not None and not self.cancel.is_set():
                     mirror = self._mirror(i, res)
-                    if mirror is not None:
-                        pending.append((i, mirror, "mirror"))
+                scores = self._scores(res, mirror)
+                pending.append((i, _light(res), "primary", scores))
+                if mirror is not None:
+                    pending.append((i, mirror, "mirror"))
+                self.live.emit(i, res)
                 if time.monotonic() - last > EMIT_EVERY:
                     self.results.emit(pending)
                     pending, last = [], time.monotonic()
@@ -69,6 +75,15 @@ class PredictAllWorker(QObject):
         if pending:
             self.results.emit(pending)
         self.finished.emit(self.cancel.is_set())
+
+    def _scores(self, res: Prediction, mirror: Prediction | None) -> dict:
+        if self.scorer is None:
+            return {}
+        try:
+            return self.scorer(res, mirror)
+        except Exception as exc:  # a signal that cannot score this face: say so, keep going
+            self.failure.emit(f"uncertainty scores: {exc}")
+            return {}
 
     def _mirror(self, i: int, primary: Prediction) -> Prediction | None:
         """Predict on the mirrored image and map the points back (see `session.mirror`)."""
