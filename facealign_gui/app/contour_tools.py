@@ -22,7 +22,7 @@ SLIDE_MODIFIER = Qt.KeyboardModifier.AltModifier
 RESPACE = "E"
 SELECT_GROUP = "G"
 ROTATE = (",", ".")  # counter-clockwise, clockwise
-SCALE = ("Ctrl+,", "Ctrl+.")  # smaller, larger
+SCALE = ("Alt+,", "Alt+.")  # smaller, larger (Ctrl+, is Preferences)
 ROTATE_STEP = math.radians(2.0)
 SCALE_STEP = 1.02
 

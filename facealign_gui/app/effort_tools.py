@@ -14,13 +14,18 @@ from PySide6.QtWidgets import QLabel
 
 from facealign_gui.app import style
 from facealign_gui.app import uncertainty_signals as sig
-from facealign_gui.app.contour_tools import ContourTools
+from facealign_gui.app.contour_tools import CONTOUR_SHORTCUTS, ContourTools
 from facealign_gui.app.prelabel_panel import PreLabelController, PreLabelPanel
-from facealign_gui.app.refine_controller import RefineController
+from facealign_gui.app.refine_controller import TOGGLE_KEY, RefineController
 from facealign_gui.core.schemes import SCHEMES
 from facealign_gui.session.review import get_signal
 
-__all__ = ["EffortTools"]
+__all__ = ["EFFORT_SHORTCUTS", "EffortTools"]
+
+EFFORT_SHORTCUTS: list[tuple[str, str]] = [
+    (TOGGLE_KEY, "Click-to-refine on / off: after a drag or nudge the other points follow"),
+    *CONTOUR_SHORTCUTS,
+]
 
 
 class EffortTools(QObject):

@@ -152,7 +152,7 @@ def test_g_selects_the_eye_and_rotation_keeps_its_shape(labelling) -> None:
     d0 = np.linalg.norm(before[:, None] - before[None], axis=2)
     d1 = np.linalg.norm(after[:, None] - after[None], axis=2)
     np.testing.assert_allclose(d1, d0, atol=1e-6)  # rigid
-    tools.contours.actions["Ctrl+."].trigger()
+    tools.contours.actions["Alt+."].trigger()
     d2 = np.linalg.norm(shown(w)[sel][:, None] - shown(w)[sel][None], axis=2)
     np.testing.assert_allclose(d2, d0 * 1.02, atol=1e-6)
 
@@ -246,3 +246,20 @@ def test_an_hrnet_csv_export_writes_the_provenance_sidecar_beside_it(labelling, 
     plain = tmp_path / "plain.csv"
     write_dataset(session_dataset(s, s.labels(verified_only=True)), plain, "hrnet_csv")
     assert out.read_bytes() == plain.read_bytes()  # the CSV itself is untouched
+
+
+def test_every_key_of_the_fewer_drags_sheet_is_bound_once_while_labelling(labelling) -> None:
+    from PySide6.QtGui import QAction, QKeySequence
+
+    from facealign_gui.app.effort_tools import EFFORT_SHORTCUTS
+    from facealign_gui.app.help import shortcut_sections
+
+    w = labelling
+    assert ("Fewer drags (labelling)", EFFORT_SHORTCUTS) in shortcut_sections()
+    bound = [s.toString() for a in w.findChildren(QAction) for s in a.shortcuts()]
+    for keys, what in EFFORT_SHORTCUTS:
+        if "drag" in keys.lower():
+            continue  # gestures of the image view
+        for key in keys.split(" / "):
+            seq = QKeySequence(key.strip()).toString()
+            assert bound.count(seq) == 1, f"{key!r} ({what}): bound {bound.count(seq)} times"
