@@ -106,6 +106,8 @@ class MovePoints(EditCommand):
         exc = self._apply_extras(self.extras)
         if exc is not None:  # a refused redo put back (see EditCommand)
             self.refused, self._skip_undo = exc, True
+        if self.extras and self._notify:  # the view shows the refined points too
+            self._notify(self.edit.image)
 
     def undo(self) -> None:
         if self._skip_undo:

@@ -302,6 +302,8 @@ class LabellingDock(QDockWidget):
             self.message.setText("Cancelling…")
 
     def _store_results(self, items: list[tuple]) -> None:
+        if self._shut:  # queued before shutdown: the session is closed
+            return
         if self.prediction_filter is not None:
             items = self.prediction_filter(items)
         try:
@@ -320,6 +322,8 @@ class LabellingDock(QDockWidget):
         self.progress.setValue(done)
 
     def _on_predict_finished(self, cancelled: bool) -> None:
+        if self._shut:  # queued before shutdown, which already stopped the thread
+            return
         if self._thread is not None:
             self._thread.quit()  # the queued quit from the worker would wait for us
             self._thread.wait()

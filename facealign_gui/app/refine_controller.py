@@ -20,7 +20,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from facealign_gui.app.refine_hook import RefineHook
 from facealign_gui.core.annotation import Prediction
 from facealign_gui.session.journal import Edit
-from facealign_gui.session.provenance import MOVED, point_provenance
+from facealign_gui.session.provenance import IMPORTED, MOVED, point_provenance
 
 __all__ = ["LIVE_KEEP", "SETTING", "TOGGLE_KEY", "RefineController", "SessionRefiner"]
 
@@ -31,7 +31,8 @@ LIVE_KEEP = 48  # predictions with heatmaps kept for the heatmap re-read (about 
 
 class SessionRefiner(RefineHook):
     """`RefineHook` reading only the edited image's journal, with the newest predictions'
-    heatmaps at hand (`remember`), timing each call (`last_ms`)."""
+    heatmaps at hand (`remember`), timing each call (`last_ms`). Points imported from an
+    annotation file count as placed (they are a person's labels too)."""
 
     def __init__(self, enabled: bool = True) -> None:
         super().__init__(enabled=enabled)
@@ -56,7 +57,9 @@ class SessionRefiner(RefineHook):
         k = int(session.num_points)  # type: ignore[attr-defined]
         edits = [_as_image0(e) for e in session.image_journal(image)]  # type: ignore[attr-defined]
         codes, _ = point_provenance(edits, 1, k)
-        return codes[0] == MOVED
+        # a person's points: placed here, or read from the annotation file the session was
+        # made from; the model's own (accepted, refined) points are free to move
+        return (codes[0] == MOVED) | (codes[0] == IMPORTED)
 
     def __call__(self, session: object, image: int) -> Edit | None:
         t0 = time.perf_counter()

@@ -3,6 +3,7 @@ uncertainty orders and the provenance sidecar of an export."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -14,11 +15,13 @@ from facealign_gui.app.main_window import MainWindow
 from facealign_gui.app.refine_controller import SETTING
 from facealign_gui.core.annotation import Prediction, Status
 from facealign_gui.core.contours import contour_of
+from facealign_gui.session.store import Session
 
 
 @pytest.fixture
 def labelling(qtbot, prefs, synthetic_dataset: Path, tiny_model: Path, tmp_path: Path):
-    """The real window labelling 12 drawn faces, every image predicted by the tiny model."""
+    """The real window labelling 12 drawn faces (no landmarks yet), every image predicted by
+    the tiny model."""
     w = MainWindow(prefs, default_model=None)
     qtbot.addWidget(w)
     w.show()
@@ -26,7 +29,10 @@ def labelling(qtbot, prefs, synthetic_dataset: Path, tiny_model: Path, tmp_path:
         w.open_path(synthetic_dataset)
     with qtbot.waitSignal(w.inspector.modelLoaded, timeout=10000):
         w.open_path(tiny_model)
-    assert w.labelling.create(tmp_path / "work.fagsession")
+    # the faces' boxes without their landmarks: every point starts as the model's
+    ds = w.inspector.ds
+    blank = dataclasses.replace(ds, points=np.full_like(ds.points, np.nan))
+    assert w.labelling.start(lambda: Session.create(tmp_path / "work.fagsession", blank))
     dock = w.labelling.dock
     with qtbot.waitSignal(dock.controller.queueChanged, timeout=20000):
         dock.predict_all()
@@ -263,3 +269,67 @@ def test_every_key_of_the_fewer_drags_sheet_is_bound_once_while_labelling(labell
         for key in keys.split(" / "):
             seq = QKeySequence(key.strip()).toString()
             assert bound.count(seq) == 1, f"{key!r} ({what}): bound {bound.count(seq)} times"
+
+
+def test_a_nudge_burst_with_its_refinements_is_one_undo_step_and_redoes_whole(
+    labelling, qtbot
+) -> None:
+    w = labelling
+    c = w.labelling.dock.controller
+    before = shown(w)
+    depth = c.stack.index()
+    w.view.set_selection([60])
+    for _ in range(3):
+        qtbot.keyClick(w.view, Qt.Key.Key_Right)
+    after = shown(w)
+    np.testing.assert_allclose(after[60], before[60] + (3.0, 0.0))
+    assert (np.linalg.norm(np.delete(after - before, 60, 0), axis=1) > 0.05).sum() >= 5
+    assert c.stack.index() == depth + 1
+    c.undo()
+    np.testing.assert_allclose(shown(w), before)
+    c.redo()
+    np.testing.assert_allclose(shown(w), after)
+
+
+def test_refinement_re_reads_the_heatmaps_of_the_live_prediction(labelling) -> None:
+    w = labelling
+    s, c = w.labelling.session, w.labelling.dock.controller
+    refiner = w.labelling.tools.refine.refiner
+    live = refiner.live_prediction(s, c.current)
+    assert live is not None and live.heatmaps is not None  # kept from "predict all"
+    refiner.live.clear()  # without them, the fit alone
+    drag(w, 60, (6.0, 4.0))
+    no_heatmaps = shown(w)
+    c.undo()
+    refiner.remember(c.current, live)
+    drag(w, 60, (6.0, 4.0))
+    assert not np.allclose(shown(w), no_heatmaps)
+
+
+def test_points_read_from_the_annotation_file_are_never_refined_away(
+    labelling, qtbot, tmp_path
+) -> None:
+    w = labelling
+    w.labelling.close()
+    assert w.labelling.create(tmp_path / "with_truth.fagsession")  # the dataset's landmarks
+    dock = w.labelling.dock
+    dock.predict_all()
+    qtbot.waitUntil(lambda: dock._worker is None, timeout=20000)
+    assert w.labelling.session.prediction(dock.controller.current) is not None
+    before = shown(w)
+    new = drag(w, 60, (6.0, 4.0))
+    after = shown(w)
+    np.testing.assert_allclose(after[60], new[0])
+    np.testing.assert_allclose(np.delete(after, 60, 0), np.delete(before, 60, 0))
+
+
+def test_closing_the_session_while_predict_all_runs_drops_its_late_signals(
+    labelling, qtbot, tmp_path
+) -> None:
+    w = labelling
+    w.labelling.close()
+    assert w.labelling.create(tmp_path / "again.fagsession")
+    w.labelling.dock.predict_all()
+    w.labelling.close()  # the worker's last results and "finished" are still queued
+    qtbot.wait(300)  # delivered now: they must not reach the closed session
+    assert w.labelling.dock is None
