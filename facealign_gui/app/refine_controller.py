@@ -38,6 +38,7 @@ class SessionRefiner(RefineHook):
         super().__init__(enabled=enabled)
         self.live: OrderedDict[int, Prediction] = OrderedDict()
         self.last_ms: float | None = None
+        self._placed: tuple[int, np.ndarray] | None = None
 
     def remember(self, image: int, prediction: Prediction) -> None:
         self.live[image] = prediction
@@ -54,6 +55,8 @@ class SessionRefiner(RefineHook):
         return p
 
     def placed_mask(self, session: object, image: int) -> np.ndarray:
+        if self._placed is not None and self._placed[0] == image:  # within one call
+            return self._placed[1]
         k = int(session.num_points)  # type: ignore[attr-defined]
         edits = [_as_image0(e) for e in session.image_journal(image)]  # type: ignore[attr-defined]
         codes, _ = point_provenance(edits, 1, k)
@@ -63,7 +66,12 @@ class SessionRefiner(RefineHook):
 
     def __call__(self, session: object, image: int) -> Edit | None:
         t0 = time.perf_counter()
-        edit = self.after_edit(session, image, self.live_prediction(session, image))
+        try:
+            self._placed = None
+            self._placed = (image, self.placed_mask(session, image))  # once per call
+            edit = self.after_edit(session, image, self.live_prediction(session, image))
+        finally:
+            self._placed = None
         self.last_ms = (time.perf_counter() - t0) * 1000.0
         return edit
 
