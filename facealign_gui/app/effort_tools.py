@@ -67,7 +67,8 @@ class EffortTools(QObject):
         self.worst_label.setObjectName("worst")
         self.worst_label.setWordWrap(True)
         lay.insertWidget(lay.count() - 1, self.worst_label)
-        self.ring = pg.ScatterPlotItem(size=22, symbol="o", pen=style.pen("selected", 2),
+        # blue, wider than the yellow selection ring: the two can be told apart
+        self.ring = pg.ScatterPlotItem(size=28, symbol="o", pen=style.pen("crop", 2.5),
                                        brush=None, pxMode=True)  # fmt: skip
         self.ring.setZValue(60)
         view.vb.addItem(self.ring, ignoreBounds=True)  # type: ignore[attr-defined]

@@ -101,11 +101,21 @@ class PreLabelController(QObject):
         self.changed.emit()
 
     # -- using it ----------------------------------------------------------------------------
+    def applies(self) -> bool:
+        """Whether arriving predictions are corrected: only once the leave-one-out NME (3
+        faces or more) says the corrected prediction beats the model's own."""
+        if not self.labeller.ready():
+            return False
+        rep = self.labeller.loo_report()
+        if rep is None:
+            return False
+        return rep.raw_nme is None or rep.corrected_nme < rep.raw_nme
+
     def filter(self, items: list[tuple]) -> list[tuple]:
         """Arriving ``(i, prediction, role[, scores])`` items with each primary prediction
-        corrected (and the model's own kept as role ``"raw"``) once the pre-labeller is
-        ready; unchanged before."""
-        if not self.labeller.ready():
+        corrected (and the model's own kept as role ``"raw"``) when `applies`; unchanged
+        otherwise."""
+        if not self.applies():
             return items
         out: list[tuple] = []
         for item in items:
@@ -128,8 +138,10 @@ class PreLabelController(QObject):
         if rep is None:
             return f"Pre-labeller: {n} face{'s' * (n != 1)} learned (NME shown from 3)."
         raw = "" if rep.raw_nme is None else f" vs raw {100 * rep.raw_nme:.2f} %"
+        use = ("applied to new predictions" if self.applies()
+               else "not applied: the model's own is better so far")  # fmt: skip
         return (f"Pre-labeller: {n} faces · leave-one-out NME corrected "
-                f"{100 * rep.corrected_nme:.2f} %{raw}")  # fmt: skip
+                f"{100 * rep.corrected_nme:.2f} %{raw} · {use}")  # fmt: skip
 
 
 class PreLabelPanel(QWidget):

@@ -181,6 +181,7 @@ def test_accepted_images_teach_the_pre_labeller_which_corrects_the_next_predicti
     assert tools.prelabel.labeller.faces == 4
     text = tools.panel.label.text()
     assert "4 faces" in text and "corrected" in text and "raw" in text
+    assert "applied to new predictions" in text
     stored = json.loads(s.setting("prelabel"))
     assert len(stored["images"]) == 4
 
@@ -333,3 +334,18 @@ def test_closing_the_session_while_predict_all_runs_drops_its_late_signals(
     w.labelling.close()  # the worker's last results and "finished" are still queued
     qtbot.wait(300)  # delivered now: they must not reach the closed session
     assert w.labelling.dock is None
+
+
+def test_the_pre_labeller_stays_out_of_the_way_while_the_models_own_is_better(labelling) -> None:
+    w = labelling
+    dock, s = w.labelling.dock, w.labelling.session
+    tools = w.labelling.tools
+    tools.refine.set_enabled(False)
+    for _ in range(3):  # accepted as predicted: nothing to correct
+        dock.controller.accept_and_next()
+    assert tools.prelabel.labeller.faces == 3 and not tools.prelabel.applies()
+    assert "not applied" in tools.panel.label.text()
+    todo = next(i for i in range(len(s)) if s.status(i) is not Status.VERIFIED)
+    raw = s.prediction(todo)
+    dock._store_results([(todo, Prediction(raw.points, raw.confidence, model_id="m"), "primary")])
+    assert s.prediction(todo).model_id == "m"
