@@ -17,6 +17,7 @@ from facealign_gui.app import uncertainty_signals as sig
 from facealign_gui.app.contour_tools import CONTOUR_SHORTCUTS, ContourTools
 from facealign_gui.app.prelabel_panel import PreLabelController, PreLabelPanel
 from facealign_gui.app.refine_controller import TOGGLE_KEY, RefineController
+from facealign_gui.app.shown_heatmaps import ShownHeatmaps
 from facealign_gui.core.schemes import SCHEMES
 from facealign_gui.session.review import get_signal
 
@@ -74,11 +75,15 @@ class EffortTools(QObject):
         view.vb.addItem(self.ring, ignoreBounds=True)  # type: ignore[attr-defined]
         self._image: tuple[int, object] | None = None
         self.worst: int | None = None
+        self.shown = ShownHeatmaps(self.session, self)
+        self.shown.ready.connect(self._on_live)
         dock.loader.loaded.connect(self._on_image)  # type: ignore[attr-defined]
+        c.currentChanged.connect(self._ask_heatmaps)
         c.currentChanged.connect(self.show_worst)
         c.changed.connect(self._on_changed)
         box.currentIndexChanged.connect(lambda _j: self.show_worst(c.current))
         if c.current >= 0:
+            self._ask_heatmaps(c.current)
             self.show_worst(c.current)
 
     # -- live predictions, the shown image ------------------------------------------------------
@@ -86,6 +91,14 @@ class EffortTools(QObject):
         self.refine.refiner.remember(i, prediction)  # type: ignore[arg-type]
         if i == self.dock.controller.current:  # type: ignore[attr-defined]
             self.show_worst(i)
+
+    def _ask_heatmaps(self, i: int) -> None:
+        """The shown image's heatmaps, when "predict all" did not leave them."""
+        if self.heatmaps is None or i in self.refine.refiner.live:
+            return
+        if self.session.closed or self.session.prediction(i) is None:
+            return
+        self.shown.request(i, getattr(self.dock, "predictor", None))
 
     def _on_image(self, i: int, image: object) -> None:
         self._image = (i, image)
@@ -157,6 +170,7 @@ class EffortTools(QObject):
 
     def detach(self) -> None:
         """Undo every hook this made (before the dock is removed)."""
+        self.shown.shutdown()
         self.refine.detach()
         self.contours.detach()
         if self.menu is not None:

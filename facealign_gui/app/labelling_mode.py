@@ -115,9 +115,9 @@ class LabellingMode(QObject):
         p.presenter.set_mode("label")  # before the dock draws: its first image is shown once
         self.dock = LabellingDock(session, p.presenter.port("label"), p.window)
         p.presenter.register("label", self.dock)
+        self.dock.set_predictor(p.inspector.predictor)
         self.tools = EffortTools(self.dock, p.presenter.view, p.prefs.settings, p.heatmaps,
                                  p.menu)  # fmt: skip
-        self.dock.set_predictor(p.inspector.predictor)
         self.dock.controller.changed.connect(lambda _i: self._update_title())
         self.dock.controller.failed.connect(lambda _m: self._update_title(failed=True))
         p.window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.dock)

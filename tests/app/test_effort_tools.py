@@ -349,3 +349,15 @@ def test_the_pre_labeller_stays_out_of_the_way_while_the_models_own_is_better(la
     raw = s.prediction(todo)
     dock._store_results([(todo, Prediction(raw.points, raw.confidence, model_id="m"), "primary")])
     assert s.prediction(todo).model_id == "m"
+
+
+def test_a_reopened_session_shows_the_heatmaps_of_the_shown_image_again(labelling, qtbot) -> None:
+    w = labelling
+    path = w.labelling.session.path
+    w.labelling.close()
+    assert w.labelling.open(path)  # no "predict all" this time: no heatmaps kept
+    tools, c = w.labelling.tools, w.labelling.dock.controller
+    qtbot.waitUntil(lambda: c.current in tools.refine.refiner.live, timeout=10000)
+    live = tools.refine.refiner.live_prediction(w.labelling.session, c.current)
+    assert live is not None and live.heatmaps is not None  # refinement re-reads them too
+    qtbot.waitUntil(lambda: w.heatmaps.heatmaps() is not None, timeout=5000)
