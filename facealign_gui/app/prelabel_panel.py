@@ -86,9 +86,14 @@ class PreLabelController(QObject):
         return primary
 
     def on_image_changed(self, i: int) -> None:
-        """After any edit of image ``i``: learn from it once it is verified."""
+        """After any edit of image ``i``: learn from it once it is verified; forget it when
+        it is no longer verified (its accept undone, or edited again)."""
         s = self.session
-        if i in self.learned or s.status(i) is not Status.VERIFIED:  # type: ignore[attr-defined]
+        verified = s.status(i) is Status.VERIFIED  # type: ignore[attr-defined]
+        if i in self.learned and not verified:
+            self.forget(i)
+            return
+        if i in self.learned or not verified:
             return
         raw, ann = self.raw_prediction(i), s.annotation(i)  # type: ignore[attr-defined]
         if raw is None or ann is None:
@@ -97,6 +102,17 @@ class PreLabelController(QObject):
             return
         self.labeller.add(raw.points, ann.points)
         self.learned.append(int(i))
+        self.save()
+        self.changed.emit()
+
+    def forget(self, i: int) -> None:
+        """Drop image ``i``'s face from what was learned (one refit)."""
+        j = self.learned.index(i)
+        state = self.labeller.to_dict()
+        del state["x"][j]  # type: ignore[attr-defined]
+        del state["y"][j]  # type: ignore[attr-defined]
+        self.labeller = PreLabeller.from_dict(state)
+        del self.learned[j]
         self.save()
         self.changed.emit()
 

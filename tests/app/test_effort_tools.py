@@ -194,6 +194,10 @@ def test_accepted_images_teach_the_pre_labeller_which_corrects_the_next_predicti
     np.testing.assert_allclose(fixed.points - raw.points, shift, atol=0.3)
     np.testing.assert_allclose(s.prediction(todo, role="raw").points, raw.points)
 
+    dock.controller.undo()  # the last accept: that face is forgotten
+    assert tools.prelabel.labeller.faces == 3
+    assert len(json.loads(s.setting("prelabel"))["images"]) == 3
+
     tools.panel.reset_button.click()
     assert tools.prelabel.labeller.faces == 0 and s.setting("prelabel") is None
 
