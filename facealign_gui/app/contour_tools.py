@@ -1,4 +1,4 @@
-"""Contour tools in the window: slide a point along its curve (Alt+drag), re-space a contour
+"""Contour tools in the window: slide a point along its curve (Ctrl+drag), re-space a contour
 evenly, select / rotate / scale a semantic group rigidly. Each edit is one undo step through
 `EditController.move_points` (the pure geometry is `core.contours`).
 """
@@ -9,8 +9,8 @@ import math
 from collections.abc import Callable
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt
-from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QWidget
 
 from facealign_gui.core.contours import contour_of, respace, slide_point, transform_group
@@ -18,16 +18,21 @@ from facealign_gui.core.schemes import SCHEMES
 
 __all__ = ["CONTOUR_SHORTCUTS", "ContourTools"]
 
-SLIDE_MODIFIER = Qt.KeyboardModifier.AltModifier
+SLIDE_MODIFIER = Qt.KeyboardModifier.ControlModifier  # Alt+drag moves windows in many WMs
 RESPACE = "E"
 SELECT_GROUP = "G"
 ROTATE = (",", ".")  # counter-clockwise, clockwise
 SCALE = ("Alt+,", "Alt+.")  # smaller, larger (Ctrl+, is Preferences)
 ROTATE_STEP = math.radians(2.0)
+_MOUSE_EVENTS = (
+    QEvent.Type.MouseButtonPress,
+    QEvent.Type.MouseMove,
+    QEvent.Type.MouseButtonRelease,
+)
 SCALE_STEP = 1.02
 
 CONTOUR_SHORTCUTS: list[tuple[str, str]] = [
-    ("Alt+drag", "Slide a contour point along its curve (jaw, brows, lids, lips)"),
+    ("Ctrl+drag", "Slide a contour point along its curve (jaw, brows, lids, lips)"),
     (RESPACE, "Re-space the selected point's contour evenly along its curve"),
     (SELECT_GROUP, "Select the selected point's group (an eye, a brow, the mouth…)"),
     (" / ".join(ROTATE), "Rotate the selected points 2° (counter-clockwise / clockwise)"),
@@ -40,14 +45,17 @@ class ContourTools(QObject):
     """Binds the contour keys on ``host`` (the dock) and the slide filter on ``view``."""
 
     def __init__(self, controller: object, view: object, host: QWidget,
-                 say: Callable[[str], None] = print,
-                 modifiers: Callable[[], object] = QGuiApplication.queryKeyboardModifiers,
-                 ) -> None:  # fmt: skip
+                 say: Callable[[str], None] = print) -> None:  # fmt: skip
         super().__init__(host)
         self._say = say
+        # the modifiers of the mouse gesture in progress (read off the view's own events)
+        self._mouse_mods = Qt.KeyboardModifier.NoModifier
+        self._modifiers: Callable[[], object] = lambda: self._mouse_mods
+        self._viewport = view.viewport() if hasattr(view, "viewport") else None  # type: ignore[attr-defined]
+        if self._viewport is not None:
+            self._viewport.installEventFilter(self)
         self.c = controller
         self.view = view  # the real ImageView (the slide filter lives on it)
-        self._modifiers = modifiers
         self.scheme = getattr(controller.session, "scheme", None) or ""  # type: ignore[attr-defined]
         self.actions: dict[str, QAction] = {}
         table = [
@@ -66,6 +74,11 @@ class ContourTools(QObject):
             host.addAction(act)
             self.actions[key] = act
         view.drag_filter = self.slide_filter  # type: ignore[attr-defined]
+
+    def eventFilter(self, obj: QObject, ev: QEvent) -> bool:
+        if ev.type() in _MOUSE_EVENTS:
+            self._mouse_mods = ev.modifiers()  # type: ignore[attr-defined]
+        return False
 
     # -- helpers -----------------------------------------------------------------------------
     def _points(self) -> np.ndarray | None:
@@ -139,5 +152,7 @@ class ContourTools(QObject):
         self._move(sel, new, text)
 
     def detach(self) -> None:
+        if self._viewport is not None:
+            self._viewport.removeEventFilter(self)
         if getattr(self.view, "drag_filter", None) == self.slide_filter:
             self.view.drag_filter = None  # type: ignore[attr-defined]

@@ -129,11 +129,11 @@ def test_e_respaces_the_jaw_evenly_in_one_undo_step(labelling) -> None:
     assert _arc_steps(shown(w)[jaw]).std() == pytest.approx(uneven)
 
 
-def test_alt_drag_slides_a_jaw_point_along_its_curve(labelling) -> None:
+def test_ctrl_drag_slides_a_jaw_point_along_its_curve(labelling) -> None:
     w = labelling
     tools = w.labelling.tools
     tools.refine.set_enabled(False)
-    tools.contours._modifiers = lambda: Qt.KeyboardModifier.AltModifier
+    tools.contours._modifiers = lambda: Qt.KeyboardModifier.ControlModifier
     before = shown(w)
     new = drag(w, 16, (0.0, 15.0))  # straight down, off the curve
     got = shown(w)[16]
@@ -365,3 +365,29 @@ def test_a_reopened_session_shows_the_heatmaps_of_the_shown_image_again(labellin
     live = tools.refine.refiner.live_prediction(w.labelling.session, c.current)
     assert live is not None and live.heatmaps is not None  # refinement re-reads them too
     qtbot.waitUntil(lambda: w.heatmaps.heatmaps() is not None, timeout=5000)
+
+
+def test_a_real_ctrl_drag_on_the_view_slides_the_point_and_a_plain_one_refines(
+    labelling,
+) -> None:
+    from _mouse import drag as mouse_drag
+
+    w = labelling
+    c = w.labelling.dock.controller
+    w.view.fit()
+    before = shown(w)
+    a = tuple(before[16])  # the chin
+    b = (a[0] + 6.0, a[1] + 6.0)  # sideways and below the jaw
+    mouse_drag(w.view, w.view.vb, a, b, Qt.KeyboardModifier.ControlModifier)
+    slid = shown(w)[16]
+    assert np.linalg.norm(slid - before[16]) > 0.5  # it moved ...
+    assert np.linalg.norm(slid - b) > 2.0  # ... not to the cursor but along the jaw,
+    assert before[16][0] < slid[0] < before[17][0]  # towards its neighbour
+    c.undo()
+    np.testing.assert_allclose(shown(w), before)
+    depth = c.stack.index()
+    mouse_drag(w.view, w.view.vb, a, b)
+    after = shown(w)
+    np.testing.assert_allclose(after[16], b, atol=0.5)  # a plain drag goes where it is put
+    assert (np.linalg.norm(np.delete(after - before, 16, 0), axis=1) > 0.05).sum() >= 5
+    assert c.stack.index() == depth + 1
