@@ -122,8 +122,8 @@ class EffortTools(QObject):
             pred = self.session.prediction(i)
             if pred is None or s.name == "mirror":
                 return None
-            k = int(np.argmin(pred.confidence))
-            return k, float(pred.confidence[k])
+            k = sig.least_confident(pred.confidence)
+            return None if k is None else (k, float(pred.confidence[k]))
         per = self.session.scores(signal).per_point[i]
         k = sig.worst_landmark(per, signal)
         return None if k is None else (k, float(per[k]))

@@ -16,7 +16,7 @@ from facealign_gui.core.shape_model import ShapeModel, shipped_shape_model
 from facealign_gui.inference import uncertainty
 from facealign_gui.session.review import ReviewSignal, get_signal, register_signal
 
-__all__ = ["EFFORT_SIGNALS", "register", "score_prediction", "worst_landmark"]
+__all__ = ["EFFORT_SIGNALS", "least_confident", "register", "score_prediction", "worst_landmark"]
 
 _SCHEME_BY_POINTS = {68: "300w68", 98: "wflw98"}
 _PDMS: dict[int, ShapeModel | None] = {}
@@ -81,3 +81,13 @@ def worst_landmark(per_point: np.ndarray, signal: str) -> int | None:
         return None
     worst = get_signal(signal).worst
     return int(np.nanargmax(v) if worst == "high" else np.nanargmin(v))
+
+
+def least_confident(confidence: np.ndarray) -> int | None:
+    """Index of the least confident landmark; None when every point is as confident (a
+    model that reports 1.0 everywhere has no worst point)."""
+    c = np.asarray(confidence, dtype=np.float64).reshape(-1)
+    finite = c[np.isfinite(c)]
+    if finite.size == 0 or float(finite.max() - finite.min()) <= 1e-6:
+        return None
+    return int(np.nanargmin(c))
