@@ -81,16 +81,51 @@ class EditCommand(QUndoCommand):
 
 
 class MovePoints(EditCommand):
-    """A drag (one step) or a nudge; nudges of the same points merge into one step."""
+    """A drag (one step) or a nudge; nudges of the same points merge into one step.
+
+    `extras` are edits made because of this one (click-to-refine's ``"refine"`` edit): they
+    belong to the same undo step, are re-applied after it and undone before it.
+    """
 
     ID = 1001
 
     def __init__(self, session: Session, edit: Edit,
-                 notify: Callable[[int], None] | None = None) -> None:  # fmt: skip
+                 notify: Callable[[int], None] | None = None,
+                 text: str | None = None) -> None:  # fmt: skip
         n = edit.indices.size
         what = "nudge" if edit.kind == "nudge" else "move"
-        super().__init__(session, edit, f"{what} {n} point{'s' * (n != 1)}", notify)
+        super().__init__(session, edit, text or f"{what} {n} point{'s' * (n != 1)}", notify)
         self.stamp = time.monotonic()
+        self.extras: list[Edit] = []
+
+    def redo(self) -> None:
+        first = self._first
+        super().redo()
+        if first or self._skip_undo or self.refused is not None:
+            return
+        exc = self._apply_extras(self.extras)
+        if exc is not None:  # a refused redo put back (see EditCommand)
+            self.refused, self._skip_undo = exc, True
+        if self.extras and self._notify:  # the view shows the refined points too
+            self._notify(self.edit.image)
+
+    def undo(self) -> None:
+        if self._skip_undo:
+            super().undo()
+            return
+        exc = self._apply_extras([e.inverse() for e in reversed(self.extras)])
+        if exc is not None:  # a refused undo put back
+            self.refused, self._first = exc, True
+            return
+        super().undo()
+
+    def _apply_extras(self, edits: list[Edit]) -> SessionError | None:
+        for e in edits:
+            try:
+                self.session.apply(e)
+            except SessionError as exc:
+                return exc
+        return None
 
     def id(self) -> int:
         return self.ID
@@ -107,6 +142,7 @@ class MovePoints(EditCommand):
             return False
         self.edit = replace(a, new_state=b.new_state, new_points=b.new_points,
                             new_visible=b.new_visible)  # fmt: skip
+        self.extras = [*self.extras, *other.extras]
         self.stamp = other.stamp
         return True
 
@@ -163,6 +199,8 @@ class EditController(QObject):
         self._load_image = image_loader
         self._closed = False
         self._shown_at = clock()
+        # click-to-refine (`app.refine_controller`): image -> an extra edit, or None
+        self.refine_hook: Callable[[int], Edit | None] | None = None
         view.pointsMoved.connect(self._on_points_moved)  # type: ignore[attr-defined]
         if hasattr(view, "set_editable"):
             view.set_editable(True)
@@ -305,9 +343,30 @@ class EditController(QObject):
         if self.current < 0 or not idx.size:
             return
         journal_kind = "nudge" if kind == "nudge" else "move"  # nudges merge into bursts
-        self._push(MovePoints,
-                   lambda: self.session.move_points(self.current, idx, xy,
-                                                    kind=journal_kind))  # fmt: skip
+        self.move_points(idx, xy, journal_kind)
+
+    def move_points(self, indices: np.ndarray, xy: np.ndarray, kind: str = "move",
+                    text: str | None = None) -> MovePoints | None:  # fmt: skip
+        """Move points of the shown image as one undo step (with its refinement, when
+        `refine_hook` is set); contour tools call this too."""
+        if self.current < 0:
+            return None
+
+        def command(session: Session, edit: Edit, notify: Callable[[int], None]) -> MovePoints:
+            cmd = MovePoints(session, edit, notify, text)
+            if self.refine_hook is not None:  # before the push: a nudge burst merges it too
+                try:
+                    extra = self.refine_hook(edit.image)
+                except SessionError as exc:
+                    self.failed.emit(str(exc))
+                    extra = None
+                if extra is not None:
+                    cmd.extras.append(extra)
+            return cmd
+
+        return self._push(command,  # type: ignore[arg-type, return-value]
+                          lambda: self.session.move_points(self.current, indices, xy,
+                                                           kind=kind))  # fmt: skip
 
     def _push(self, cls: type[EditCommand], do: Callable[[], Edit]) -> EditCommand | None:
         try:

@@ -96,7 +96,8 @@ class ExportDialog(QDialog):
             self.status.setText(f"<span style='color:#e05050'>{exc}</span>")
             return None
         r = self.result_
-        self.status.setText(f"Wrote {r.count} faces to {r.path}")
+        side = "" if r.sidecar is None else f" (who placed each point: {r.sidecar.name})"
+        self.status.setText(f"Wrote {r.count} faces to {r.path}{side}")
         return r
 
     def _save(self) -> None:

@@ -165,6 +165,10 @@ def shortcut_sections() -> list[tuple[str, list[tuple[str, str]]]]:
             _module_list("facealign_gui.app.labelling_keys", ("LABELLING_SHORTCUTS",))
             or _module_list("facealign_gui.app.editing", ("LABELLING_SHORTCUTS", "SHORTCUTS")),
         ),
+        (
+            "Fewer drags (labelling)",
+            _module_list("facealign_gui.app.effort_tools", ("EFFORT_SHORTCUTS",)),
+        ),
         ("Live view", _module_list("facealign_gui.app.live_view", ("LIVE_SHORTCUTS",))),
         ("Help and metrics", list(HELP_SHORTCUTS)),
     ]

@@ -60,9 +60,20 @@ class PointEditing:
         idx = drag_indices(self._selection, hit)
         if not np.array_equal(idx, self._selection):
             self.set_selection(idx)
+        self._drag_start = None if self._truth is None else self._truth.copy()
         return idx
 
+    def _filtered(self, indices: np.ndarray, xy: np.ndarray) -> np.ndarray:
+        """``xy`` through `drag_filter` (the contour tools' slide), when one is set:
+        ``drag_filter(indices, points_at_drag_start, xy) -> xy``."""
+        f = getattr(self, "drag_filter", None)
+        start = getattr(self, "_drag_start", None)
+        if f is None or start is None:
+            return xy
+        return np.asarray(f(indices, start, xy), float).reshape(xy.shape)
+
     def drag_to(self, indices: np.ndarray, xy: np.ndarray) -> None:
+        xy = self._filtered(indices, xy)
         self._truth[indices] = xy
         self._refresh_points(prediction=False)
         self.pointsDragging.emit(indices, xy.copy())
@@ -77,6 +88,9 @@ class PointEditing:
         """
         kind = kind or drag_kind(indices)
         indices = np.asarray(indices, np.int64)
+        if kind != "nudge":
+            new = self._filtered(indices, np.asarray(new, float))
+        self._drag_start = None
         if self.refine is not None and kind != "nudge" and self._truth is not None:
             indices, old, new = self._refined(indices, old, new)
         self._truth[indices] = new

@@ -8,11 +8,18 @@ navigation) for one open `Session` and the "predict all" worker, and draws throu
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QAction, QColor, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
@@ -96,6 +103,8 @@ class QueueModel(QAbstractListModel):
 class LabellingDock(QDockWidget):
     """Review queue + counters + buttons for one session shown in ``view``."""
 
+    livePrediction = Signal(int, object)  # (image, Prediction with heatmaps) from "predict all"
+
     def __init__(self, session: Session, view: object, parent: QWidget | None = None) -> None:
         super().__init__("Labelling", parent)
         self.setObjectName("LabellingDock")
@@ -105,6 +114,10 @@ class LabellingDock(QDockWidget):
         self._worker: GeneratorWorker | None = None
         self._before_predict: tuple[int, int] | None = None
         self._shut = False
+        # set by `app.effort_tools`: review scores computed in the worker, and a filter the
+        # arriving predictions go through (the pre-labeller) before the session stores them
+        self.scorer: Callable[[Prediction, Prediction | None], dict] | None = None
+        self.prediction_filter: Callable[[list], list] | None = None
         self.loader = ImageLoader(self)
         self.loader.loaded.connect(self._on_image_loaded)
         self.loader.failed.connect(lambda _i, msg: self.message.setText(msg))
@@ -267,7 +280,9 @@ class LabellingDock(QDockWidget):
             pairs = get_scheme(self.session.scheme or "").flip_pairs
         except Exception:
             pairs = None
-        worker = predict_all_worker(self.predictor, self.session.face_dataset(), todo, pairs, self)
+        worker = predict_all_worker(
+            self.predictor, self.session.face_dataset(), todo, pairs, self, scorer=self.scorer
+        )
         worker.yielded.connect(self._on_chunk)
         worker.returned.connect(self._on_predict_returned)
         worker.errored.connect(lambda exc: self.message.setText(f"prediction stopped: {exc}"))
@@ -288,13 +303,17 @@ class LabellingDock(QDockWidget):
             self._worker.cancel()
             self.message.setText("Cancelling…")
 
-    def _store_results(self, items: list[tuple[int, Prediction, str]]) -> None:
+    def _store_results(self, items: list[tuple]) -> None:
+        if self._shut:  # queued before shutdown: the session is closed
+            return
+        if self.prediction_filter is not None:
+            items = self.prediction_filter(items)
         try:
             self.session.set_predictions(items)
         except SessionError as exc:
             self.message.setText(str(exc))
             return
-        for i, _p, _role in items:
+        for i, *_rest in items:
             self.model.image_changed(i)
             if i == self.controller.current:
                 self.controller.refresh_view()
@@ -305,8 +324,12 @@ class LabellingDock(QDockWidget):
         self.progress.setValue(done)
 
     def _on_chunk(self, chunk: PredictAllChunk) -> None:
+        if self._shut:  # queued before shutdown: the session is closed
+            return
         if chunk.results:
             self._store_results(chunk.results)
+        for i, prediction in chunk.live:
+            self.livePrediction.emit(i, prediction)
         if chunk.failures:
             self.message.setText(chunk.failures[-1])
         self._on_progress(chunk.done, chunk.total)

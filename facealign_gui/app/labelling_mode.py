@@ -16,6 +16,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow
 
 from facealign_gui.app import errors
+from facealign_gui.app.effort_tools import EffortTools
 from facealign_gui.app.inspector import Inspector
 from facealign_gui.app.labelling_dock import LabellingDock, open_session_with_recovery
 from facealign_gui.app.presenter import Presenter
@@ -36,6 +37,8 @@ class WindowParts:
     dataset_dock: QDockWidget  # the labelling dock is tabbed with it
     show_view: Callable[[], None]  # the image view (not the start page), docks shown
     status: Callable[[str], None]
+    heatmaps: object | None = None  # the heatmap panel (the worst landmark's heatmap)
+    menu: object | None = None  # the Label menu (the click-to-refine toggle goes there)
 
 
 class LabellingMode(QObject):
@@ -48,6 +51,7 @@ class LabellingMode(QObject):
         super().__init__(parts.window)
         self.parts = parts
         self.dock: LabellingDock | None = None
+        self.tools: EffortTools | None = None
 
     @property
     def session(self) -> Session | None:
@@ -112,6 +116,8 @@ class LabellingMode(QObject):
         self.dock = LabellingDock(session, p.presenter.port("label"), p.window)
         p.presenter.register("label", self.dock)
         self.dock.set_predictor(p.inspector.predictor)
+        self.tools = EffortTools(self.dock, p.presenter.view, p.prefs.settings, p.heatmaps,
+                                 p.menu)  # fmt: skip
         self.dock.controller.changed.connect(lambda _i: self._update_title())
         self.dock.controller.failed.connect(lambda _m: self._update_title(failed=True))
         p.window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.dock)
@@ -145,6 +151,9 @@ class LabellingMode(QObject):
         if dock is None:
             return
         self.dock = None
+        if self.tools is not None:
+            self.tools.detach()
+            self.tools = None
         p = self.parts
         p.presenter.unregister("label")
         p.presenter.set_mode("inspect")  # the dock's late images now go nowhere

@@ -8,8 +8,8 @@ the dock's slots (main thread) store them. Cancellation is cooperative.
 from __future__ import annotations
 
 import threading
-from collections.abc import Generator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Generator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -26,13 +26,19 @@ EMIT_EVERY = 0.25  # seconds between result batches sent to the main thread
 
 @dataclass(frozen=True)
 class PredictAllChunk:
-    """Predictions for the session (``(index, Prediction, role)``, role "primary" or
-    "mirror"), failure messages, and progress."""
+    """Predictions for the session (``(index, Prediction, role[, scores])``, role "primary"
+    (with its review scores) or "mirror"), failure messages, progress, and the full
+    predictions with heatmaps (``live``)."""
 
-    results: list[tuple[int, Prediction, str]]
+    results: list[tuple]
     failures: list[str]
     done: int
     total: int
+    live: list[tuple[int, Prediction]] = field(default_factory=list)
+
+
+#: (prediction with heatmaps, mirrored prediction or None) -> review scores by signal name
+Scorer = Callable[[Prediction, Prediction | None], dict]
 
 
 def predict_all(
@@ -41,31 +47,40 @@ def predict_all(
     indices: Sequence[int],
     flip_pairs: Sequence[tuple[int, int]] | None,
     abort: threading.Event,
+    scorer: Scorer | None = None,
 ) -> Generator[PredictAllChunk, None, bool]:
     """ "Predict all" as a generator over the window's run loop (`tasks.runs.run_chunks`):
-    each chunk's predictions without heatmaps, plus, with ``flip_pairs``, the prediction on
-    the mirrored image mapped back. Returns whether it was cancelled."""
-    gen = run_chunks(predictor, dataset, list(indices), abort, lambda _i: False, EMIT_EVERY)
+    each chunk's predictions without heatmaps (with their review scores from ``scorer``),
+    plus, with ``flip_pairs``, the prediction on the mirrored image mapped back; ``live``
+    carries the full predictions (heatmaps kept) for the click-to-refine re-read. Returns
+    whether it was cancelled."""
+    gen = run_chunks(predictor, dataset, list(indices), abort, lambda _i: True, EMIT_EVERY)
     while True:
         try:
             chunk = next(gen)
         except StopIteration as stop:
             summary = stop.value
             break
-        results: list[tuple[int, Prediction, str]] = []
+        results: list[tuple] = []
         failures: list[str] = []
+        live: list[tuple[int, Prediction]] = []
         for i, res in chunk:
             if not isinstance(res, Prediction):
                 failures.append(str(res))
                 continue
-            results.append((i, _light(res), "primary"))
+            mirror = None
             if flip_pairs is not None and not abort.is_set():
                 mirror, err = _mirror(predictor, dataset, i, res, flip_pairs)
-                if mirror is not None:
-                    results.append((i, mirror, "mirror"))
-                elif err:
+                if err:
                     failures.append(err)
-        yield PredictAllChunk(results, failures, chunk.done, chunk.total)
+            scores, err = _scores(scorer, res, mirror)
+            if err:
+                failures.append(err)
+            results.append((i, _light(res), "primary", scores))
+            if mirror is not None:
+                results.append((i, mirror, "mirror"))
+            live.append((i, res))
+        yield PredictAllChunk(results, failures, chunk.done, chunk.total, live)
     if summary.error:
         yield PredictAllChunk([], [f"prediction stopped: {summary.error}"], summary.done,
                               summary.total)  # fmt: skip
@@ -75,11 +90,23 @@ def predict_all(
 def predict_all_worker(
     predictor: Predictor, dataset: Dataset, indices: Sequence[int],
     flip_pairs: Sequence[tuple[int, int]] | None = None, parent: QObject | None = None,
+    scorer: Scorer | None = None,
 ) -> GeneratorWorker:  # fmt: skip
     """`predict_all` on a `GeneratorWorker`: yields `PredictAllChunk`, returns cancelled."""
     return GeneratorWorker(
-        lambda abort: predict_all(predictor, dataset, indices, flip_pairs, abort), parent
+        lambda abort: predict_all(predictor, dataset, indices, flip_pairs, abort, scorer),
+        parent,
     )
+
+
+def _scores(scorer: Scorer | None, res: Prediction, mirror: Prediction | None) -> tuple[dict, str]:
+    """One face's review scores; a signal that cannot score it says so and nothing stops."""
+    if scorer is None:
+        return {}, ""
+    try:
+        return scorer(res, mirror), ""
+    except Exception as exc:
+        return {}, f"uncertainty scores: {exc}"
 
 
 def _mirror(

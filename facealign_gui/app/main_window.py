@@ -103,6 +103,7 @@ class MainWindow(QMainWindow):
                 dataset_dock=self.dataset_dock,
                 show_view=self._show_view,
                 status=lambda text: self.status_label.setText(text),
+                heatmaps=self.heatmaps,
             )
         )
         self._title_parts = ["", ""]  # dataset name, session name + saved state
@@ -249,6 +250,7 @@ class MainWindow(QMainWindow):
         self.act_close_session = A("&Close labelling session", None, self.labelling.close)
         self.act_close_session.setEnabled(False)
         m.addAction(self.act_close_session)
+        self.labelling.parts.menu = m  # the labelling tools add their toggles here
         self._add_help_menu(mb.addMenu("&Help"))
 
         tb = self.addToolBar("Main")

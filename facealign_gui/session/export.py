@@ -31,6 +31,7 @@ class ExportResult:
     path: Path
     format: str
     count: int
+    sidecar: Path | None = None  # the per-point provenance JSON beside it (`session.provenance`)
 
 
 def export_session(
@@ -52,8 +53,11 @@ def export_session(
         raise ExportError(f"{path}: nothing to export, the session has no {what} images")
     try:
         from facealign_gui.datasets.io import write_dataset
+        from facealign_gui.session.provenance import write_provenance
 
         write_dataset(session_dataset(session, labels), path, format, overwrite=overwrite)
+        # beside the export, never inside it: the CSV stays byte-compatible with HRNet's
+        sidecar = write_provenance(session, path, verified_only=verified_only)
     except DatasetError as exc:
         raise ExportError(f"{exc} (the session and its edits are untouched)") from exc
     except OSError as exc:
@@ -61,7 +65,7 @@ def export_session(
         raise ExportError(
             f"cannot write {exc.filename or path}: {why} (the session and its edits are untouched)"
         ) from exc
-    return ExportResult(path, format, len(labels))
+    return ExportResult(path, format, len(labels), sidecar)
 
 
 def _check_target(session: Session, path: Path, format: str, overwrite: bool) -> None:

@@ -451,6 +451,37 @@ class Session(SessionEdits):
         )
         return [jr.edit_from_row(r) for r in cur]
 
+    @_decodes
+    def image_journal(self, i: int) -> list[Edit]:
+        """The journaled edits of image ``i``, in order (`journal` filtered, by its index)."""
+        cur = self._conn.execute(
+            "SELECT image_id, kind, indices, old_points, new_points, old_visible, new_visible,"
+            " old_state, new_state FROM journal WHERE image_id = ? ORDER BY seq",
+            (self._check(i),),
+        )
+        return [jr.edit_from_row(r) for r in cur]
+
+    def setting(self, key: str) -> str | None:
+        """A tool's stored text (e.g. the pre-labeller's JSON state) or None; see
+        `set_setting`."""
+        r = self._conn.execute("SELECT value FROM meta WHERE key=?", (_tool_key(key),))
+        row = r.fetchone()
+        return None if row is None else str(row[0])
+
+    def set_setting(self, key: str, value: str | None) -> None:
+        """Store (None: remove) a tool's text in the session's ``meta`` table, under
+        ``tool.<key>`` so it never meets the session's own keys; committed on return."""
+        k = _tool_key(key)
+        with self._tx():
+            if value is None:
+                self._conn.execute("DELETE FROM meta WHERE key=?", (k,))
+                return
+            row = (k, str(value))
+            self._conn.execute(
+                "INSERT OR REPLACE INTO meta VALUES (?, ?, ?)",
+                (*row, checksums.row_crc("meta", row)),
+            )
+
     def journal_length(self) -> int:
         return self._conn.execute("SELECT COUNT(*) FROM journal").fetchone()[0]
 
@@ -529,6 +560,12 @@ class Session(SessionEdits):
 
 
 # -- opening and creating ------------------------------------------------------------------
+
+
+def _tool_key(key: str) -> str:
+    if not key or not key.replace("_", "").replace(".", "").isalnum():
+        raise ValueError(f"setting names are letters, digits, '.' and '_': {key!r}")
+    return f"tool.{key}"
 
 
 def _why(exc: BaseException) -> str:
