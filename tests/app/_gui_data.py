@@ -116,10 +116,7 @@ def write_wflw_dataset(
 
 def write_tiny_model(folder: Path, model_id: str = "tiny_heatmap") -> Path:
     """Write ``<model_id>.onnx`` and ``<model_id>.toml``; returns the card's path."""
-    import onnx
     from onnx import TensorProto, helper, numpy_helper
-
-    from facealign_gui.inference.card import CropSpec, DecoderSpec, InputSpec, ModelCard, save_card
 
     folder.mkdir(parents=True, exist_ok=True)
     hm = 16
@@ -146,26 +143,7 @@ def write_tiny_model(folder: Path, model_id: str = "tiny_heatmap") -> Path:
         [helper.make_tensor_value_info("heatmaps", TensorProto.FLOAT, ["N", K, hm, hm])],
         initializer=inits,
     )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)])
-    model.ir_version = 8
-    onnx.checker.check_model(model)
-    onnx_path = folder / f"{model_id}.onnx"
-    onnx.save(model, str(onnx_path))
-    card = ModelCard(
-        id=model_id,
-        family="hrnet",
-        num_points=K,
-        onnx=onnx_path.name,
-        scheme="wflw98",
-        name="Tiny test heatmap model",
-        input=InputSpec(name="input", size=(64, 64), colour="rgb"),
-        crop=CropSpec(rule="hrnet_center_scale", scale_factor=1.25, box_source="dataset"),
-        decoder=DecoderSpec(subpixel="quarter", heatmap_stride=4.0),
-        outputs={"heatmaps": "heatmaps"},
-    )
-    card_path = folder / f"{model_id}.toml"
-    save_card(card, card_path)
-    return card_path
+    return _save_hrnet_like(graph, folder, model_id, K, "wflw98", "Tiny test heatmap model")
 
 
 RED_RGB = (255, 0, 0)
@@ -238,10 +216,7 @@ def write_random_model(
 ) -> Path:
     """A random-weight 68-point heatmap model (64x64 input, heatmaps of 16x16) and its card:
     a "second model" that disagrees with any trained one."""
-    import onnx
     from onnx import TensorProto, helper, numpy_helper
-
-    from facealign_gui.inference.card import CropSpec, DecoderSpec, InputSpec, ModelCard, save_card
 
     folder.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
@@ -257,6 +232,18 @@ def write_random_model(
         [helper.make_tensor_value_info("heatmaps", TensorProto.FLOAT, ["N", k, hm, hm])],
         initializer=[numpy_helper.from_array(w, "w")],
     )
+    return _save_hrnet_like(graph, folder, model_id, k, "300w68", "Random-weight test model")
+
+
+def _save_hrnet_like(
+    graph: object, folder: Path, model_id: str, k: int, scheme: str, name: str
+) -> Path:
+    """Save ``graph`` (64x64 input, heatmaps of stride 4) with an HRNet-style card."""
+    import onnx
+    from onnx import helper
+
+    from facealign_gui.inference.card import CropSpec, DecoderSpec, InputSpec, ModelCard, save_card
+
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)])
     model.ir_version = 8
     onnx.checker.check_model(model)
@@ -267,8 +254,8 @@ def write_random_model(
         family="hrnet",
         num_points=k,
         onnx=onnx_path.name,
-        scheme="300w68",
-        name="Random-weight test model",
+        scheme=scheme,
+        name=name,
         input=InputSpec(name="input", size=(64, 64), colour="rgb"),
         crop=CropSpec(rule="hrnet_center_scale", scale_factor=1.25, box_source="dataset"),
         decoder=DecoderSpec(subpixel="quarter", heatmap_stride=4.0),
