@@ -10,10 +10,10 @@ B's, as the review signal ``model_disagreement`` in the session's score table
 (`uncertainty.model_disagreement`, over the face size). An image predicted by A after B gets
 its score when A's prediction arrives (the dock's ``livePrediction``).
 
-The order "Two models disagree most" (`SIGNAL`) sorts the queue by the mean over landmarks:
-a face the two networks place differently overall is one at least one of them got wrong,
-while the single farthest point is often a convention difference (a mesh's jaw mapped to
-300-W), not an error. The worst landmark is the farthest one.
+The order "Two models disagree most" (`SIGNAL`) sorts the queue by the mean over landmarks
+(how far apart the two networks place the face as a whole; `benchmarks/bench_signals.py`'s
+"per face" column measures how well that finds the worst faces). The worst landmark is the
+one farthest from B's.
 """
 
 from __future__ import annotations
