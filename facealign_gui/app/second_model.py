@@ -1,8 +1,8 @@
 """A second ("B") model in a labelling session: where two networks disagree, review first.
 
 `SecondModel(dock)` adds a row to the labelling dock (the B model's name, progress, Stop) and
-the action "Compare with a second model…" (Label menu). Choosing a model card (or .onnx)
-loads it and predicts every image of the session on the dock's worker kind
+the action "Compare with a second model…" (Label menu). Choosing a model card (a bare .onnx:
+its card beside it) loads it and predicts every image on the dock's worker kind
 (`labelling_workers.predict_all` over `tasks.runs.run_chunks`, one `GeneratorWorker`), both
 off the UI thread. B's points stay in memory (the session stores one model's predictions);
 what is stored is the per-landmark distance between each image's current (A) prediction and
@@ -36,7 +36,7 @@ from facealign_gui.inference.types import Predictor
 from facealign_gui.session.review import ReviewSignal, get_signal, register_signal
 from facealign_gui.session.store import SessionError
 
-__all__ = ["SIGNAL", "SecondModel", "disagreement_scores", "second_model_run"]
+__all__ = ["SIGNAL", "SecondModel", "card_for", "disagreement_scores", "second_model_run"]
 
 SIGNAL = ReviewSignal(
     "model_disagreement",
@@ -69,6 +69,16 @@ def disagreement_scores(
         other = Prediction(points=b, confidence=np.ones(len(b), np.float32))
         out.append((i, SIGNAL.name, uncertainty.model_disagreement(a, other)))
     return out
+
+
+def card_for(path: str | Path) -> Path | None:
+    """The card to load for ``path``: itself, or the .toml beside a bare .onnx (None when
+    there is none: a guessed card can crop or decode the model wrongly)."""
+    p = Path(path)
+    if p.suffix.lower() != ".onnx":
+        return p
+    card = p.with_suffix(".toml")
+    return card if card.is_file() else None
 
 
 def second_model_run(
@@ -153,10 +163,16 @@ class SecondModel(QObject):
     def ask(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
             self.dock, "Second model to compare with", "",  # type: ignore[arg-type]
-            "Model card or ONNX (*.toml *.onnx);;All files (*)",
+            "Model card (*.toml);;Model card or ONNX (*.toml *.onnx);;All files (*)",
         )  # fmt: skip
         if path:
-            self.start(path)
+            card = card_for(path)
+            if card is None:
+                self.say(f"{path}: a bare .onnx needs its model card to be compared (how to "
+                         "crop and decode it): open it once with File ▸ Open model… and save "
+                         "the card beside it, then choose the card.")  # fmt: skip
+                return
+            self.start(card)
 
     def start(self, model: str | Path | Predictor) -> bool:
         """Predict every image with ``model`` in the background (False: one is running or

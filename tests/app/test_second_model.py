@@ -169,7 +169,7 @@ def test_stopping_the_second_model_keeps_what_it_scored_and_it_can_run_again(
     slow = SlowPredictor(tiny_model)
     with qtbot.waitSignal(second.finished, timeout=30000) as done:
         assert second.start(slow)
-        qtbot.waitUntil(lambda: len(second.points) > 0, timeout=10000)
+        qtbot.waitUntil(lambda: slow.calls > 0, timeout=10000)  # the first batch is running
         second.cancel()
     assert done.args == [True]
     n = len(second.points)
@@ -203,3 +203,45 @@ def test_closing_the_session_mid_run_stops_the_second_model_and_stores_nothing_l
         assert np.isfinite(again.scores("model_disagreement").face).sum() <= calls
     finally:
         again.close()
+
+
+def test_the_label_menu_action_predicts_the_card_chosen(
+    qtbot, window, tiny_model: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtWidgets import QFileDialog
+
+    w = window
+    second = w.labelling.tools.second
+    assert second.action in w.labelling.parts.menu.actions()
+    # the bare .onnx of the tiny model: its card beside it is the one loaded
+    onnx = str(tiny_model.with_suffix(".onnx"))
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (onnx, ""))
+    with qtbot.waitSignal(second.finished, timeout=30000):
+        second.action.trigger()
+    assert second.model_id == "tiny_heatmap" and len(second.points) == 12
+    assert "tiny_heatmap (12 / 12 images)" in second.label.text()
+
+
+def test_a_bare_onnx_without_its_card_is_refused_before_loading(
+    qtbot, window, tiny_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    from PySide6.QtWidgets import QFileDialog
+
+    bare = tmp_path / "alone" / "model.onnx"
+    bare.parent.mkdir()
+    shutil.copy(tiny_model.with_suffix(".onnx"), bare)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(bare), ""))
+    second = window.labelling.tools.second
+    second.ask()
+    assert not second.running
+    assert str(bare) in window.labelling.dock.message.text()
+    assert "card" in window.labelling.dock.message.text()
+
+
+def test_closing_the_session_takes_the_menu_action_away(window) -> None:
+    menu = window.labelling.parts.menu
+    action = window.labelling.tools.second.action
+    window.labelling.close()
+    assert action not in menu.actions()
