@@ -8,7 +8,10 @@ the true error (point distance / inter-ocular distance):
 
 * pooled: over all (face, landmark) pairs, i.e. how well it orders a review queue;
 * within face: the mean over faces of the correlation across one face's landmarks, i.e. how
-  well it finds the worst landmark of the image shown.
+  well it finds the worst landmark of the image shown;
+* per face: over faces, the face score the review queue sorts by (the signal's reduction in
+  `FACE_REDUCE`, as registered in `app.uncertainty_signals` / `app.second_model`) against the
+  face's NME, i.e. how well the queue puts the worst faces first (few faces: noisy).
 
 Signals: ``flip`` (the mirror pass, `inference.mirror.predict_mirrored`, same face region),
 ``shape residual`` (shipped shape model of the scheme), ``disagreement`` with ``--other``
@@ -68,6 +71,11 @@ SHARED_POINTS: dict[tuple[str, str], tuple[tuple[int, ...], ...]] = {
         (57,),  # top of the upper lip, bottom of the lower lip
     ),
 }
+
+
+# how the labelling dock's review orders reduce per-landmark scores to one per face
+FACE_REDUCE = {"flip": np.nanmax, "shape residual": np.nanmax, "disagreement": np.nanmean,
+               "heatmap peak": np.nanmax, "heatmap spread": np.nanmax}  # fmt: skip
 
 
 def shared_matrix(dataset_scheme: str, model_scheme: str, k: int) -> np.ndarray | None:
@@ -165,19 +173,30 @@ def main(argv: list[str] | None = None) -> int:
           f"disagreement with: {other_name}; {seconds:.1f} s, load "
           f"{os.getloadavg()[0]:.2f}")  # fmt: skip
     print(f"true error: mean NME {np.nanmean(err):.4f} (inter-ocular)")
-    print(f"| {'signal':<16} | {'pooled Spearman':>15} | {'within-face mean':>16} |")
-    print(f"|{'-' * 18}|{'-' * 17}|{'-' * 18}|")
+    print(f"| {'signal':<16} | {'pooled Spearman':>15} | {'within-face mean':>16} "
+          f"| {'per face':>8} |")  # fmt: skip
+    print(f"|{'-' * 18}|{'-' * 17}|{'-' * 18}|{'-' * 10}|")
     for name, vals in signals.items():
         s = np.stack(vals)
         ok = np.isfinite(s) & np.isfinite(err)
         if ok.sum() < 3:
-            print(f"| {name:<16} | {'n/a':>15} | {'n/a':>16} |")
+            print(f"| {name:<16} | {'n/a':>15} | {'n/a':>16} | {'n/a':>8} |")
             continue
         pooled = spearmanr(s[ok], err[ok]).statistic
         per = [spearmanr(s[j][ok[j]], err[j][ok[j]]).statistic for j in range(len(s))
                if ok[j].sum() > 2 and np.ptp(s[j][ok[j]]) > 0]  # fmt: skip
-        print(f"| {name:<16} | {pooled:15.3f} | {np.nanmean(per):16.3f} |")
+        face = _per_face(s, err, FACE_REDUCE[name])
+        print(f"| {name:<16} | {pooled:15.3f} | {np.nanmean(per):16.3f} | {face:8.3f} |")
     return 0
+
+
+def _per_face(scores: np.ndarray, err: np.ndarray, reduce: object) -> float:
+    """Spearman over faces of the reduced score against the face's mean error (NaN: < 3)."""
+    ok = np.isfinite(scores).any(axis=1)
+    if ok.sum() < 3:
+        return float("nan")
+    face = np.array([reduce(row[np.isfinite(row)]) for row in scores[ok]])  # type: ignore[operator]
+    return float(spearmanr(face, np.nanmean(err[ok], axis=1)).statistic)
 
 
 def _disagree(

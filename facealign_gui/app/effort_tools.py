@@ -1,5 +1,6 @@
 """Issue 13's tools, attached to one labelling dock: click-to-refine, the contour keys, the
-pre-labeller panel, uncertainty orders with the worst landmark ringed and its heatmap shown.
+pre-labeller panel, uncertainty orders (a second model's disagreement among them) with the
+worst landmark ringed and its heatmap shown.
 
 `EffortTools(dock, view, settings, heatmaps, menu)` is made by `LabellingMode.start` right
 after the dock and `detach`ed before the dock goes.
@@ -17,6 +18,8 @@ from facealign_gui.app import uncertainty_signals as sig
 from facealign_gui.app.contour_tools import CONTOUR_SHORTCUTS, ContourTools
 from facealign_gui.app.prelabel_panel import PreLabelController, PreLabelPanel
 from facealign_gui.app.refine_controller import TOGGLE_KEY, RefineController
+from facealign_gui.app.second_model import SIGNAL as SECOND_SIGNAL
+from facealign_gui.app.second_model import SecondModel
 from facealign_gui.app.shown_heatmaps import ShownHeatmaps
 from facealign_gui.core.schemes import SCHEMES
 from facealign_gui.session.review import get_signal
@@ -61,9 +64,11 @@ class EffortTools(QObject):
         dock.scorer = sig.score_prediction  # type: ignore[attr-defined]
         box = dock.order_box  # type: ignore[attr-defined]
         known = {box.itemData(j) for j in range(box.count())}
-        for s in sig.EFFORT_SIGNALS:
+        for s in (*sig.EFFORT_SIGNALS, SECOND_SIGNAL):
             if s.name not in known:
                 box.addItem(s.label, s.name)
+        self.second = SecondModel(dock, menu, say)  # the "Two models disagree most" order
+        self.second.scored.connect(self._on_scored)
         self.worst_label = QLabel(dock.widget())  # type: ignore[attr-defined]
         self.worst_label.setObjectName("worst")
         self.worst_label.setWordWrap(True)
@@ -103,6 +108,10 @@ class EffortTools(QObject):
     def _on_image(self, i: int, image: object) -> None:
         self._image = (i, image)
         self._show_heatmap(i)
+
+    def _on_scored(self, images: list) -> None:
+        if self.dock.controller.current in images:  # type: ignore[attr-defined]
+            self.show_worst(self.dock.controller.current)  # type: ignore[attr-defined]
 
     def _on_changed(self, i: int) -> None:
         if i == self.dock.controller.current:  # type: ignore[attr-defined]
@@ -171,6 +180,7 @@ class EffortTools(QObject):
     def detach(self) -> None:
         """Undo every hook this made (before the dock is removed)."""
         self.shown.shutdown()
+        self.second.detach()
         self.refine.detach()
         self.contours.detach()
         if self.menu is not None:
