@@ -36,7 +36,12 @@ from PySide6.QtWidgets import (
 
 from facealign_gui.app import labelling_keys as keys
 from facealign_gui.app.editing import EditController
-from facealign_gui.app.labelling_workers import ImageLoader, PredictAllChunk, predict_all_worker
+from facealign_gui.app.labelling_workers import (
+    ImageLoader,
+    OtherFace,
+    PredictAllChunk,
+    predict_all_worker,
+)
 from facealign_gui.app.thread_worker import GeneratorWorker
 from facealign_gui.core.annotation import Prediction
 from facealign_gui.inference.types import Predictor
@@ -169,6 +174,16 @@ class LabellingDock(QDockWidget):
         row.addWidget(self.order_box, 1)
         lay.addLayout(row)
 
+        face_row = QHBoxLayout()
+        self.face_box = QComboBox(w)  # "Face k of n" of the shown image (several faces)
+        self.face_box.setObjectName("faceSelector")
+        self.face_box.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.face_box.setToolTip(f"Which face of this image to label ({keys.NEXT_FACE}: next)")
+        self.face_box.activated.connect(lambda k: self.controller.show_face(int(k)))
+        face_row.addWidget(self.face_box, 1)
+        lay.addLayout(face_row)
+        self.face_box.hide()
+
         self.queue_view = QListView(w)
         self.queue_view.setModel(self.model)
         self.queue_view.setUniformItemSizes(True)
@@ -238,6 +253,8 @@ class LabellingDock(QDockWidget):
             ([keys.ACCEPT_NEXT], c.accept_and_next),
             ([keys.SKIP], c.go_next),
             ([keys.BACK], c.go_back),
+            ([keys.NEXT_FACE], lambda: c.next_face(1)),
+            ([keys.PREVIOUS_FACE], lambda: c.next_face(-1)),
             ([keys.RESET], c.reset_to_prediction),
             ([keys.COPY_SELECTED], lambda: c.copy_prediction(True)),
             ([keys.COPY_ALL], lambda: c.copy_prediction(False)),
@@ -319,6 +336,23 @@ class LabellingDock(QDockWidget):
                 self.controller.refresh_view()
         self._update_counts()
 
+    def _add_face(self, face: OtherFace) -> None:
+        """Another face of an image: a new session row with its box, then its prediction."""
+        try:
+            j = self.session.add_face(face.image, face.box)
+        except SessionError as exc:
+            self.message.setText(str(exc))
+            return
+        items: list[tuple] = [(j, face.prediction, "primary", face.scores)]
+        if face.mirror is not None:
+            items.append((j, face.mirror, "mirror"))
+        self._store_results(items)
+        self.livePrediction.emit(j, face.full)
+        c = self.controller
+        if c.current in self.session.faces(j):  # the shown image has one more face
+            c.refresh_view()
+            self._sync_faces(c.current)
+
     def _on_progress(self, done: int, total: int) -> None:
         self.progress.setMaximum(total)
         self.progress.setValue(done)
@@ -330,6 +364,8 @@ class LabellingDock(QDockWidget):
             self._store_results(chunk.results)
         for i, prediction in chunk.live:
             self.livePrediction.emit(i, prediction)
+        for face in chunk.faces:
+            self._add_face(face)
         if chunk.failures:
             self.message.setText(chunk.failures[-1])
         self._on_progress(chunk.done, chunk.total)
@@ -423,9 +459,11 @@ class LabellingDock(QDockWidget):
 
     def _on_image_loaded(self, i: int, image: object) -> None:
         h, w = image.shape[:2]  # type: ignore[attr-defined]
-        if self.session.image_info(i)["size"] != (w, h):
-            self.session.set_image_size(i, w, h)  # COCO export needs it
-        if i == self.controller.current and hasattr(self.view, "set_image"):
+        faces = self.session.faces(i)
+        for j in faces:
+            if self.session.image_info(j)["size"] != (w, h):
+                self.session.set_image_size(j, w, h)  # COCO export needs it
+        if self.controller.current in faces and hasattr(self.view, "set_image"):
             self.view.set_image(image)  # type: ignore[attr-defined]
             if hasattr(self.view, "fit"):
                 self.view.fit()  # type: ignore[attr-defined]
@@ -444,7 +482,19 @@ class LabellingDock(QDockWidget):
             self.queue_view.setCurrentIndex(ix)
             self.queue_view.scrollTo(ix)
         self._update_current_label(img)
+        self._sync_faces(img)
         self._sync_buttons()
+
+    def _sync_faces(self, img: int) -> None:
+        """The face selector: shown for an image with several faces, on the shown one."""
+        faces = self.session.faces(img)
+        self.face_box.blockSignals(True)
+        self.face_box.clear()
+        for k in range(len(faces)):
+            self.face_box.addItem(f"Face {k + 1} of {len(faces)}")
+        self.face_box.setCurrentIndex(faces.index(img))
+        self.face_box.blockSignals(False)
+        self.face_box.setVisible(len(faces) > 1)
 
     def _update_current_label(self, img: int) -> None:
         name, status, conf, _ = self.session.summary(img)

@@ -235,6 +235,15 @@ class Session(SessionEdits):
     def image_name(self, i: int) -> str:
         return self._one("SELECT path FROM images WHERE id=?", i)
 
+    def faces(self, i: int) -> list[int]:
+        """The rows of image ``i``'s file (its faces), in row order; ``[i]`` for an image
+        with one face. A face's number in its image is its place in this list."""
+        cur = self._conn.execute(
+            "SELECT id FROM images WHERE path = (SELECT path FROM images WHERE id=?) ORDER BY id",
+            (self._check(i),),
+        )
+        return [r[0] for r in cur]
+
     def image_path(self, i: int) -> Path:
         p = Path(self.image_name(i))
         return p if p.is_absolute() else self.root / p
