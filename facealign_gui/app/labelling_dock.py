@@ -62,6 +62,11 @@ STATUS_COLORS = {
 STATUS_MARK = {"unlabelled": "○", "predicted": "◐", "edited": "✎", "verified": "✔"}
 
 
+def face_label(faces: list[int], img: int) -> str:
+    """`` (face k/n)`` for row ``img`` of an image with the rows ``faces``; "" for one face."""
+    return "" if len(faces) < 2 else f" (face {faces.index(img) + 1}/{len(faces)})"
+
+
 class QueueModel(QAbstractListModel):
     """The review queue: one row per image, in the controller's order."""
 
@@ -69,6 +74,7 @@ class QueueModel(QAbstractListModel):
         super().__init__(parent)
         self.c = controller
         self._cache: dict[int, tuple[str, str, float | None, float]] = {}
+        self._faces: dict[int, str] = {}  # " (face 2/3)" for an image with several faces
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.c.queue)
@@ -79,10 +85,11 @@ class QueueModel(QAbstractListModel):
         img = self.c.queue[index.row()]
         if img not in self._cache:
             self._cache[img] = self.c.session.summary(img)
+            self._faces[img] = face_label(self.c.session.faces(img), img)
         name, status, conf, _secs = self._cache[img]
         if role == Qt.ItemDataRole.DisplayRole:
             c = "  —  " if conf is None else f"  {conf:.2f}"
-            return f"{STATUS_MARK.get(status, '?')} {Path(name).name}{c}"
+            return f"{STATUS_MARK.get(status, '?')} {Path(name).name}{self._faces[img]}{c}"
         if role == Qt.ItemDataRole.ForegroundRole:
             return STATUS_COLORS.get(status)
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -95,6 +102,7 @@ class QueueModel(QAbstractListModel):
     def reset(self) -> None:
         self.beginResetModel()
         self._cache.clear()
+        self._faces.clear()
         self.endResetModel()
 
     def image_changed(self, img: int) -> None:
@@ -500,8 +508,9 @@ class LabellingDock(QDockWidget):
         name, status, conf, _ = self.session.summary(img)
         conf_text = "" if conf is None else f", confidence {conf:.2f}"
         pos = self.controller._pos.get(img, 0) + 1
+        face = face_label(self.session.faces(img), img)
         self.current_label.setText(
-            f"{pos} / {len(self.controller.queue)} in queue: <b>{Path(name).name}</b>"
+            f"{pos} / {len(self.controller.queue)} in queue: <b>{Path(name).name}</b>{face}"
             f" — {status}{conf_text}"
         )
 

@@ -79,6 +79,12 @@ def test_the_view_edits_one_face_dims_the_other_and_the_selector_moves_between_t
     assert len(other) == s.num_points
     qtbot.keyClick(w.view, Qt.Key.Key_N)  # the next face of the same image (focus on the view)
     assert c.current == 1 and dock.face_box.currentText() == "Face 2 of 2"
+    assert "two.png</b> (face 2/2)" in dock.current_label.text()
+    rows = [dock.model.index(r).data() for r in range(dock.model.rowCount())]
+    assert sorted(r.split("  ")[0][2:] for r in rows) == [
+        "two.png (face 1/2)",
+        "two.png (face 2/2)",
+    ]  # the queue tells the two rows apart
     np.testing.assert_allclose(w.view.annotation_points(), s.prediction(1).points)
     qtbot.keyClick(w.view, Qt.Key.Key_N, Qt.KeyboardModifier.ShiftModifier)  # and back
     assert c.current == 0
