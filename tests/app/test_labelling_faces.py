@@ -136,3 +136,23 @@ def test_both_faces_are_labelled_exported_and_kept_on_reopen(
         for i in (0, 1):
             assert again.status(i) is Status.VERIFIED
             np.testing.assert_allclose(again.annotation(i).points, labelled[i])
+
+
+def test_moving_between_faces_keeps_the_decoded_image_and_a_late_decode_still_shows(
+    two_face_session, qtbot
+) -> None:
+    w, _ = two_face_session
+    dock = w.labelling.dock
+    c = dock.controller
+    c.show(0)
+    qtbot.waitUntil(lambda: w.view.image_item.image is not None, timeout=5000)
+    asked: list[int] = []
+    request = dock.loader.request
+    dock.loader.request = lambda i, path: (asked.append(i), request(i, path))  # type: ignore[method-assign]
+    c.next_face()
+    assert c.current == 1 and asked == []  # the same file: not decoded again
+    # a decode asked for face 1 of the image arrives once face 2 is shown: it is this image
+    w.view.set_image(None)
+    image = np.zeros((50, 60, 3), np.uint8)
+    dock._on_image_loaded(0, image)
+    assert w.view.image_item.image is not None and w.view.image_item.image.shape[:2] == (50, 60)
