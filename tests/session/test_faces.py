@@ -60,3 +60,34 @@ def test_each_face_is_one_row_of_the_export(tmp_path: Path) -> None:
     assert names == ["img_000.png", "img_001.png", "img_000.png"]
     np.testing.assert_allclose(back.points[2], prediction(seed=5).points, atol=1e-3)
     s.close()
+
+
+def test_a_found_face_is_exported_with_the_box_of_its_labelled_points(tmp_path: Path) -> None:
+    s = make_session(tmp_path, n=1)  # image paths only: no boxes
+    j = s.add_face(0, np.array([0.0, 0.0, 500.0, 500.0]))  # the detector's box, say
+    s.set_prediction(j, prediction(seed=5))
+    for i in (0, 1):
+        s.accept(i)
+    labels = s.labels()
+    assert [b is None for b in labels.boxes] == [True, True]  # neither came with a dataset box
+    out = tmp_path / "coco.json"
+    export_session(s, out, "coco")
+    import json
+
+    bbox = json.loads(out.read_text())["annotations"][1]["bbox"]
+    pts = prediction(seed=5).points
+    np.testing.assert_allclose(bbox[:2], pts.min(0), atol=1e-6)  # from its points, as face 1
+    s.close()
+
+
+def test_rows_of_a_dataset_with_boxes_keep_their_own_boxes(tmp_path: Path) -> None:
+    from facealign_gui.datasets.model import Dataset
+
+    ds = Dataset(format="test", scheme="300w68", root=tmp_path, images=["a.png", "a.png"],
+                 boxes=np.array([[1.0, 2.0, 3.0, 4.0], [5.0, 6.0, 7.0, 8.0]]))  # fmt: skip
+    s = Session.create(tmp_path / "b.fagsession", ds)
+    for i in (0, 1):
+        s.set_prediction(i, prediction(seed=i))
+        s.accept(i)
+    np.testing.assert_array_equal(np.stack(s.labels().boxes), ds.boxes)
+    s.close()
