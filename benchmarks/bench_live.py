@@ -1,11 +1,12 @@
 """Live view on a video file: the real capture and inference threads, frames/s, latency, CPU.
 
-Drives `app.live_worker.CaptureThread` and `InferenceThread` (the threads the live view runs)
-on a synthetic 640×480 video of a moving face, paced at the file's 30 frames/s, and prints per
-mode: processed frames/s, capture-to-result latency (median, p95), how often the detector ran,
-and the process's **CPU ms per processed frame** against the model's own CPU ms per frame (the
-detector + mesh called in a bare loop on the same frames, one thread, no spinning, measured in
-the same run). Target: CPU per frame ≤ 1.5× the model's.
+Drives `app.live_worker.CaptureWorker` and `InferenceWorker` (the live view's workers: the
+`tasks.live` loops on `GeneratorWorker` threads) on a synthetic 640×480 video of a moving
+face, paced at the file's 30 frames/s, and prints per mode: processed frames/s,
+capture-to-result latency (median, p95), how often the detector ran, and the process's
+**CPU ms per processed frame** against the model's own CPU ms per frame (the detector + mesh
+called in a bare loop on the same frames, one thread, no spinning, measured in the same run).
+Target: CPU per frame ≤ 1.5× the model's.
 
 Modes: ``before`` (what the live view did before: onnxruntime's default threads with spinning,
 the detector and the model's full ``predict`` on every frame), ``detect every frame`` (one
@@ -84,12 +85,12 @@ def model_cpu_per_frame(video: Path, detector, predictor, limit: int = 60) -> fl
 def run_live(video: Path, detector, predictor, redetect_every: int) -> dict[str, float]:
     from PySide6.QtCore import QCoreApplication, Qt
 
-    from facealign_gui.app.live_worker import CaptureThread, InferenceThread, LatestFrameSlot
+    from facealign_gui.app.live_worker import CaptureWorker, InferenceWorker, LatestFrameSlot
 
     QCoreApplication.instance() or QCoreApplication([])
     slot = LatestFrameSlot()
-    capture = CaptureThread(str(video), slot, pace=True)
-    infer = InferenceThread(slot, predictor=predictor, detector=detector)
+    capture = CaptureWorker(str(video), slot, pace=True)
+    infer = InferenceWorker(slot, predictor=predictor, detector=detector)
     infer.redetect_every = redetect_every
     latencies: list[float] = []
     infer.processed.connect(lambda f: latencies.append(f.latency), Qt.DirectConnection)

@@ -228,11 +228,12 @@ class EditController(QObject):
             return
         self._account_time()
         if i != self.current:
+            same_file = self.current >= 0 and i in self.session.faces(self.current)
             self.current = i
             self.session.set_current(i)
             # a selection belongs to one face: the next nudge must not edit this one
             self.view.set_selection([])  # type: ignore[attr-defined]
-            if self._load_image is not None:
+            if self._load_image is not None and not same_file:  # another face: same pixels
                 self._load_image(i)
         self.refresh_view()
         self.currentChanged.emit(i)
@@ -261,6 +262,22 @@ class EditController(QObject):
             elif self.session.status(img) is not Status.VERIFIED:
                 return img
         return None
+
+    def faces(self) -> list[int]:
+        """The shown image's faces (session rows), in order; one entry for a single face."""
+        return [] if self.current < 0 else self.session.faces(self.current)
+
+    def show_face(self, k: int) -> None:
+        """Make face ``k`` of the shown image the editable one (the others are dimmed)."""
+        faces = self.faces()
+        if 0 <= k < len(faces):
+            self.show(faces[k])
+
+    def next_face(self, step: int = 1) -> None:
+        """The image's next (``step=-1``: previous) face, wrapping round."""
+        faces = self.faces()
+        if len(faces) > 1:
+            self.show(faces[(faces.index(self.current) + step) % len(faces)])
 
     def go_next(self) -> None:
         nxt = self.next_index()
@@ -414,6 +431,21 @@ class EditController(QObject):
             self.view.set_annotation(pred.points, None)  # type: ignore[attr-defined]
         else:
             self.view.set_annotation(None, None)  # type: ignore[attr-defined]
+        if hasattr(self.view, "set_other_faces"):
+            self.view.set_other_faces(self._other_faces(i))  # type: ignore[attr-defined]
+
+    def _other_faces(self, i: int) -> list[np.ndarray]:
+        """The points of the image's other faces (annotation, else prediction), drawn dimmed."""
+        out = []
+        for j in self.session.faces(i):
+            if j == i:
+                continue
+            ann = self.session.annotation(j)
+            pred = None if ann is not None else self.session.prediction(j)
+            pts = ann.points if ann is not None else None if pred is None else pred.points
+            if pts is not None:
+                out.append(pts)
+        return out
 
     def _account_time(self) -> None:
         now = self._clock()

@@ -36,7 +36,12 @@ from PySide6.QtWidgets import (
 
 from facealign_gui.app import labelling_keys as keys
 from facealign_gui.app.editing import EditController
-from facealign_gui.app.labelling_workers import ImageLoader, PredictAllChunk, predict_all_worker
+from facealign_gui.app.labelling_workers import (
+    ImageLoader,
+    OtherFace,
+    PredictAllChunk,
+    predict_all_worker,
+)
 from facealign_gui.app.thread_worker import GeneratorWorker
 from facealign_gui.core.annotation import Prediction
 from facealign_gui.inference.types import Predictor
@@ -57,6 +62,11 @@ STATUS_COLORS = {
 STATUS_MARK = {"unlabelled": "○", "predicted": "◐", "edited": "✎", "verified": "✔"}
 
 
+def face_label(faces: list[int], img: int) -> str:
+    """`` (face k/n)`` for row ``img`` of an image with the rows ``faces``; "" for one face."""
+    return "" if len(faces) < 2 else f" (face {faces.index(img) + 1}/{len(faces)})"
+
+
 class QueueModel(QAbstractListModel):
     """The review queue: one row per image, in the controller's order."""
 
@@ -64,6 +74,7 @@ class QueueModel(QAbstractListModel):
         super().__init__(parent)
         self.c = controller
         self._cache: dict[int, tuple[str, str, float | None, float]] = {}
+        self._faces: dict[int, str] = {}  # " (face 2/3)" for an image with several faces
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.c.queue)
@@ -74,10 +85,11 @@ class QueueModel(QAbstractListModel):
         img = self.c.queue[index.row()]
         if img not in self._cache:
             self._cache[img] = self.c.session.summary(img)
+            self._faces[img] = face_label(self.c.session.faces(img), img)
         name, status, conf, _secs = self._cache[img]
         if role == Qt.ItemDataRole.DisplayRole:
             c = "  —  " if conf is None else f"  {conf:.2f}"
-            return f"{STATUS_MARK.get(status, '?')} {Path(name).name}{c}"
+            return f"{STATUS_MARK.get(status, '?')} {Path(name).name}{self._faces[img]}{c}"
         if role == Qt.ItemDataRole.ForegroundRole:
             return STATUS_COLORS.get(status)
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -90,6 +102,7 @@ class QueueModel(QAbstractListModel):
     def reset(self) -> None:
         self.beginResetModel()
         self._cache.clear()
+        self._faces.clear()
         self.endResetModel()
 
     def image_changed(self, img: int) -> None:
@@ -169,6 +182,16 @@ class LabellingDock(QDockWidget):
         row.addWidget(self.order_box, 1)
         lay.addLayout(row)
 
+        face_row = QHBoxLayout()
+        self.face_box = QComboBox(w)  # "Face k of n" of the shown image (several faces)
+        self.face_box.setObjectName("faceSelector")
+        self.face_box.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.face_box.setToolTip(f"Which face of this image to label ({keys.NEXT_FACE}: next)")
+        self.face_box.activated.connect(lambda k: self.controller.show_face(int(k)))
+        face_row.addWidget(self.face_box, 1)
+        lay.addLayout(face_row)
+        self.face_box.hide()
+
         self.queue_view = QListView(w)
         self.queue_view.setModel(self.model)
         self.queue_view.setUniformItemSizes(True)
@@ -238,6 +261,8 @@ class LabellingDock(QDockWidget):
             ([keys.ACCEPT_NEXT], c.accept_and_next),
             ([keys.SKIP], c.go_next),
             ([keys.BACK], c.go_back),
+            ([keys.NEXT_FACE], lambda: c.next_face(1)),
+            ([keys.PREVIOUS_FACE], lambda: c.next_face(-1)),
             ([keys.RESET], c.reset_to_prediction),
             ([keys.COPY_SELECTED], lambda: c.copy_prediction(True)),
             ([keys.COPY_ALL], lambda: c.copy_prediction(False)),
@@ -319,6 +344,23 @@ class LabellingDock(QDockWidget):
                 self.controller.refresh_view()
         self._update_counts()
 
+    def _add_face(self, face: OtherFace) -> None:
+        """Another face of an image: a new session row with its box, then its prediction."""
+        try:
+            j = self.session.add_face(face.image, face.box)
+        except SessionError as exc:
+            self.message.setText(str(exc))
+            return
+        items: list[tuple] = [(j, face.prediction, "primary", face.scores)]
+        if face.mirror is not None:
+            items.append((j, face.mirror, "mirror"))
+        self._store_results(items)
+        self.livePrediction.emit(j, face.full)
+        c = self.controller
+        if c.current in self.session.faces(j):  # the shown image has one more face
+            c.refresh_view()
+            self._sync_faces(c.current)
+
     def _on_progress(self, done: int, total: int) -> None:
         self.progress.setMaximum(total)
         self.progress.setValue(done)
@@ -330,6 +372,8 @@ class LabellingDock(QDockWidget):
             self._store_results(chunk.results)
         for i, prediction in chunk.live:
             self.livePrediction.emit(i, prediction)
+        for face in chunk.faces:
+            self._add_face(face)
         if chunk.failures:
             self.message.setText(chunk.failures[-1])
         self._on_progress(chunk.done, chunk.total)
@@ -423,9 +467,11 @@ class LabellingDock(QDockWidget):
 
     def _on_image_loaded(self, i: int, image: object) -> None:
         h, w = image.shape[:2]  # type: ignore[attr-defined]
-        if self.session.image_info(i)["size"] != (w, h):
-            self.session.set_image_size(i, w, h)  # COCO export needs it
-        if i == self.controller.current and hasattr(self.view, "set_image"):
+        faces = self.session.faces(i)
+        for j in faces:
+            if self.session.image_info(j)["size"] != (w, h):
+                self.session.set_image_size(j, w, h)  # COCO export needs it
+        if self.controller.current in faces and hasattr(self.view, "set_image"):
             self.view.set_image(image)  # type: ignore[attr-defined]
             if hasattr(self.view, "fit"):
                 self.view.fit()  # type: ignore[attr-defined]
@@ -444,14 +490,27 @@ class LabellingDock(QDockWidget):
             self.queue_view.setCurrentIndex(ix)
             self.queue_view.scrollTo(ix)
         self._update_current_label(img)
+        self._sync_faces(img)
         self._sync_buttons()
+
+    def _sync_faces(self, img: int) -> None:
+        """The face selector: shown for an image with several faces, on the shown one."""
+        faces = self.session.faces(img)
+        self.face_box.blockSignals(True)
+        self.face_box.clear()
+        for k in range(len(faces)):
+            self.face_box.addItem(f"Face {k + 1} of {len(faces)}")
+        self.face_box.setCurrentIndex(faces.index(img))
+        self.face_box.blockSignals(False)
+        self.face_box.setVisible(len(faces) > 1)
 
     def _update_current_label(self, img: int) -> None:
         name, status, conf, _ = self.session.summary(img)
         conf_text = "" if conf is None else f", confidence {conf:.2f}"
         pos = self.controller._pos.get(img, 0) + 1
+        face = face_label(self.session.faces(img), img)
         self.current_label.setText(
-            f"{pos} / {len(self.controller.queue)} in queue: <b>{Path(name).name}</b>"
+            f"{pos} / {len(self.controller.queue)} in queue: <b>{Path(name).name}</b>{face}"
             f" — {status}{conf_text}"
         )
 

@@ -35,6 +35,21 @@ class PredictAllChunk:
     done: int
     total: int
     live: list[tuple[int, Prediction]] = field(default_factory=list)
+    faces: list[OtherFace] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class OtherFace:
+    """A second (third, ...) face the detector found in image ``image``: the session gets a
+    row for it (`Session.add_face`) with ``box``, then its prediction, scores and mirror."""
+
+    image: int
+    number: int  # 1 for the image's second face (0, the best, is the image's own row)
+    box: np.ndarray
+    prediction: Prediction
+    scores: dict
+    mirror: Prediction | None
+    full: Prediction  # with its heatmaps (the click-to-refine re-read)
 
 
 #: (prediction with heatmaps, mirrored prediction or None) -> review scores by signal name
@@ -52,9 +67,15 @@ def predict_all(
     """ "Predict all" as a generator over the window's run loop (`tasks.runs.run_chunks`):
     each chunk's predictions without heatmaps (with their review scores from ``scorer``),
     plus, with ``flip_pairs``, the prediction on the mirrored image mapped back; ``live``
-    carries the full predictions (heatmaps kept) for the click-to-refine re-read. Returns
-    whether it was cancelled."""
-    gen = run_chunks(predictor, dataset, list(indices), abort, lambda _i: True, EMIT_EVERY)
+    carries the full predictions (heatmaps kept) for the click-to-refine re-read. An image
+    without a face box is predicted for every face the detector finds: the best one is the
+    image's row, the others come as `OtherFace` (``faces``). Returns whether it was
+    cancelled."""
+    from facealign_gui.core.geometry import box_from_points
+
+    gen = run_chunks(predictor, dataset, list(indices), abort, lambda _i: True, EMIT_EVERY,
+                     all_faces=True)  # fmt: skip
+    seen: dict[int, int] = {}  # faces so far per image (an image's faces may span chunks)
     while True:
         try:
             chunk = next(gen)
@@ -64,10 +85,13 @@ def predict_all(
         results: list[tuple] = []
         failures: list[str] = []
         live: list[tuple[int, Prediction]] = []
+        others: list[OtherFace] = []
         for i, res in chunk:
             if not isinstance(res, Prediction):
                 failures.append(str(res))
                 continue
+            number = seen.get(i, 0)
+            seen[i] = number + 1
             mirror = None
             if flip_pairs is not None and not abort.is_set():
                 mirror, err = _mirror(predictor, dataset, i, res, flip_pairs)
@@ -76,11 +100,15 @@ def predict_all(
             scores, err = _scores(scorer, res, mirror)
             if err:
                 failures.append(err)
+            if number:
+                box = box_from_points(res.points)
+                others.append(OtherFace(i, number, box, _light(res), scores, mirror, res))
+                continue
             results.append((i, _light(res), "primary", scores))
             if mirror is not None:
                 results.append((i, mirror, "mirror"))
             live.append((i, res))
-        yield PredictAllChunk(results, failures, chunk.done, chunk.total, live)
+        yield PredictAllChunk(results, failures, chunk.done, chunk.total, live, others)
     if summary.error:
         yield PredictAllChunk([], [f"prediction stopped: {summary.error}"], summary.done,
                               summary.total)  # fmt: skip

@@ -24,9 +24,9 @@ from PySide6.QtWidgets import (
 from facealign_gui.app import errors, style
 from facealign_gui.app.image_view import ImageView
 from facealign_gui.app.live_worker import (
-    CaptureThread,
+    CaptureWorker,
     Detector,
-    InferenceThread,
+    InferenceWorker,
     LatestFrameSlot,
     LiveFrame,
 )
@@ -84,8 +84,8 @@ class LiveView(QWidget):
         self.setWindowTitle("Live view")
         self.predictor = predictor
         self.detector = detector
-        self.capture: CaptureThread | None = None
-        self.inference: InferenceThread | None = None
+        self.capture: CaptureWorker | None = None
+        self.inference: InferenceWorker | None = None
         self.slot: LatestFrameSlot | None = None
         self.current: LiveFrame | None = None
         self.nominal_fps = 0.0
@@ -152,9 +152,9 @@ class LiveView(QWidget):
         self.stack.setCurrentWidget(self.view)
         self.fps_label.setText("opening…")
         self.slot = LatestFrameSlot()
-        self.capture = CaptureThread(source, self.slot, pace=pace)
+        self.capture = CaptureWorker(source, self.slot, pace=pace)
         capture = self.capture
-        self.inference = InferenceThread(
+        self.inference = InferenceWorker(
             self.slot, self.predictor, self.detector, source_fps=lambda: capture.source_fps
         )
         self.inference.heatmaps = self.heatmap_box.isChecked()

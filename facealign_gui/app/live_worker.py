@@ -1,68 +1,53 @@
-"""Threads behind the live view: capture into a latest-frame slot, infer on the newest frame.
+"""The live view's two workers: `tasks.live`'s Qt-free loops on the one worker idiom.
 
-Two threads, one slot between them:
+Both are `GeneratorWorker`s (the idiom of the window's run and of "predict all"): the loop is
+a generator in `facealign_gui.tasks.live`, the worker runs it on its own thread and turns what
+it yields (or raises) into named signals for the view:
 
-- `CaptureThread` reads the camera or video file at the source's own pace (a video file is
-  paced to its frame rate) and *puts* each frame into a `LatestFrameSlot`, replacing the
-  frame that was waiting. It never waits for the model.
-- `InferenceThread` *takes* the newest frame, gets landmarks through a
-  `inference.tracking.FaceTracker` (the detector runs when no face is tracked and every
-  ``REDETECT_EVERY`` frames; between, each face's region comes from its last landmarks, as
-  MediaPipe's graph does), and emits a `LiveFrame` by signal.
+- `CaptureWorker` runs `Capture.frames`: the source's frames go into a `LatestFrameSlot`
+  (newest frame wins); `opened(fps)`, `failed(UserError)`, `ended()`.
+- `InferenceWorker` runs `LiveInference.frames` on the newest frame; `processed(LiveFrame)`,
+  `failed(UserError)`. The embedded MediaPipe model and the face detector are loaded on the
+  worker's thread when none is given.
 
-When the model is slower than the source the frames in between are dropped (counted in
-`LatestFrameSlot.dropped`), never queued: what the view shows lags the source by at most one
-frame plus one inference.
+`stop()` is the worker's cooperative cancel: each loop checks its abort event at least every
+50 ms (a frame inside the model finishes first).
 """
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-from PySide6.QtCore import QThread, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 
 from facealign_gui.app import errors
-from facealign_gui.core.annotation import Prediction
-from facealign_gui.inference.tracking import REDETECT_EVERY, FaceTracker
-from facealign_gui.inference.types import FaceRegion, Predictor
+from facealign_gui.app.thread_worker import GeneratorWorker
+from facealign_gui.inference.types import Predictor
+from facealign_gui.tasks import live
 from facealign_gui.tasks.frames import CapturedFrame, LatestFrameSlot, RateMeter
+from facealign_gui.tasks.live import Detector, LiveFrame, warped_heatmap
 
-__all__ = ["CapturedFrame", "LatestFrameSlot", "LiveFrame", "RateMeter"]
-
-Detector = Callable[[np.ndarray], list[FaceRegion]]
+__all__ = [
+    "CaptureWorker",
+    "CapturedFrame",
+    "Detector",
+    "InferenceWorker",
+    "LatestFrameSlot",
+    "LiveFrame",
+    "RateMeter",
+    "warped_heatmap",
+]
 
 DEFAULT_MODEL = Path(__file__).resolve().parents[1] / "models" / "mediapipe_face_landmark.toml"
 
 
-@dataclass
-class LiveFrame:
-    """One processed frame, as the view receives it."""
-
-    index: int
-    image: np.ndarray
-    faces: list[FaceRegion]
-    predictions: list[Prediction]
-    seconds: float  # detection + landmarks
-    latency: float  # capture -> result
-    source_fps: float
-    processed_fps: float
-    dropped: int
-    heatmap: tuple[np.ndarray, int, int] | None = None  # warped [0,1] map, x0, y0
-    extra: dict[str, object] = field(default_factory=dict)
-
-
 def _open_capture(source: int | str) -> object:
-    import cv2
+    """The video source (a seam the tests replace)."""
+    return live.open_capture(source)
 
-    return cv2.VideoCapture(source)
 
-
-class CaptureThread(QThread):
+class CaptureWorker(GeneratorWorker):
     """Reads ``source`` (camera index or video path) into ``slot`` until stopped or EOF.
 
     Signals
@@ -76,109 +61,69 @@ class CaptureThread(QThread):
     failed = Signal(object)
     ended = Signal()
 
-    def __init__(self, source: int | str, slot: LatestFrameSlot, pace: bool = True) -> None:
-        super().__init__()
-        self.source = source
-        self.slot = slot
-        self.pace = pace
-        self.meter = RateMeter()
-        self._stop = threading.Event()
-        self._paused = threading.Event()
-        self.frames_read = 0
+    def __init__(self, source: int | str, slot: LatestFrameSlot, pace: bool = True,
+                 parent: QObject | None = None) -> None:  # fmt: skip
+        self.loop = live.Capture(source, slot, pace, opener=lambda s: _open_capture(s))
+        super().__init__(self.loop.frames, parent)
+        self.source, self.slot = source, slot
+        # direct: relayed on the worker's thread, as a QThread's own signals were emitted
+        self.yielded.connect(self._relay, Qt.ConnectionType.DirectConnection)
+        self.errored.connect(self._errored, Qt.ConnectionType.DirectConnection)
 
     def stop(self) -> None:
-        self._stop.set()
+        self.cancel()
 
     def set_paused(self, paused: bool) -> None:
         if paused:
-            self._paused.set()
+            self.loop.paused.set()
         else:
-            self._paused.clear()
+            self.loop.paused.clear()
 
     @property
     def source_fps(self) -> float:
-        return self.meter.rate
+        return self.loop.source_fps
 
-    def run(self) -> None:
-        import cv2
+    @property
+    def frames_read(self) -> int:
+        return self.loop.frames_read
 
-        cap = _open_capture(self.source)
-        try:
-            if not cap.isOpened():  # type: ignore[attr-defined]
-                err = (
-                    errors.no_camera(self.source)
-                    if isinstance(self.source, int)
-                    else errors.video_unreadable(self.source)
-                )
-                self.failed.emit(err)
-                return
-            fps = float(cap.get(cv2.CAP_PROP_FPS) or 0.0)  # type: ignore[attr-defined]
-            self.opened.emit(fps)
-            is_file = not isinstance(self.source, int)
-            period = 1.0 / fps if (is_file and self.pace and fps > 0) else 0.0
-            due = time.monotonic()
-            misses = 0
-            while not self._stop.is_set():
-                if self._paused.is_set():
-                    self._stop.wait(0.02)
-                    due = time.monotonic()
-                    continue
-                ok, frame = cap.read()  # type: ignore[attr-defined]
-                if not ok:
-                    if is_file:
-                        self.ended.emit()
-                        break
-                    misses += 1
-                    if misses > 50:  # a camera that stopped delivering
-                        self.failed.emit(errors.no_camera(int(self.source)))
-                        break
-                    self._stop.wait(0.02)
-                    continue
-                misses = 0
-                now = time.monotonic()
-                self.meter.tick(now)
-                self.slot.put(CapturedFrame(self.frames_read, now, frame))
-                self.frames_read += 1
-                if period:
-                    due += period
-                    self._stop.wait(max(0.0, due - time.monotonic()))
-        finally:
-            cap.release()  # type: ignore[attr-defined]
-            self.slot.close()
+    def _relay(self, event: object) -> None:
+        if isinstance(event, live.SourceOpened):
+            self.opened.emit(event.fps)
+        elif isinstance(event, live.SourceEnded):
+            self.ended.emit()
+        elif isinstance(event, live.SourceFailed):
+            s = event.source
+            self.failed.emit(
+                errors.no_camera(s) if isinstance(s, int) else errors.video_unreadable(s)
+            )
+
+    def _errored(self, exc: object) -> None:
+        self.failed.emit(errors.UserError(
+            title="The video source failed", what=f"Reading {self.source} failed: {exc}",
+            next_step="Open the source again, or choose another one.", fatal=True))  # fmt: skip
 
 
-def _default_detector() -> Detector:
-    """The face detector on one thread with spinning off: a frame every ~33 ms needs no more
-    (`runtime.session_config("live")`, measured in benchmarks/bench_live.py)."""
+def _default_models() -> tuple[Predictor, Detector]:
+    """The embedded MediaPipe model and the face detector, one thread each with spinning
+    off: a frame every ~33 ms needs no more (`runtime.session_config("live")`, measured in
+    benchmarks/bench_live.py)."""
     import functools
 
+    from facealign_gui.inference.loader import load_predictor
     from facealign_gui.inference.runtime import session_config
     from facealign_gui.inference.tracking import live_detector
 
-    return functools.partial(live_detector, threads=session_config("live"))
+    threads = session_config("live")
+    predictor = load_predictor(DEFAULT_MODEL, threads=threads)  # type: ignore[arg-type]
+    return predictor, functools.partial(live_detector, threads=threads)
 
 
-def _default_predictor() -> Predictor:
-    from facealign_gui.inference.loader import load_predictor
-    from facealign_gui.inference.runtime import session_config
-
-    return load_predictor(DEFAULT_MODEL, threads=session_config("live"))  # type: ignore[arg-type]
-
-
-def warped_heatmap(pred: Prediction, shape: tuple[int, ...]) -> tuple[np.ndarray, int, int] | None:
-    """The max over a prediction's heatmaps, warped into image space (None without any)."""
-    if pred.heatmaps is None or pred.crop_to_image is None or len(pred.heatmaps) == 0:
-        return None
-    from facealign_gui.viewmodel.heatmaps import reduce_heatmaps, warp_to_image
-
-    return warp_to_image(reduce_heatmaps(pred.heatmaps, "max"), pred.crop_to_image, shape)
-
-
-class InferenceThread(QThread):
+class InferenceWorker(GeneratorWorker):
     """Takes the newest frame from ``slot`` and emits `processed(LiveFrame)`.
 
     ``predictor``/``detector`` default to the embedded MediaPipe model and the face
-    detector, loaded in this thread (not the UI thread) when it starts.
+    detector, loaded on the worker's thread (not the UI thread) when it starts.
     """
 
     processed = Signal(object)
@@ -190,87 +135,68 @@ class InferenceThread(QThread):
         predictor: Predictor | None = None,
         detector: Detector | None = None,
         source_fps: Callable[[], float] | None = None,
+        parent: QObject | None = None,
     ) -> None:
-        super().__init__()
+        self.loop = live.LiveInference(slot, predictor, detector, source_fps, _default_models)
+        super().__init__(self.loop.frames, parent)
         self.slot = slot
-        self.predictor = predictor
-        self.detector = detector
-        self.source_fps = source_fps or (lambda: 0.0)
-        self.heatmaps = False
-        self.redetect_every = REDETECT_EVERY
-        self.tracker: FaceTracker | None = None
-        self.meter = RateMeter()
-        self.processed_indices: list[int] = []
-        self._stop = threading.Event()
+        # direct: re-emitted on the worker's thread; the view's slots get them queued
+        self.yielded.connect(self.processed, Qt.ConnectionType.DirectConnection)
+        self.errored.connect(self._errored, Qt.ConnectionType.DirectConnection)
 
     def stop(self) -> None:
-        self._stop.set()
+        self.cancel()
 
-    def _load(self) -> bool:
-        try:
-            if self.predictor is None:
-                self.predictor = _default_predictor()
-            if self.detector is None:
-                self.detector = _default_detector()
-        except FileNotFoundError as exc:
-            self.failed.emit(errors.model_missing(exc.filename or DEFAULT_MODEL))
-            return False
-        except Exception as exc:  # any loader fault becomes a message, not a crash
-            self.failed.emit(
-                errors.UserError(
-                    title="Model could not be loaded",
-                    what=f"The live-view model could not be loaded: {exc}",
-                    next_step="Choose another model (--model CARD) and open the live view again.",
-                    fatal=True,
-                )
-            )
-            return False
-        return True
+    # the loop's state, read and set by the view and the benchmark
+    @property
+    def predictor(self) -> Predictor | None:
+        return self.loop.predictor
 
-    def run(self) -> None:
-        if not self._load():
+    @property
+    def detector(self) -> Detector | None:
+        return self.loop.detector
+
+    @property
+    def heatmaps(self) -> bool:
+        return self.loop.heatmaps
+
+    @heatmaps.setter
+    def heatmaps(self, on: bool) -> None:
+        self.loop.heatmaps = bool(on)
+
+    @property
+    def redetect_every(self) -> int:
+        return self.loop.redetect_every
+
+    @redetect_every.setter
+    def redetect_every(self, n: int) -> None:
+        self.loop.redetect_every = int(n)
+
+    @property
+    def tracker(self) -> object:
+        return self.loop.tracker
+
+    @property
+    def meter(self) -> RateMeter:
+        return self.loop.meter
+
+    @property
+    def processed_indices(self) -> list[int]:
+        return self.loop.processed_indices
+
+    def _errored(self, exc: object) -> None:
+        cause = getattr(exc, "__cause__", None) or exc
+        if isinstance(exc, live.LiveLoadError):
+            if isinstance(cause, FileNotFoundError):
+                self.failed.emit(errors.model_missing(cause.filename or DEFAULT_MODEL))
+                return
+            self.failed.emit(errors.UserError(
+                title="Model could not be loaded",
+                what=f"The live-view model could not be loaded: {cause}",
+                next_step="Choose another model (--model CARD) and open the live view again.",
+                fatal=True))  # fmt: skip
             return
-        assert self.predictor is not None and self.detector is not None
-        self.tracker = FaceTracker(
-            self.detector, self.predictor, redetect_every=self.redetect_every
-        )
-        while not self._stop.is_set():
-            item = self.slot.take(0.05)
-            if item is None:
-                if self.slot.finished:
-                    break
-                continue
-            t0 = time.monotonic()
-            try:
-                step = self.tracker.step(item.image)
-                faces, preds = step.faces, step.predictions
-            except Exception as exc:
-                self.failed.emit(
-                    errors.UserError(
-                        title="Live inference failed",
-                        what=f"The model failed on frame {item.index}: {exc}",
-                        next_step="Choose another model, or report the message above.",
-                        fatal=True,
-                    )
-                )
-                break
-            heat = None
-            if self.heatmaps and preds:
-                heat = warped_heatmap(preds[0], item.image.shape)
-            now = time.monotonic()
-            self.meter.tick(now)
-            self.processed_indices.append(item.index)
-            self.processed.emit(
-                LiveFrame(
-                    index=item.index,
-                    image=item.image,
-                    faces=faces,
-                    predictions=preds,
-                    seconds=now - t0,
-                    latency=now - item.captured_at,
-                    source_fps=self.source_fps(),
-                    processed_fps=self.meter.rate,
-                    dropped=self.slot.dropped,
-                    heatmap=heat,
-                )
-            )
+        self.failed.emit(errors.UserError(
+            title="Live inference failed", what=str(exc),
+            next_step="Choose another model, or report the message above.",
+            fatal=True))  # fmt: skip

@@ -110,6 +110,30 @@ class SessionEdits:
                 raise
         return i
 
+    def add_face(self, i: int, box: np.ndarray) -> int:
+        """Append another face of image ``i`` (the same file, size and attributes; its own
+        face ``box`` x1 y1 x2 y2) and return its row index. An image's faces are the rows
+        with its path, in row order (`Session.faces`); the new row is unlabelled."""
+        i = self._check(i)
+        b = np.asarray(box, dtype="<f8").reshape(-1)
+        if b.size != 4 or not np.isfinite(b).all():
+            raise SessionError(f"image {i}: a face box is 4 finite numbers, got {box!r}")
+        j = self._n
+        with self._tx():
+            path, width, height, attributes = self._conn.execute(
+                "SELECT path, width, height, attributes FROM images WHERE id=?", (i,)
+            ).fetchone()
+            blob = b.tobytes()
+            row = (j, path, width, height, blob, None, None, attributes, "unlabelled", None,
+                   0.0, None)  # fmt: skip
+            self._conn.execute(
+                "INSERT INTO images (id, path, width, height, box, attributes, crc)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (j, path, width, height, blob, attributes, checksums.row_crc("images", row)),
+            )
+            self._n += 1
+        return j
+
     def set_predictions(self, items: Sequence[tuple]) -> list[int]:
         """Many `set_prediction` calls in one transaction (for a whole-dataset run): items
         ``(i, prediction, role)`` or ``(i, prediction, role, scores)``."""

@@ -4,8 +4,8 @@
 first; ``min``: lowest single-point confidence first; ``mirror``: largest disagreement between
 the prediction and the un-flipped prediction of the mirrored image first; any signal
 registered in `facealign_gui.session.review`: its per-face score of the current prediction,
-its worst end first; ``index``: file order. Images without the needed number come after the
-others, in file order.
+its worst end first; ``index``: file order, an image's faces together. Images without the
+needed number come after the others, in file order.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ _MIRROR = (
 def review_order(conn: sqlite3.Connection, order: str, include_verified: bool) -> list[int]:
     where = "" if include_verified else "WHERE i.status != 'verified'"
     if order == INDEX_ORDER:
-        return [r[0] for r in conn.execute(f"SELECT i.id FROM images i {where} ORDER BY i.id")]
+        return _file_order(conn.execute(f"SELECT i.id, i.path FROM images i {where} ORDER BY i.id"))
     sig = get_signal(order)
     direction = "DESC" if sig.worst == "high" else "ASC"
     args: tuple = ()
@@ -41,3 +41,12 @@ def review_order(conn: sqlite3.Connection, order: str, include_verified: bool) -
     order_by = f"{key} IS NULL, {key} {direction}, i.id"
     sql = f"SELECT i.id FROM images i {join} {where} ORDER BY {order_by}"
     return [r[0] for r in conn.execute(sql, args)]
+
+
+def _file_order(rows: sqlite3.Cursor) -> list[int]:
+    """Rows in file order, an image's faces together (a face found later was appended at the
+    end of the session but is shown right after the image's first face)."""
+    by_path: dict[str, list[int]] = {}
+    for i, path in rows:
+        by_path.setdefault(path, []).append(i)
+    return [i for ids in by_path.values() for i in ids]

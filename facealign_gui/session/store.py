@@ -86,7 +86,7 @@ class Labels:
     index: np.ndarray  # (n,) session image indices
     images: list[str]
     sizes: list[tuple[int, int] | None]
-    boxes: list[np.ndarray | None]
+    boxes: list[np.ndarray | None]  # the dataset's own face boxes (None: none came with it)
     attributes: list[dict[str, object]]
     status: list[str]
     seconds: np.ndarray  # (n,) a person's time per image
@@ -234,6 +234,15 @@ class Session(SessionEdits):
 
     def image_name(self, i: int) -> str:
         return self._one("SELECT path FROM images WHERE id=?", i)
+
+    def faces(self, i: int) -> list[int]:
+        """The rows of image ``i``'s file (its faces), in row order; ``[i]`` for an image
+        with one face. A face's number in its image is its place in this list."""
+        cur = self._conn.execute(
+            "SELECT id FROM images WHERE path = (SELECT path FROM images WHERE id=?) ORDER BY id",
+            (self._check(i),),
+        )
+        return [r[0] for r in cur]
 
     def image_path(self, i: int) -> Path:
         p = Path(self.image_name(i))
@@ -398,11 +407,14 @@ class Session(SessionEdits):
         for j, r in enumerate(rows):
             if r[11] is not None:
                 pred[j] = jr.points_from_blob(r[11])
+        found = self._found_faces()
         return Labels(
             index=np.array([r[0] for r in rows], dtype=np.int64),
             images=[r[1] for r in rows],
             sizes=[None if r[2] is None else (r[2], r[3]) for r in rows],
-            boxes=[None if r[4] is None else np.frombuffer(r[4], "<f8") for r in rows],
+            boxes=[
+                None if r[4] is None or r[0] in found else np.frombuffer(r[4], "<f8") for r in rows
+            ],
             attributes=[json.loads(r[5]) if r[5] else {} for r in rows],
             status=[r[6] for r in rows],
             seconds=np.array([r[7] for r in rows], dtype=np.float64),
@@ -411,6 +423,21 @@ class Session(SessionEdits):
             source=[r[10] for r in rows],
             predicted=pred,
         )
+
+    def _found_faces(self) -> set[int]:
+        """Rows whose box the detector gave ("predict all" added them, `add_face`): another
+        row of their image came without a box. `labels` leaves their box out, so every face
+        of such an image gets its box from its labelled points, as its first face does."""
+        first_has_box: dict[str, bool] = {}
+        found = set()
+        for i, path, boxless in self._conn.execute(
+            "SELECT id, path, box IS NULL FROM images ORDER BY id"
+        ):
+            if path not in first_has_box:
+                first_has_box[path] = not boxless
+            elif not first_has_box[path]:
+                found.add(i)
+        return found
 
     def face_dataset(self) -> Dataset:
         """The session's images with their face boxes / centre-scale and no points, for

@@ -56,16 +56,19 @@ def run_chunks(
     keep_heatmaps: Callable[[int], bool] = lambda _i: True,
     chunk_seconds: float = CHUNK_SECONDS,
     batch_size: int = 8,
+    all_faces: bool = False,
 ) -> Generator[RunChunk, None, RunSummary]:
     """Predict ``order`` of ``ds``; yield a `RunChunk` every ``chunk_seconds`` (and a last
     one), return a `RunSummary`. Heatmaps are dropped from results where
     ``keep_heatmaps(index)`` is False. A broken model ends the run with its error in the
-    summary; it is never raised."""
+    summary; it is never raised. ``all_faces``: a sample without a face box yields one
+    result per face the detector finds (best first); ``done`` still counts samples."""
     from facealign_gui.inference.pipeline import run_predictions
 
     t0 = last = time.perf_counter()
     buf: list[tuple[int, object]] = []
     done, total, error = 0, len(order), ""
+    previous = None  # with all_faces, a sample's faces come one after another: count once
     try:
         for i, r in run_predictions(
             predictor,
@@ -74,11 +77,14 @@ def run_chunks(
             cancel=cancel,
             batch_size=batch_size,
             keep_heatmaps=keep_heatmaps,  # float16 copies only for the faces that keep them
+            all_faces=all_faces,
         ):
             if isinstance(r, Prediction) and r.heatmaps is not None and not keep_heatmaps(i):
                 r = dataclasses.replace(r, heatmaps=None)  # a predictor that ignored the flag
             buf.append((i, r))
-            done += 1
+            if not all_faces or i != previous:
+                done += 1
+            previous = i
             now = time.perf_counter()
             if now - last >= chunk_seconds:
                 yield RunChunk(buf, done, total)

@@ -197,3 +197,41 @@ def test_heatmap_overlay_is_warped_into_the_frame_when_switched_on(qtbot, video:
     view.heatmap_box.setChecked(False)
     assert view.view.heat_item.image is None
     view.close()
+
+
+def test_the_live_workers_are_the_one_worker_idiom(qtbot, video: Path) -> None:
+    from facealign_gui.app.thread_worker import GeneratorWorker
+
+    view = LiveView(predictor=SlowPredictor(0.0), detector=one_face)
+    qtbot.addWidget(view)
+    view.start(str(video), pace=False)
+    assert isinstance(view.capture, GeneratorWorker) and isinstance(view.inference, GeneratorWorker)
+    qtbot.waitUntil(lambda: not view.is_running(), timeout=10000)
+    view.close()
+
+
+def test_a_model_failing_on_a_frame_is_reported_with_its_number(qtbot, video: Path) -> None:
+    class Broken(SlowPredictor):
+        def predict(self, image: np.ndarray, face: FaceRegion) -> Prediction:
+            raise RuntimeError("the runtime fell over")
+
+    view = LiveView(predictor=Broken(0.0), detector=one_face)
+    qtbot.addWidget(view)
+    with qtbot.waitSignal(view.sourceFailed, timeout=5000) as sig:
+        view.start(str(video))
+    assert sig.args[0].title == "Live inference failed"
+    assert "failed on frame" in view.message.text() and "fell over" in view.message.text()
+    view.close()
+
+
+def test_a_missing_live_model_says_which_file(qtbot, video: Path, monkeypatch) -> None:
+    def missing() -> tuple[object, object]:
+        raise FileNotFoundError(2, "No such file", "/nowhere/live.toml")
+
+    monkeypatch.setattr("facealign_gui.app.live_worker._default_models", missing)
+    view = LiveView(predictor=None, detector=one_face)
+    qtbot.addWidget(view)
+    with qtbot.waitSignal(view.sourceFailed, timeout=5000):
+        view.start(str(video))
+    assert "/nowhere/live.toml" in view.message.text()
+    view.close()

@@ -97,3 +97,36 @@ def test_an_error_outside_the_model_ends_the_run_with_its_message(ds, monkeypatc
     chunks, summary = drain(run_chunks(CentrePredictor(), ds, [0, 1], threading.Event()))
     assert summary.error == "OSError: disk gone" and summary.done == 0
     assert [c.items for c in chunks] == [[]]
+
+
+class BoxPredictor(CentrePredictor):
+    def predict(self, image: np.ndarray, face: FaceRegion) -> Prediction:
+        b = np.asarray(face.box, float)
+        return Prediction(points=np.tile((b[:2] + b[2:]) / 2, (98, 1)),
+                          confidence=np.ones(98, np.float32), model_id="box")  # fmt: skip
+
+
+def test_with_all_faces_an_image_without_a_box_yields_each_face_and_counts_images(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import cv2
+
+    from facealign_gui.inference import detect
+
+    folder = tmp_path / "images"
+    folder.mkdir()
+    for k in range(3):
+        cv2.imwrite(str(folder / f"im{k}.png"), np.full((60, 80, 3), 40 * k, np.uint8))
+    boxes = [np.array([2.0, 2.0, 30.0, 30.0]), np.array([40.0, 5.0, 70.0, 35.0])]
+    monkeypatch.setattr(
+        detect, "detect_faces", lambda image, **_k: [FaceRegion(box=b) for b in boxes]
+    )
+    images = open_dataset(folder)
+    gen = run_chunks(BoxPredictor(), images, [0, 1, 2], threading.Event(), 0.0, all_faces=True)
+    chunks, summary = drain(gen)
+    got = [(i, tuple(r.points[0])) for c in chunks for i, r in c]
+    centres = [tuple((b[:2] + b[2:]) / 2) for b in boxes]
+    assert got == [(i, c) for i in range(3) for c in centres]  # every face, best first
+    assert summary.done == summary.total == 3 and chunks[-1].done == 3  # images, not faces
+    one, _ = drain(run_chunks(BoxPredictor(), images, [0, 1, 2], threading.Event()))
+    assert [i for c in one for i, _ in c] == [0, 1, 2]  # without it: the best face only
