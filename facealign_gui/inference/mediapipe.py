@@ -47,6 +47,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from facealign_gui.core.annotation import Prediction
+from facealign_gui.core.geometry import invert_affine, transform_points
 from facealign_gui.inference.card import ModelCard
 from facealign_gui.inference.detect import to_chw
 from facealign_gui.inference.mesh68 import NUM_MESH_POINTS, mesh_to_300w
@@ -225,8 +226,7 @@ class MediaPipePredictor:
     ) -> tuple[np.ndarray, float]:
         mesh = np.asarray(raw, dtype=np.float64).reshape(NUM_MESH_POINTS, 3)
         a = matrix[:, :2]
-        inv = np.linalg.inv(a)
-        xy = (mesh[:, :2] - matrix[:, 2]) @ inv.T
+        xy = transform_points(mesh[:, :2], invert_affine(matrix))
         z = mesh[:, 2:3] / np.sqrt(abs(np.linalg.det(a)))
         score = 1.0 if flag is None else float(1.0 / (1.0 + np.exp(-float(np.ravel(flag)[0]))))
         return np.concatenate([xy, z], axis=1), score
@@ -338,7 +338,7 @@ class MediaPipePredictor:
                 MeshPrediction(
                     points=pts,
                     confidence=conf,
-                    crop_to_image=_invert_affine(matrices[i]),
+                    crop_to_image=invert_affine(matrices[i]),
                     model_id=self.model_id,
                     seconds=item.seconds + run_seconds,
                     mesh=mesh,
@@ -412,12 +412,6 @@ class MeshPrepared(Prepared):
     """A `Prepared` face that keeps its image for the second pass (None: single pass)."""
 
     image: np.ndarray | None = None
-
-
-def _invert_affine(m: np.ndarray) -> np.ndarray:
-    """Inverse of a 2x3 affine matrix, as 2x3."""
-    full = np.vstack([m, [0.0, 0.0, 1.0]])
-    return np.linalg.inv(full)[:2]
 
 
 def load_default_predictor(

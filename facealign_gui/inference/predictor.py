@@ -18,6 +18,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from facealign_gui.core import geometry
 from facealign_gui.core.annotation import Prediction
 from facealign_gui.inference.card import ModelCard
 from facealign_gui.inference.families import check_output_shapes, get_family, output_roles
@@ -32,10 +33,6 @@ def _compose(outer: np.ndarray, inner: np.ndarray) -> np.ndarray:
     """2x3 matrix of ``outer(inner(p))``."""
     a = np.vstack([outer, [0.0, 0.0, 1.0]]) @ np.vstack([inner, [0.0, 0.0, 1.0]])
     return a[:2]
-
-
-def _invert(m: np.ndarray) -> np.ndarray:
-    return np.linalg.inv(np.vstack([m, [0.0, 0.0, 1.0]]))[:2]
 
 
 def _flags(keep: bool | Sequence[bool], n: int) -> list[bool]:
@@ -161,7 +158,7 @@ class CardPredictor:
         dec = self.family.decode(self.card, self.roles, outs, items, self.mode)
         preds = []
         for i, item in enumerate(items):
-            crop_to_image = _invert(item.image_to_crop)
+            crop_to_image = geometry.invert_affine(item.image_to_crop)
             pts = dec.points[i] @ crop_to_image[:, :2].T + crop_to_image[:, 2]
             hm = hm_m = None
             if dec.heatmaps is not None and dec.heatmap_to_crop is not None:
@@ -181,7 +178,6 @@ class CardPredictor:
     def _decode_hrnet(
         self, items: list[Prepared], outs: dict[str, np.ndarray], keep: list[bool]
     ) -> list[Prediction]:
-        from facealign_gui.core import geometry
 
         dec = self.family.decode(self.card, self.roles, outs, items, self.mode)
         hm, pts, conf = dec.heatmaps, dec.points, dec.confidence
