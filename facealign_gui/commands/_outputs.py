@@ -21,6 +21,16 @@ def _identity(path: Path) -> tuple[int, int] | None:
     return st.st_dev, st.st_ino
 
 
+def same_file(a: str | Path, b: str | Path) -> bool:
+    """True when ``a`` and ``b`` are one file: the same resolved path, or (both existing) the
+    same device and inode, as a hard link is."""
+    ra, rb = Path(os.path.realpath(a)), Path(os.path.realpath(b))
+    if ra == rb:
+        return True
+    ia = _identity(ra)
+    return ia is not None and ia == _identity(rb)
+
+
 def output_clash(output: str | Path, protected: Iterable[str | Path]) -> str | None:
     """Why writing ``output`` would destroy one of ``protected`` (None when it would not).
 
@@ -28,12 +38,11 @@ def output_clash(output: str | Path, protected: Iterable[str | Path]) -> str | N
     images it reads.
     """
     out = Path(os.path.realpath(output))
-    out_id = _identity(out)
     out_prefix = str(out).rstrip(os.sep) + os.sep
     for item in protected:
         p = Path(item)
         real = Path(os.path.realpath(p))
-        if real == out or (out_id is not None and _identity(real) == out_id):
+        if same_file(real, out):
             what = "folder" if real.is_dir() else "file"
             return f"{output} is an input {what} ({p}); choose another output"
         if str(real).startswith(out_prefix):

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from facealign_gui.commands._dataset_cli import emit_json
+from facealign_gui.commands._outputs import same_file
 from facealign_gui.convert import FAMILIES, ConvertError
 
 #: temporary folders a conversion stages its files in, beside the output
@@ -74,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
     inputs = [Path(x) for x in (args.checkpoint, args.meanface) if x]
     for src in inputs:
         for dst in (out, card_out):
-            if _same_file(src, dst):
+            if same_file(src, dst):
                 return fail(f"{src} is both an input and the output {dst}; choose another -o", 2)
     if not args.overwrite:
         existing = [str(p) for p in (out, card_out) if p.exists()]
@@ -118,7 +119,7 @@ def run(args: argparse.Namespace) -> int:
         extras = []
         for name, src in result.extra_files.items():
             dst = out.parent / name
-            if _same_file(Path(src), dst):
+            if same_file(Path(src), dst):
                 continue  # the mean face already lies where the card expects it
             shutil.copyfile(src, work / name)
             extras.append((work / name, dst))
@@ -155,16 +156,6 @@ def _fail(message: str, code: int, as_json: bool) -> int:
     if as_json:
         emit_json({"error": message})
     return code
-
-
-def _same_file(a: Path, b: Path) -> bool:
-    """True when ``a`` and ``b`` are one file (same path, a link, or the same inode)."""
-    if os.path.realpath(a) == os.path.realpath(b):
-        return True
-    try:
-        return a.exists() and b.exists() and os.path.samefile(a, b)
-    except OSError:
-        return False
 
 
 @contextlib.contextmanager

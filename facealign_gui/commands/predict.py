@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     import numpy as np
 
     from facealign_gui.commands._outputs import output_clash
-    from facealign_gui.datasets.io import open_dataset, output_format, source_files, write_dataset
+    from facealign_gui.datasets.io import check_output, open_dataset, source_files, write_dataset
     from facealign_gui.datasets.model import Dataset, DatasetError
     from facealign_gui.inference.loader import load_predictor
     from facealign_gui.inference.pipeline import SampleFailure, run_predictions
@@ -87,19 +87,16 @@ def run(args: argparse.Namespace) -> int:
     clash = output_clash(args.output, protected)
     if clash:
         return fail(f"refusing to write: {clash}", None, args.json)
-    try:  # a wrong output name fails now, not after the whole run
-        output_format(Dataset("predictions", None, Path(), []), args.output, args.format)
+    try:  # a wrong output name or an existing output fails now, not after the whole run
+        check_output(Dataset("predictions", None, Path(), []), args.output, args.format,
+                     overwrite=args.overwrite)  # fmt: skip
     except DatasetError as e:
         from facealign_gui.datasets.formats import names_text
 
-        hint = f"name the format with --format ({names_text(writable=True)})"
-        return fail(f"cannot write {args.output}: {_problem_text(e)}; {hint}", None, args.json)
-    if (
-        Path(args.output).exists()
-        and not args.overwrite
-        and not (Path(args.output).is_dir() and not any(Path(args.output).iterdir()))
-    ):
-        return fail(f"{args.output} already exists (use --overwrite)", None, args.json)
+        text = _problem_text(e)
+        if "output format" in text:
+            text += f"; name the format with --format ({names_text(writable=True)})"
+        return fail(f"cannot write {args.output}: {text}", None, args.json)
     if args.model is None:
         args.model = DEFAULT_MODEL
     try:

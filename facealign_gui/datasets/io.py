@@ -102,8 +102,19 @@ def write_dataset(
     """Write ``ds`` to ``path`` atomically; returns the format written.
 
     Never overwrites an existing file unless ``overwrite``; never overwrites a file ``ds``
-    was read from, even then.
+    was read from, even then (`check_output`).
     """
+    fmt = check_output(ds, path, format, overwrite=overwrite)
+    fmt.write_dataset(ds, Path(path))
+    return fmt.name
+
+
+def check_output(
+    ds: Dataset, path: str | Path, format: str | None = None, *, overwrite: bool = False
+) -> formats.Format:
+    """The writer `write_dataset` would use for ``ds`` at ``path``, or the `DatasetError` it
+    would raise: no format for the name, a scheme the format cannot hold, the file ``ds`` was
+    read from, an existing output without ``overwrite``. A command can ask before long work."""
     path = Path(path)
     fmt = formats.get_format(output_format(ds, path, format))
     why = fmt.cannot_write(ds.scheme, ds.num_points)
@@ -121,5 +132,4 @@ def write_dataset(
         and not (fmt.folder and path.is_dir() and not any(path.iterdir()))
     ):
         raise DatasetError(Problem(str(path), None, "already exists (use --overwrite)", True))
-    fmt.write_dataset(ds, path)
-    return fmt.name
+    return fmt
