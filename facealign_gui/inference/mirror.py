@@ -14,6 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from facealign_gui.core.annotation import Prediction
+from facealign_gui.core.mirror import flip_box, flip_permutation, unflip_points
 from facealign_gui.inference.types import FaceRegion, Predictor
 
 __all__ = [
@@ -26,20 +27,6 @@ __all__ = [
 
 # BlazeFace key points: right eye, left eye, nose tip, mouth, right ear, left ear
 _KEYPOINT_SWAP = np.array([1, 0, 2, 3, 5, 4])
-
-
-def flip_permutation(num_points: int, flip_pairs: Sequence[tuple[int, int]]) -> np.ndarray:
-    """Index map ``perm`` with ``mirrored[perm]`` = points in the un-mirrored order."""
-    perm = np.arange(num_points)
-    for a, b in flip_pairs:
-        perm[a], perm[b] = b, a
-    return perm
-
-
-def flip_box(box: Sequence[float], width: int) -> tuple[float, float, float, float]:
-    """A face box ``x1, y1, x2, y2`` in the horizontally flipped image."""
-    x1, y1, x2, y2 = (float(v) for v in box)
-    return (width - 1 - x2, y1, width - 1 - x1, y2)
 
 
 def mirror_region(face: FaceRegion, width: int) -> FaceRegion:
@@ -65,8 +52,7 @@ def unflip_prediction(
     """
     k = pred.num_points
     perm = flip_permutation(k, flip_pairs)
-    pts = np.asarray(pred.points, dtype=np.float64)[perm].copy()
-    pts[:, 0] = (width - 1) - pts[:, 0]
+    pts = unflip_points(pred.points, width, flip_pairs)
     conf = np.asarray(pred.confidence)[perm].copy()
     hm = m = None
     if pred.heatmaps is not None:
