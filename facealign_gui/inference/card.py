@@ -32,7 +32,7 @@ from typing import Any
 from facealign_gui.fileio import atomic_write_text
 from facealign_gui.inference.decoders.heatmap import SUBPIXEL
 from facealign_gui.inference.families import FAMILIES as REGISTRY
-from facealign_gui.inference.families import FAMILY_NAMES, get_family
+from facealign_gui.inference.families import get_family
 from facealign_gui.inference.model_files import (
     MAX_CARD_BYTES,
     MAX_ONNX_BYTES,
@@ -44,7 +44,6 @@ from facealign_gui.inference.types import InferenceError
 
 log = logging.getLogger(__name__)
 
-FAMILIES = FAMILY_NAMES  # declared in facealign_gui.inference.families
 CROP_RULES = ("hrnet_center_scale", "pipnet_box", "box", "mediapipe_roi", "full_image")
 CLIP_RULES = ("pipnet_box", "box")  # the rules that cut a box out of the image
 LAYOUTS = ("NCHW", "NHWC")

@@ -198,7 +198,7 @@ class MediaPipePredictor:
         self.refine = max(0, int(refine))
         self.mirror = bool(mirror)
         if correction == "card":
-            path = card.path if card.path is not None else None
+            path = card.path
             correction = None if path is None else contour.load_default_correction(path)
         self.correction = correction if self.num_points in (68, 98) else None
         if march is None:
@@ -282,7 +282,6 @@ class MediaPipePredictor:
 
         if not items:
             return []
-        import cv2  # noqa: F401  (crop)
 
         t0 = time.perf_counter()
         n = len(items)

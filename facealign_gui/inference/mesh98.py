@@ -52,6 +52,7 @@ from pathlib import Path
 
 import numpy as np
 
+from facealign_gui.core.geometry import invert_affine, transform_points
 from facealign_gui.inference.types import InferenceError
 
 NUM_WFLW = 98
@@ -202,8 +203,7 @@ class IrisModel:
         raw = np.asarray(out, dtype=np.float64).reshape(2, -1, 3)[:, 0, :2]  # iris centres
         centres = np.empty((2, 2))
         for e, m in enumerate(mats):
-            inv = np.linalg.inv(m[:, :2])
-            centres[e] = (raw[e] - m[:, 2]) @ inv.T
+            centres[e] = transform_points(raw[e : e + 1], invert_affine(m))[0]
         return centres
 
 

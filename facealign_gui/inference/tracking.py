@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from facealign_gui.core.annotation import Prediction
+from facealign_gui.inference.blazeface import iou
 from facealign_gui.inference.types import FaceRegion, Predictor
 
 Detector = Callable[[np.ndarray], list[FaceRegion]]
@@ -79,14 +80,6 @@ def _inside(region: FaceRegion, shape: tuple[int, ...]) -> bool:
     h, w = shape[:2]
     cx, cy = (x1 + x2) / 2.0, (y1 + y2) / 2.0
     return 0.0 <= cx < w and 0.0 <= cy < h and x2 > x1 and y2 > y1
-
-
-def _iou(a: tuple[float, ...], b: tuple[float, ...]) -> float:
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
 
 
 @dataclass
@@ -158,8 +151,11 @@ class FaceTracker:
             self._since_detection = 0
             for face in self.detector(image):
                 box = face.box
-                if box is not None and any(
-                    r.box is not None and _iou(box, r.box) > SAME_FACE_IOU for r in nxt
+                followed = [r.box for r in nxt if r.box is not None]
+                if (
+                    box is not None
+                    and followed
+                    and iou(np.asarray(box), np.asarray(followed)).max() > SAME_FACE_IOU
                 ):
                     continue  # that face is tracked already
                 follow(face)

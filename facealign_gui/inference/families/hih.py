@@ -13,6 +13,7 @@ from facealign_gui.inference.families.base import (
     Guess,
     heatmap_stride,
     scale_matrix,
+    square_box_crop,
 )
 
 if TYPE_CHECKING:
@@ -21,8 +22,6 @@ if TYPE_CHECKING:
 
 def propose(g: Graph) -> Guess | None:
     """Two map outputs with the same channels, the second smaller."""
-    from facealign_gui.inference.card import CropSpec
-
     maps = g.maps
     if not (len(maps) == 2 and maps[0].shape[1] == maps[1].shape[1]):
         return None
@@ -32,7 +31,7 @@ def propose(g: Graph) -> Guess | None:
     return Guess(
         num_points=int(a.shape[1]),
         outputs={a.name: "heatmaps", b.name: "offset_heatmaps"},
-        crop=CropSpec(rule="box", enlarge=1.2, box_source="dataset"),
+        crop=square_box_crop(),
         decoder={"offset_size": int(b.shape[3])},
         reasons=[f"heatmaps {a.shape} + smaller maps {b.shape}: Heatmap-in-Heatmap"],
         unknown=["crop: HIH uses PFLD's square box of the landmarks x 1.2 (assumed)"],
