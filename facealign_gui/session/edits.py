@@ -15,6 +15,7 @@ from facealign_gui.session import checksums, review
 from facealign_gui.session import journal as jr
 from facealign_gui.session.files import SessionError
 from facealign_gui.session.journal import Edit, ImageState, ReplayedImage
+from facealign_gui.session.schema import PREDICTION_ROLES
 
 _IMAGE_COLS = tuple(checksums.columns("images"))
 _IMAGE_ROW = f"SELECT {', '.join(_IMAGE_COLS)} FROM images WHERE id=?"
@@ -357,6 +358,8 @@ class SessionEdits:
         from facealign_gui.session.mirror import disagreement
 
         i = self._check(i)
+        if role not in PREDICTION_ROLES:  # a file holding another role would not reopen
+            raise SessionError(f"unknown prediction role {role!r}; known: {PREDICTION_ROLES}")
         pts = np.asarray(p.points, dtype=np.float64).reshape(-1, 2)
         if pts.shape[0] != self.num_points:
             raise SessionError(

@@ -24,7 +24,13 @@ from facealign_gui.session import checksums, seal
 from facealign_gui.session import journal as jr
 from facealign_gui.session.journal import Edit, ImageState
 from facealign_gui.session.migrations import CHECKSUMS_FROM, SCHEMA_VERSION, file_version
-from facealign_gui.session.schema import SQLITE_HEADER, configure, expected_schema, schema_rows
+from facealign_gui.session.schema import (
+    PREDICTION_ROLES,
+    SQLITE_HEADER,
+    configure,
+    expected_schema,
+    schema_rows,
+)
 
 
 class SessionError(RuntimeError):
@@ -205,7 +211,7 @@ _VALUE_CHECKS = {
     "predictions": (
         "image_id",
         "length(points) != {k} * 16 OR length(confidence) != {k} * 4"
-        " OR role NOT IN ('primary', 'mirror')",
+        " OR role NOT IN ({roles})",
     ),
     "annotations": (
         "image_id",
@@ -239,6 +245,7 @@ def _check_values(conn: sqlite3.Connection, path: Path) -> None:
         "n": n,
         "statuses": ", ".join(f"'{s.value}'" for s in Status),
         "sources": ", ".join(f"'{s.value}'" for s in Source),
+        "roles": ", ".join(f"'{r}'" for r in PREDICTION_ROLES),
     }
     for table, (image, cond) in _VALUE_CHECKS.items():
         sql = f"SELECT {image} FROM {table} WHERE {cond.format(**fill)} LIMIT 1"

@@ -18,6 +18,11 @@ import sqlite3
 
 from facealign_gui.session.migrations import SCHEMA_VERSION
 
+#: roles a stored prediction may have: the model's current one (``primary``), one made on the
+#: mirrored image and mapped back (``mirror``), and the model's own prediction kept beside a
+#: primary one the pre-labeller corrected (``raw``). The open-time check accepts exactly these.
+PREDICTION_ROLES = ("primary", "mirror", "raw")
+
 __all__ = ["DDL_V1", "SCHEMA_VERSION", "SQLITE_HEADER", "SUFFIX", "configure", "create_schema"]
 
 SQLITE_HEADER = b"SQLite format 3\x00"
