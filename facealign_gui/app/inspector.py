@@ -392,7 +392,9 @@ class Inspector(QObject):
         ds = self.ds
         if self.predictor is None or ds is None or ds.boxes is not None or ds.centers is not None:
             return
-        self.hub.request_faces(self.predictor, ds, i, token)
+        self.hub.request_faces(
+            self.predictor, ds, i, token, is_current=self.face_requests.is_current
+        )
 
     @Slot(object)
     def _on_faces(self, res: FacesResult) -> None:

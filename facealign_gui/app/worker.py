@@ -284,15 +284,24 @@ class WorkerHub(QObject):
         return dataclasses.replace(ds, image_loader=lambda j: rgb_to_bgr(self.decoded(ds, j)))
 
     def request_faces(
-        self, predictor: Predictor, ds: Dataset, index: int, token: int, max_faces: int = 8
+        self,
+        predictor: Predictor,
+        ds: Dataset,
+        index: int,
+        token: int,
+        max_faces: int = 8,
+        is_current: Callable[[int], bool] | None = None,
     ) -> None:
         """Detect every face in sample ``index`` (from the shared decode) and predict each;
-        `facesReady` carries them with ``token``."""
+        `facesReady` carries them with ``token``. A job whose token ``is_current`` no longer
+        accepts when it starts (the person moved on) does nothing."""
         if self._closed:
             return
         gen = self.generation
 
         def job() -> None:
+            if is_current is not None and not is_current(token):
+                return  # asked for a row that is no longer shown: no decode, no detection
             from facealign_gui.inference.detect import detect_faces
             from facealign_gui.tasks.images import rgb_to_bgr
 
@@ -310,9 +319,6 @@ class WorkerHub(QObject):
                 self.facesReady.emit(r)
 
         self.pool.start(job, 0)
-
-    def latest_prediction_token(self) -> int:
-        return self._pred_token
 
     def latest_image_token(self) -> int:
         return self._image_token

@@ -166,3 +166,23 @@ def test_shutdown_waits_for_every_thread(qtbot, many_rows: object) -> None:
     hub.shutdown()
     assert not hub.running()
     assert hub.pool.activeThreadCount() == 0
+
+
+def test_a_faces_request_for_a_row_no_longer_shown_does_no_work(
+    hub: WorkerHub, qtbot, synthetic_dataset: Path, monkeypatch
+) -> None:
+    from facealign_gui.inference import detect
+    from facealign_gui.tasks.tokens import RequestTokens
+
+    calls = []
+    monkeypatch.setattr(detect, "detect_faces", lambda *a, **k: calls.append(1) or [])
+    ds = open_dataset(synthetic_dataset)
+    tokens = RequestTokens()
+    old = tokens.issue()
+    new = tokens.issue()  # the person moved to another row before the old job started
+    got = []
+    hub.facesReady.connect(got.append)
+    hub.request_faces(SlowPredictor(), ds, 1, old, is_current=tokens.is_current)
+    with qtbot.waitSignal(hub.facesReady, timeout=5000):
+        hub.request_faces(SlowPredictor(), ds, 2, new, is_current=tokens.is_current)
+    assert [r.token for r in got] == [new] and len(calls) == 1  # one detection, the shown row
