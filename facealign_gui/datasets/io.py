@@ -11,11 +11,6 @@ from facealign_gui.datasets.model import Dataset, DatasetError, Problem
 from facealign_gui.datasets.sniff import detect_format
 
 
-def canonical_format(name: str) -> str:
-    """Format name from a user's spelling; `DatasetError` listing the known ones."""
-    return formats.get_format(name).name
-
-
 def open_dataset(
     path: str | Path,
     *,

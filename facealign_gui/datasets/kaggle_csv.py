@@ -161,18 +161,6 @@ def _pixel_error(text: str, count: int | None) -> str:
     return f"Image has {count} pixels, expected {SIDE * SIDE}"
 
 
-def decode_pixels(text: str, where: str) -> np.ndarray:
-    """96 x 96 BGR uint8 image from a Kaggle pixel string."""
-    try:
-        grey = np.array(text.split(), dtype=np.int64)
-    except ValueError:
-        raise DatasetError(Problem(where, None, "Image is not space-separated integers")) from None
-    if grey.size != SIDE * SIDE or grey.min() < 0 or grey.max() > 255:
-        raise DatasetError(Problem(where, None, "Image must be 9216 values in 0..255"))
-    g = grey.astype(np.uint8).reshape(SIDE, SIDE)
-    return np.repeat(g[:, :, None], 3, axis=2)
-
-
 def write_kaggle_csv(ds: Dataset, path: str | Path) -> None:
     """Write ``ds`` (15 points, 96 x 96 images) as a Kaggle training CSV, atomically.
 

@@ -94,8 +94,7 @@ def read_wflw_list(
     elif salvaged is not None:
         names, values, with_rect, sources, problems = salvaged
         newline = _newline(data)
-    else:
-        refuse_binary(data[3:] if data.startswith(b"\xef\xbb\xbf") else data, label)
+    else:  # a binary file was refused above, where ``fast is None``
         names, values, with_rect, sources, problems = read_mixed(data, label, n_coord)
         newline = newline_of(data)
     n = len(names)

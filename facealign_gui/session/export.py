@@ -57,7 +57,7 @@ def export_session(
 
         write_dataset(session_dataset(session, labels), path, format, overwrite=overwrite)
         # beside the export, never inside it: the CSV stays byte-compatible with HRNet's
-        sidecar = write_provenance(session, path, verified_only=verified_only)
+        sidecar = write_provenance(session, path, verified_only=verified_only, labels=labels)
     except DatasetError as exc:
         raise ExportError(f"{exc} (the session and its edits are untouched)") from exc
     except OSError as exc:

@@ -102,10 +102,14 @@ def sidecar_path(export_path: str | Path) -> Path:
     return p.with_name(p.stem + SIDECAR_SUFFIX)
 
 
-def provenance_document(session: object, verified_only: bool = True) -> dict[str, object]:
+def provenance_document(
+    session: object, verified_only: bool = True, labels: object | None = None
+) -> dict[str, object]:
     """The sidecar's content for the images an export of ``session`` writes, in its row
-    order (`Session.labels` order)."""
-    labels = session.labels(verified_only=verified_only)  # type: ignore[attr-defined]
+    order (`Session.labels` order). ``labels``: the `Session.labels` the export already
+    read (read here when not given)."""
+    if labels is None:
+        labels = session.labels(verified_only=verified_only)  # type: ignore[attr-defined]
     codes, person = point_provenance(
         session.journal(),  # type: ignore[attr-defined]
         len(session),  # type: ignore[arg-type]
@@ -144,9 +148,14 @@ def provenance_document(session: object, verified_only: bool = True) -> dict[str
     }
 
 
-def write_provenance(session: object, export_path: str | Path, verified_only: bool = True) -> Path:
+def write_provenance(
+    session: object,
+    export_path: str | Path,
+    verified_only: bool = True,
+    labels: object | None = None,
+) -> Path:
     """Write the sidecar of an export at ``export_path`` atomically; returns its path."""
     from facealign_gui.fileio import atomic_write_text
 
-    doc = provenance_document(session, verified_only=verified_only)
+    doc = provenance_document(session, verified_only=verified_only, labels=labels)
     return atomic_write_text(sidecar_path(export_path), json.dumps(doc, indent=1) + "\n")

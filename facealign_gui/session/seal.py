@@ -12,7 +12,6 @@ another descriptor of it would drop SQLite's POSIX locks).
 
 from __future__ import annotations
 
-import contextlib
 import mmap
 import os
 import zlib
@@ -104,9 +103,3 @@ def unseal(path: Path) -> None:
         if head != _ZERO and len(head) == 4:
             f.seek(OFFSET)
             f.write(_ZERO)
-
-
-def seal_copy(path: Path) -> None:
-    """Seal a file that was just written and is not open (a new session, a ``.bak``)."""
-    with contextlib.suppress(OSError):
-        seal(path)
