@@ -63,18 +63,19 @@ def predict_all(
     flip_pairs: Sequence[tuple[int, int]] | None,
     abort: threading.Event,
     scorer: Scorer | None = None,
+    all_faces: bool = True,
 ) -> Generator[PredictAllChunk, None, bool]:
     """ "Predict all" as a generator over the window's run loop (`tasks.runs.run_chunks`):
     each chunk's predictions without heatmaps (with their review scores from ``scorer``),
     plus, with ``flip_pairs``, the prediction on the mirrored image mapped back; ``live``
     carries the full predictions (heatmaps kept) for the click-to-refine re-read. An image
     without a face box is predicted for every face the detector finds: the best one is the
-    image's row, the others come as `OtherFace` (``faces``). Returns whether it was
-    cancelled."""
+    image's row, the others come as `OtherFace` (``faces``); ``all_faces=False`` predicts
+    the best face only. Returns whether it was cancelled."""
     from facealign_gui.core.geometry import box_from_points
 
     gen = run_chunks(predictor, dataset, list(indices), abort, lambda _i: True, EMIT_EVERY,
-                     all_faces=True)  # fmt: skip
+                     all_faces=all_faces)  # fmt: skip
     seen: dict[int, int] = {}  # faces so far per image (an image's faces may span chunks)
     while True:
         try:

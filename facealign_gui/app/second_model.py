@@ -106,7 +106,8 @@ def second_model_run(
     yield str(predictor.model_id)
     if abort.is_set():
         return True
-    return (yield from predict_all(predictor, dataset, indices, None, abort))
+    # one row per face already: the other faces of an image are rows with their own boxes
+    return (yield from predict_all(predictor, dataset, indices, None, abort, all_faces=False))
 
 
 class SecondModel(QObject):
