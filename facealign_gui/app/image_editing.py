@@ -82,36 +82,15 @@ class PointEditing:
         self, indices: np.ndarray, old: np.ndarray, new: np.ndarray, kind: str | None = None
     ) -> None:
         """End of a gesture: ``kind`` is "drag", "group" (several points) or "nudge".
-
-        After a drag the `refine` hook (when set) may move other points too; everything it
-        moved is in the same `pointsMoved`, so one undo step.
         """
         kind = kind or drag_kind(indices)
         indices = np.asarray(indices, np.int64)
         if kind != "nudge":
             new = self._filtered(indices, np.asarray(new, float))
         self._drag_start = None
-        if self.refine is not None and kind != "nudge" and self._truth is not None:
-            indices, old, new = self._refined(indices, old, new)
         self._truth[indices] = new
         self._refresh_points(prediction=False)
         self.pointsMoved.emit(indices, old, new.copy(), kind)
-
-    def _refined(
-        self, indices: np.ndarray, old: np.ndarray, new: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Indices, old and new points after `refine(points, fixed_mask)`: the dragged
-        points are fixed; any other point the hook moved joins the edit."""
-        before = self._truth.copy()
-        before[indices] = old
-        pts = before.copy()
-        pts[indices] = new
-        fixed = np.zeros(len(pts), bool)
-        fixed[indices] = True
-        out = np.asarray(self.refine(pts.copy(), fixed), float).reshape(pts.shape)  # type: ignore[misc]
-        out[indices] = new  # fixed means fixed
-        moved = np.flatnonzero(fixed | ~np.isclose(out, before, equal_nan=True).all(axis=1))
-        return moved, before[moved], out[moved]
 
     def select_in_rect(self, rect: QRectF, modifiers: object) -> None:
         base = self._truth if self._truth is not None else self._pred

@@ -14,7 +14,7 @@ item sits at (-0.5, -0.5).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 import numpy as np
@@ -153,9 +153,6 @@ class ImageView(PointEditing, pg.GraphicsLayoutWidget):
         self._dirty = False
         self.auto_fit = True
         self.nudge_step = 1.0
-        # called after a drag as refine(points, fixed_mask) -> points; what it moves joins
-        # the drag's undo step (click-to-refine and contour tools plug in here)
-        self.refine: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self._apply_layer_visibility()
 

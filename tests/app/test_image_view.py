@@ -194,25 +194,3 @@ def test_each_gesture_says_its_kind_drag_group_or_nudge(view: ImageView, qtbot) 
     view.setFocus()
     qtbot.keyClick(view, Qt.Key.Key_Left)
     assert kinds == [([0], "drag"), ([0, 1], "group"), ([0, 1], "nudge")]
-
-
-def test_the_refine_hook_moves_more_points_in_the_same_gesture(view: ImageView) -> None:
-    view.set_editable(True)
-    view.set_annotation(square_points())
-    calls, moved = [], []
-
-    def refine(points: np.ndarray, fixed: np.ndarray) -> np.ndarray:
-        calls.append(fixed.copy())
-        out = points.copy()
-        out[3] = (points[0] + points[2]) / 2  # a "contour tool": 3 follows the dragged 0
-        return out
-
-    view.refine = refine
-    view.pointsMoved.connect(lambda i, o, n, k: moved.append((i.tolist(), o, n)))
-    drag(view, view.vb, (50.0, 50.0), (70.0, 70.0))
-    assert calls[0].tolist() == [True, False, False, False]
-    assert len(moved) == 1 and moved[0][0] == [0, 3]  # one gesture, one undo step
-    np.testing.assert_allclose(moved[0][1][1], [50.0, 150.0])  # 3's old position
-    np.testing.assert_allclose(view.annotation_points()[3], moved[0][2][1])
-    view.set_selection([0])
-    view.refine = None
