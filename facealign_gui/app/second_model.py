@@ -33,7 +33,7 @@ from facealign_gui.core.annotation import Prediction
 from facealign_gui.datasets.model import Dataset
 from facealign_gui.inference import uncertainty
 from facealign_gui.inference.types import Predictor
-from facealign_gui.session.review import ReviewSignal, get_signal, register_signal
+from facealign_gui.session.review import ReviewSignal, register_signal
 from facealign_gui.session.store import SessionError
 
 __all__ = ["SIGNAL", "SecondModel", "card_for", "disagreement_scores", "second_model_run"]
@@ -48,12 +48,7 @@ SIGNAL = ReviewSignal(
 
 
 def register() -> None:
-    """Register `SIGNAL` (again is a no-op)."""
-    try:
-        if get_signal(SIGNAL.name) is SIGNAL:
-            return
-    except ValueError:
-        pass
+    """Register `SIGNAL` (again is a no-op: `register_signal` accepts the same definition)."""
     register_signal(SIGNAL)
 
 

@@ -53,13 +53,9 @@ EFFORT_SIGNALS = (
 
 
 def register() -> None:
-    """Register `EFFORT_SIGNALS` (again is a no-op)."""
+    """Register `EFFORT_SIGNALS` (again is a no-op: `register_signal` accepts the same
+    definition twice)."""
     for sig in EFFORT_SIGNALS:
-        try:
-            if get_signal(sig.name) is sig:
-                continue
-        except ValueError:
-            pass
         register_signal(sig)
 
 
