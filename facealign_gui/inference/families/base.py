@@ -161,6 +161,15 @@ def heatmap_stride(card: ModelCard, hm_w: int) -> float:
     return card.decoder.heatmap_stride or card.input.size[0] / hm_w
 
 
+def strided_batch(
+    card: ModelCard, heatmaps: np.ndarray, points: np.ndarray, confidence: np.ndarray
+) -> DecodedBatch:
+    """Heatmap-pixel ``points`` as crop pixels (x the card's stride), with the heatmaps and
+    their heatmap-to-crop matrix: the ending every heatmap family shares."""
+    s = heatmap_stride(card, heatmaps.shape[3])
+    return DecodedBatch(points * s, confidence, heatmaps=heatmaps, heatmap_to_crop=scale_matrix(s))
+
+
 def scale_matrix(s: float, offset: float = 0.0) -> np.ndarray:
     """2x3 matrix of ``p * s + offset`` on both axes."""
     return np.array([[s, 0.0, offset], [0.0, s, offset]], dtype=np.float64)

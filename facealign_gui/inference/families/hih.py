@@ -11,9 +11,8 @@ from facealign_gui.inference.families.base import (
     Family,
     Graph,
     Guess,
-    heatmap_stride,
-    scale_matrix,
     square_box_crop,
+    strided_batch,
 )
 
 if TYPE_CHECKING:
@@ -45,8 +44,7 @@ def decode(
 
     hm = np.asarray(outs[roles["heatmaps"]])
     pts, conf = decode_hih(hm, np.asarray(outs[roles["offset_heatmaps"]]))
-    s = heatmap_stride(card, hm.shape[3])
-    return DecodedBatch(pts * s, conf, heatmaps=hm, heatmap_to_crop=scale_matrix(s))
+    return strided_batch(card, hm, pts, conf)
 
 
 FAMILY = Family(
