@@ -102,7 +102,8 @@ def encode(kinds: Sequence[str], values: Iterable[object]) -> int:
 
     Each value is tagged with what it is, so a value that changed type (3 -> 3.0) or moved
     across a column boundary changes the checksum: ``N`` NULL, ``i<digits>;`` integer,
-    ``r<8 bytes>`` real, ``t<len>:<utf-8>`` text, ``b<len>:<bytes>`` blob.
+    ``r<8 bytes>`` real, ``t<len>:<utf-8>`` text, ``b<len>:<bytes>`` blob. A NaN real is
+    NULL, as SQLite stores it.
     """
     parts: list[bytes] = []
     app = parts.append
@@ -111,7 +112,7 @@ def encode(kinds: Sequence[str], values: Iterable[object]) -> int:
         if v is None:
             app(b"N")
         elif t is float:
-            app(b"r" + _F64.pack(v))
+            app(b"N" if v != v else b"r" + _F64.pack(v))  # SQLite stores a NaN real as NULL
         elif t is int:
             app(b"i%d;" % v)
         elif t is str:
@@ -134,7 +135,7 @@ def _other(kind: str, v: object) -> bytes:
         b = v.encode("utf-8", "surrogatepass")
         return b"t%d:" % len(b) + b
     if isinstance(v, float):
-        return b"r" + _F64.pack(v)
+        return b"N" if v != v else b"r" + _F64.pack(v)
     return b"i%d;" % int(v)  # type: ignore[call-overload]
 
 

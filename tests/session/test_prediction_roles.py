@@ -45,3 +45,4 @@ def test_an_unknown_role_is_refused_when_written(tmp_path: Path) -> None:
             s.set_prediction(0, _pred(), role="guess")
     finally:
         s.close()
+
